@@ -1,0 +1,303 @@
+"""Put the SDK's output into a :class:`Router` instead of the network.
+
+:func:`install` patches three places of sentry-sdk, so that a ``sentry_sdk.init(...)`` the
+application makes itself, with a real DSN, still ends up here:
+
+- ``sentry_sdk.client.get_options``: remembers the options the application resolved, applies
+  the test's overrides on top, and wraps the application's callbacks (``before_send``,
+  ``traces_sampler``, ...) so an exception the SDK would swallow is recorded;
+- ``sentry_sdk.client.make_transport``: every client gets a :class:`CaptureTransport`, so
+  no HTTP transport, worker thread or socket is ever created (``SENTRY_PRINT_ENVELOPES``
+  and an explicit ``transport=`` are bypassed the same way);
+- ``sentry_sdk.spotlight.setup_spotlight``: Spotlight (``SENTRY_SPOTLIGHT``) stays off.
+
+The transport round-trips each envelope through its serialized bytes and
+``sentry_sdk.envelope.Envelope.deserialize``, so tests see what Sentry would receive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import sentry_sdk
+import sentry_sdk.client
+import sentry_sdk.spotlight
+from sentry_sdk.envelope import Envelope, Item
+from sentry_sdk.transport import Transport
+
+from ._store import Dropped, ReceivedEnvelope, Router, SdkError
+
+__all__ = ["CALLBACK_OPTIONS", "CaptureTransport", "Installation", "find_unserializable", "overridden"]
+
+#: Options holding application callbacks, and what the SDK does when each one raises.
+CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "before_send": "the SDK dropped the event (client report reason 'callback_error'): "
+        "in production it never reaches Sentry",
+        "before_send_transaction": "the SDK dropped the transaction (client report reason "
+        "'callback_error'): in production it never reaches Sentry",
+        "before_breadcrumb": "the SDK kept the breadcrumb unfiltered: in production it is "
+        "sent as it was, unscrubbed",
+        "before_send_log": "the SDK dropped the log (client report reason 'callback_error')",
+        "before_send_metric": "the SDK dropped the metric (client report reason "
+        "'callback_error')",
+        "before_send_span": "the SDK swallowed the exception",
+        "traces_sampler": "the SDK did not sample the trace: no transaction is sent",
+        "profiles_sampler": "the SDK did not sample the profile",
+        "error_sampler": "the SDK swallowed the exception",
+    }
+)
+
+_SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options  # type: ignore[assignment]
+
+_UNSERIALIZABLE = (
+    "the envelope could not be serialized, so in production the transport drops it "
+    "and nothing reaches Sentry"
+)
+
+
+class CaptureTransport(Transport):
+    """A transport that hands every envelope to a :class:`Router`; nothing leaves the process.
+
+    Exposed for type hints only.
+    """
+
+    def __init__(self, options: dict[str, Any], router: Router, app_options: dict[str, Any]):
+        super().__init__(options)
+        self.router = router
+        self.app_options: Mapping[str, Any] = MappingProxyType(app_options)
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        try:
+            raw = envelope.serialize()
+        except Exception as exc:  # what the HTTP transport's worker would log and drop
+            self.router.deliver("sdk_errors", _serialization_error(envelope, exc))
+            return
+        received = ReceivedEnvelope(
+            envelope=Envelope.deserialize(raw),
+            raw=raw,
+            received_at=time.time(),
+            thread_name=threading.current_thread().name,
+        )
+        self.router.deliver("envelopes", received)
+
+    def record_lost_event(
+        self,
+        reason: str,
+        data_category: str | None = None,
+        item: Item | None = None,
+        *,
+        quantity: int = 1,
+    ) -> None:
+        # Mirrors sentry_sdk's HTTP transport, so records match what a client report says.
+        if item is not None:
+            data_category = item.data_category
+            quantity = 1
+            if data_category == "transaction":
+                event = item.get_transaction_event() or {}
+                self.record_lost_event(reason, "span", quantity=len(event.get("spans") or []) + 1)
+            elif data_category in ("span", "log_item", "trace_metric"):
+                count = item.headers.get("item_count")
+                if isinstance(count, int) and count > 0:
+                    quantity = count
+                if data_category == "log_item":
+                    self.record_lost_event(reason, "log_byte", quantity=len(item.get_bytes()))
+                elif data_category == "trace_metric":
+                    size = len(item.get_bytes())
+                    self.record_lost_event(reason, "trace_metric_byte", quantity=size)
+            elif data_category == "attachment":
+                quantity = len(item.get_bytes()) or 1
+        self.router.deliver("dropped", Dropped(reason, str(data_category or "default"), quantity))
+
+    def flush(self, timeout: float, callback: Any = None) -> None:
+        return None
+
+    def kill(self) -> None:
+        return None
+
+
+def _serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
+    where = ""
+    for item in envelope.items:
+        payload = item.payload.json
+        if payload is not None:
+            path = find_unserializable(payload)
+            if path is not None:
+                where = f"{item.type}.{path}" if path else str(item.type)
+                break
+    return SdkError.from_exception("serialization", exc, _UNSERIALIZABLE, location=where)
+
+
+def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
+    """Path (dotted, Sentry selector style) of the first value ``json`` cannot encode."""
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    while stack:
+        path, node, depth = stack.pop()
+        if depth > max_depth:
+            return path
+        if isinstance(node, float) and not math.isfinite(node):
+            return path
+        if isinstance(node, dict):
+            children = []
+            for key, child in node.items():
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    return _join(path, repr(key))
+                children.append((_join(path, str(key)), child, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(
+                (_join(path, str(i)), child, depth + 1) for i, child in reversed(list(enumerate(node)))
+            )
+        elif not isinstance(node, (str, int, float, bool)) and node is not None:
+            return path
+    return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _describe_callable(func: Any) -> str:
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__qualname__", None) or type(func).__qualname__
+    return f"{module}.{name}" if module else str(name)
+
+
+def wrap_callbacks(options: dict[str, Any], router: Router) -> None:
+    """Replace each application callback in ``options`` by one that records what it raises."""
+    for name, consequence in CALLBACK_OPTIONS.items():
+        func = options.get(name)
+        if not callable(func) or getattr(func, "__sentry_check_router__", None) is router:
+            continue
+        original = getattr(func, "__sentry_check_original__", func)
+        options[name] = _recording(name, consequence, original, router)
+
+
+def _recording(name: str, consequence: str, func: Callable[..., Any], router: Router) -> Any:
+    @functools.wraps(func)
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            error = SdkError.from_exception(
+                name, exc, consequence, skip_frames=1, callback=_describe_callable(func)
+            )
+            router.deliver("sdk_errors", error)
+            raise
+
+    recording.__sentry_check_router__ = router  # type: ignore[attr-defined]
+    recording.__sentry_check_original__ = func  # type: ignore[attr-defined]
+    return recording
+
+
+class Installation:
+    """The patched SDK entry points, and the router they deliver to.
+
+    ``overrides`` are options applied on top of every ``sentry_sdk.init``; a capture's own
+    ``overrides`` are added on top of those while it is the active one.
+    """
+
+    def __init__(self, router: Router, overrides: Mapping[str, Any] | None = None):
+        self.router = router
+        self.overrides: dict[str, Any] = dict(overrides or {})
+        self.spotlight_requested = False
+        self._saved: list[tuple[Any, str, Any]] = []
+        self._app_options: dict[int, dict[str, Any]] = {}
+
+    def current_overrides(self) -> dict[str, Any]:
+        capture = self.router.active()
+        merged = dict(self.overrides)
+        if capture is not None and not capture.closed:
+            merged.update(capture.overrides)
+        return merged
+
+    def _get_options(self, original: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def get_options(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            overrides = self.current_overrides()
+            if overrides:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    app_options = original(*args, **kwargs)
+                effective = original(*args, **{**kwargs, **overrides})
+            else:
+                effective = original(*args, **kwargs)
+                app_options = dict(effective)
+            self._app_options[id(effective)] = app_options
+            wrap_callbacks(effective, self.router)
+            return effective
+
+        return get_options
+
+    def _make_transport(self, options: dict[str, Any]) -> CaptureTransport:
+        app_options = self._app_options.pop(id(options), None)
+        if app_options is None:  # a client built without get_options (unpickled, or by hand)
+            app_options = dict(options)
+            wrap_callbacks(options, self.router)
+        return CaptureTransport(options, self.router, app_options)
+
+    def _setup_spotlight(self, options: dict[str, Any]) -> None:
+        if options.get("spotlight"):
+            self.spotlight_requested = True
+        return None
+
+    def _patch(self, owner: Any, name: str, value: Any) -> None:
+        self._saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    def install(self) -> Installation:
+        """Patch the SDK; a client that already exists gets a capture transport too."""
+        client_module: Any = sentry_sdk.client
+        self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
+        self._patch(client_module, "make_transport", self._make_transport)
+        self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
+        self.adopt(sentry_sdk.get_client())
+        return self
+
+    def adopt(self, client: Any) -> None:
+        """Give an already initialised client a capture transport (and no Spotlight)."""
+        options = getattr(client, "options", None)
+        if not client.is_active() or not isinstance(options, dict):
+            return
+        transport = getattr(client, "transport", None)
+        if isinstance(transport, CaptureTransport) and transport.router is self.router:
+            return
+        client.transport = CaptureTransport(options, self.router, dict(options))
+        wrap_callbacks(options, self.router)
+        client.spotlight = None
+        if transport is not None and not isinstance(transport, CaptureTransport):
+            transport.kill()
+
+    def uninstall(self) -> None:
+        """Undo :meth:`install`, restoring exactly what was there before."""
+        while self._saved:
+            owner, name, value = self._saved.pop()
+            setattr(owner, name, value)
+
+
+@contextlib.contextmanager
+def overridden(
+    options: dict[str, Any], overrides: Mapping[str, Any], router: Router
+) -> Iterator[None]:
+    """Set ``overrides`` on a live client's options for the duration of a generator."""
+    missing = object()
+    saved = {key: options.get(key, missing) for key in overrides}
+    options.update(overrides)
+    wrap_callbacks(options, router)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is missing:
+                options.pop(key, None)
+            else:
+                options[key] = value
+

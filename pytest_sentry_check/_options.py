@@ -1,0 +1,107 @@
+"""Per-test options: the ``sentry_check`` marker's keywords, merged closest-first over the ini."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sentry_sdk.consts import DEFAULT_OPTIONS
+
+__all__ = ["SDK_ERROR_MODES", "CheckOptions", "merge_markers", "parse_option_lines", "validate_client_options"]
+
+SDK_ERROR_MODES = ("fail", "warn", "ignore")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What ``@pytest.mark.sentry_check(...)`` can set (keyword-only).
+
+    Attributes:
+        capture: ``False`` opts the test out: nothing is captured or isolated for it
+            (the SDK still sends nothing out of the process).
+        options: client options applied on top of the application's ``sentry_sdk.init``
+            options, e.g. ``{"traces_sample_rate": 1.0}``.
+        sdk_errors: what to do when the SDK swallowed an exception from the application's
+            callbacks or from serialization: ``"fail"`` the test, ``"warn"``, or ``"ignore"``.
+    """
+
+    capture: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+    sdk_errors: str = "fail"
+
+    def __init__(self, *, capture: bool = True, options: Mapping[str, Any] | None = None, sdk_errors: str = "fail"):
+        __tracebackhide__ = True
+        if not isinstance(capture, bool):
+            raise TypeError(f"sentry_check(capture=...) takes True or False, not {capture!r}")
+        if sdk_errors not in SDK_ERROR_MODES:
+            raise TypeError(
+                f"sentry_check(sdk_errors=...) takes one of {', '.join(map(repr, SDK_ERROR_MODES))}, "
+                f"not {sdk_errors!r}"
+            )
+        object.__setattr__(self, "capture", capture)
+        object.__setattr__(self, "options", validate_client_options(options or {}, "sentry_check(options=...)"))
+        object.__setattr__(self, "sdk_errors", sdk_errors)
+
+
+def validate_client_options(options: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``options`` as a dict, or ``TypeError`` naming an unknown key and what it may have meant."""
+    __tracebackhide__ = True
+    if not isinstance(options, Mapping):
+        raise TypeError(f"{where} takes a dict of sentry_sdk.init options, not {type(options).__name__}")
+    for key in options:
+        if key not in DEFAULT_OPTIONS:
+            close = difflib.get_close_matches(str(key), list(DEFAULT_OPTIONS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"{where}: {key!r} is not a sentry_sdk.init option{hint}")
+    return dict(options)
+
+
+def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any]) -> CheckOptions:
+    """Merge marker keywords closest-first: the closest marker wins key by key (``options`` too)."""
+    __tracebackhide__ = True
+    merged: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    for kwargs in markers:
+        for key, value in kwargs.items():
+            if key == "options":
+                for name, option in validate_client_options(value, "sentry_check(options=...)").items():
+                    options.setdefault(name, option)
+            elif key not in merged:
+                merged[key] = value
+    for name, option in base.get("options", {}).items():
+        options.setdefault(name, option)
+    for key, value in base.items():
+        if key != "options":
+            merged.setdefault(key, value)
+    known = ("capture", "options", "sdk_errors")
+    unknown = [key for key in merged if key not in known]
+    if unknown:
+        raise TypeError(
+            f"@pytest.mark.sentry_check got an unexpected keyword {unknown[0]!r}; "
+            f"it takes: {', '.join(known)}"
+        )
+    return CheckOptions(**merged, options=options)
+
+
+def parse_option_lines(lines: Iterable[str], where: str) -> dict[str, Any]:
+    """``["traces_sample_rate = 1.0", "environment = test"]`` to ``{"traces_sample_rate": 1.0, ...}``.
+
+    Values are Python literals where they parse as one, else strings.
+    """
+    __tracebackhide__ = True
+    options: dict[str, Any] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        key, sep, raw = line.partition("=")
+        if not sep:
+            raise ValueError(f"{where}: expected 'name = value', got {line!r}")
+        try:
+            value = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            value = raw.strip()
+        options[key.strip()] = value
+    return validate_client_options(options, where)

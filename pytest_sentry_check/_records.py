@@ -1,0 +1,411 @@
+"""Read-only views of what Sentry would receive: one class per kind of envelope item."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._masking import shorten
+
+__all__ = [
+    "Attachment",
+    "CheckIn",
+    "Event",
+    "LogRecord",
+    "Metric",
+    "Payload",
+    "Profile",
+    "Session",
+    "Span",
+    "Transaction",
+]
+
+
+class Payload(Mapping[str, Any]):
+    """A read-only mapping over one item's JSON payload, as Sentry would receive it.
+
+    ``record["tags"]``, ``dict(record)`` and ``record.get(...)`` work on the raw data.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Payload):
+            return type(self) is type(other) and self._data == other._data
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def summary(self) -> str:
+        """One short line that tells this record apart from the others."""
+        return shorten(dict(self._data), 80)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.summary()}>"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class Event(Payload):
+    """An error or message event (an envelope item of type ``event``)."""
+
+    __slots__ = ()
+
+    @property
+    def event_id(self) -> str | None:
+        return self._data.get("event_id")
+
+    @property
+    def level(self) -> str | None:
+        return self._data.get("level")
+
+    @property
+    def message(self) -> str | None:
+        """The formatted message (``logentry`` or ``message``), if any."""
+        logentry = self._data.get("logentry")
+        if isinstance(logentry, dict):
+            text = logentry.get("formatted") or logentry.get("message")
+            if text is not None:
+                return str(text)
+        message = self._data.get("message")
+        if isinstance(message, dict):
+            message = message.get("formatted") or message.get("message")
+        return None if message is None else str(message)
+
+    @property
+    def exceptions(self) -> list[dict[str, Any]]:
+        """The exception chain, the raised exception last (Sentry's order)."""
+        exception = self._data.get("exception")
+        values = exception.get("values") if isinstance(exception, dict) else exception
+        return [value for value in values or () if isinstance(value, dict)]
+
+    @property
+    def exception_type(self) -> str | None:
+        """Class name of the raised exception (``module.Name`` unless a builtin)."""
+        chain = self.exceptions
+        return qualified_type(chain[-1]) if chain else None
+
+    @property
+    def exception_value(self) -> str | None:
+        chain = self.exceptions
+        if not chain:
+            return None
+        value = chain[-1].get("value")
+        return None if value is None else str(value)
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        tags = self._data.get("tags")
+        if isinstance(tags, list):  # Sentry also accepts [[key, value], ...]
+            return {str(pair[0]): pair[1] for pair in tags if isinstance(pair, list) and len(pair) == 2}
+        return _dict(tags)
+
+    @property
+    def contexts(self) -> dict[str, Any]:
+        return _dict(self._data.get("contexts"))
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return _dict(self._data.get("extra"))
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return _dict(self._data.get("user"))
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return _dict(self._data.get("request"))
+
+    @property
+    def breadcrumbs(self) -> list[dict[str, Any]]:
+        crumbs = self._data.get("breadcrumbs")
+        values = crumbs.get("values") if isinstance(crumbs, dict) else crumbs
+        return [crumb for crumb in values or () if isinstance(crumb, dict)]
+
+    @property
+    def transaction(self) -> str | None:
+        return self._data.get("transaction")
+
+    @property
+    def release(self) -> str | None:
+        return self._data.get("release")
+
+    @property
+    def environment(self) -> str | None:
+        return self._data.get("environment")
+
+    @property
+    def fingerprint(self) -> list[str] | None:
+        return self._data.get("fingerprint")
+
+    @property
+    def server_name(self) -> str | None:
+        return self._data.get("server_name")
+
+    @property
+    def location(self) -> str | None:
+        """``path:line in function`` of the innermost application frame, if known."""
+        frames: list[dict[str, Any]] = []
+        for exception in self.exceptions[-1:]:
+            frames = _dict(exception.get("stacktrace")).get("frames") or []
+        if not frames:
+            for thread in _dict(self._data.get("threads")).get("values") or []:
+                frames = _dict(_dict(thread).get("stacktrace")).get("frames") or frames
+        in_app = [f for f in frames if isinstance(f, dict) and f.get("in_app")]
+        frame = (in_app or [f for f in frames if isinstance(f, dict)] or [None])[-1]
+        if frame is None:
+            return None
+        return f"{_relative(frame)}:{frame.get('lineno')} in {frame.get('function')}"
+
+    def summary(self) -> str:
+        if self.exceptions:
+            head = f"{self.exception_type}: {shorten(self.exception_value or '', 60)}"
+        elif self.message is not None:
+            head = f"message {shorten(self.message, 60)!r}"
+        else:
+            head = "event without exception or message"
+        details = [f"level={self.level}"]
+        if self.transaction:
+            details.append(f"transaction={shorten(self.transaction, 40)!r}")
+        tags = self.tags
+        if tags:
+            shown = ", ".join(f"{k}={shorten(v, 24)}" for k, v in list(tags.items())[:5])
+            more = f", +{len(tags) - 5} more" if len(tags) > 5 else ""
+            details.append(f"tags: {shown}{more}")
+        line = f"{head} ({'; '.join(details)})"
+        location = self.location
+        return f"{line} at {location}" if location else line
+
+
+class Transaction(Event):
+    """A transaction (an envelope item of type ``transaction``) with its spans."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("transaction")
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        return _dict(self.contexts.get("trace"))
+
+    @property
+    def op(self) -> str | None:
+        return self.trace.get("op")
+
+    @property
+    def status(self) -> str | None:
+        return self.trace.get("status")
+
+    @property
+    def spans(self) -> list[dict[str, Any]]:
+        return [span for span in self._data.get("spans") or () if isinstance(span, dict)]
+
+    def summary(self) -> str:
+        ops = [str(span.get("op")) for span in self.spans]
+        shown = ", ".join(ops[:6]) + (f", +{len(ops) - 6} more" if len(ops) > 6 else "")
+        return (
+            f"transaction {shorten(self.name or '', 50)!r} (op={self.op}; status={self.status}; "
+            f"{len(ops)} span{'s' if len(ops) != 1 else ''}{': ' + shown if ops else ''})"
+        )
+
+
+def unwrap_attributes(value: Any) -> dict[str, Any]:
+    """``{"k": {"value": v, "type": t}}`` (the wire format of logs, spans, metrics) to ``{"k": v}``."""
+    out: dict[str, Any] = {}
+    for key, attribute in _dict(value).items():
+        out[key] = attribute.get("value") if isinstance(attribute, dict) else attribute
+    return out
+
+
+class LogRecord(Payload):
+    """One Sentry log (from an envelope item of type ``log``)."""
+
+    __slots__ = ()
+
+    @property
+    def level(self) -> str | None:
+        return self._data.get("level")
+
+    @property
+    def body(self) -> str | None:
+        return self._data.get("body")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    @property
+    def trace_id(self) -> str | None:
+        return self._data.get("trace_id")
+
+    def summary(self) -> str:
+        return f"log {self.level} {shorten(self.body or '', 70)!r}"
+
+
+class Metric(Payload):
+    """One trace metric (from an envelope item of type ``trace_metric``)."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("name")
+
+    @property
+    def type(self) -> str | None:
+        return self._data.get("type")
+
+    @property
+    def value(self) -> Any:
+        return self._data.get("value")
+
+    @property
+    def unit(self) -> str | None:
+        return self._data.get("unit")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    def summary(self) -> str:
+        return f"metric {self.type} {shorten(self.name or '', 50)!r} = {shorten(self.value, 20)}"
+
+
+class Span(Payload):
+    """One standalone (streamed) span, from an envelope item of type ``span``."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("name") or self._data.get("description")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    @property
+    def op(self) -> str | None:
+        return self._data.get("op") or self.attributes.get("sentry.op")
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    def summary(self) -> str:
+        return f"span {shorten(self.name or '', 50)!r} (op={self.op}; status={self.status})"
+
+
+class CheckIn(Payload):
+    """A cron monitor check-in (an envelope item of type ``check_in``)."""
+
+    __slots__ = ()
+
+    @property
+    def monitor_slug(self) -> str | None:
+        return self._data.get("monitor_slug")
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    def summary(self) -> str:
+        return f"check-in {shorten(self.monitor_slug or '', 50)!r} status={self.status}"
+
+
+class Session(Payload):
+    """A release-health session update (an envelope item of type ``session``)."""
+
+    __slots__ = ()
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    @property
+    def release(self) -> str | None:
+        return _dict(self._data.get("attrs")).get("release")
+
+    @property
+    def environment(self) -> str | None:
+        return _dict(self._data.get("attrs")).get("environment")
+
+    @property
+    def errors(self) -> int:
+        return int(self._data.get("errors") or 0)
+
+    def summary(self) -> str:
+        return f"session status={self.status} errors={self.errors} release={self.release}"
+
+
+class Profile(Payload):
+    """A profile or profile chunk (envelope items ``profile`` / ``profile_chunk``)."""
+
+    __slots__ = ()
+
+    def summary(self) -> str:
+        return f"profile platform={self._data.get('platform')}"
+
+
+class Attachment:
+    """A file attached to an event (an envelope item of type ``attachment``)."""
+
+    __slots__ = ("attachment_type", "bytes", "content_type", "filename")
+
+    def __init__(self, headers: Mapping[str, Any], payload: bytes):
+        self.filename: str | None = headers.get("filename")
+        self.content_type: str | None = headers.get("content_type")
+        self.attachment_type: str | None = headers.get("attachment_type")
+        self.bytes = payload
+
+    @property
+    def text(self) -> str:
+        """The content decoded as UTF-8, invalid bytes replaced."""
+        return self.bytes.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.bytes)
+
+    def summary(self) -> str:
+        return f"attachment {shorten(self.filename or '', 50)!r} ({self.content_type}, {len(self.bytes)} bytes)"
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.summary()}>"
+
+
+def qualified_type(exception: Mapping[str, Any]) -> str:
+    module = exception.get("module")
+    name = str(exception.get("type"))
+    return f"{module}.{name}" if module and module not in ("builtins", "__builtin__") else name
+
+
+def _relative(frame: Mapping[str, Any]) -> str:
+    abs_path = frame.get("abs_path")
+    if isinstance(abs_path, str) and os.path.isabs(abs_path):
+        try:
+            relative = os.path.relpath(abs_path)
+        except ValueError:
+            relative = abs_path
+        if not relative.startswith(".."):
+            return relative
+    return str(frame.get("filename") or abs_path or "?")

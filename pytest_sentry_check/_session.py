@@ -1,0 +1,111 @@
+"""Opening and closing one capture: the same steps for a pytest test and a ``with capture():``.
+
+Opening forks the SDK's isolation and current scopes (so tags, user, contexts and
+breadcrumbs set inside do not outlive it), applies option overrides to the live client,
+and makes the calling context the capture's owner. Closing flushes the SDK's buffers
+(logs, metrics, spans, sessions) into it, then undoes all of that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import sentry_sdk
+
+from ._capture import Installation, overridden
+from ._query import SentryEvents
+from ._store import Capture, Router
+
+__all__ = ["CaptureSession", "capture", "current_installation", "install", "uninstall"]
+
+_installations: list[Installation] = []
+
+
+def install(overrides: Mapping[str, Any] | None = None) -> Installation:
+    """Route everything the SDK sends into a new :class:`Router` (nestable; undo with :func:`uninstall`)."""
+    installation = Installation(Router(), overrides).install()
+    _installations.append(installation)
+    return installation
+
+
+def uninstall(installation: Installation) -> None:
+    """Undo :func:`install` (and any installation made after it)."""
+    while installation in _installations:
+        _installations.pop().uninstall()
+
+
+def current_installation() -> Installation | None:
+    return _installations[-1] if _installations else None
+
+
+class CaptureSession:
+    """One open capture and what opening it changed, undone by :meth:`close`."""
+
+    def __init__(
+        self,
+        installation: Installation,
+        name: str = "",
+        overrides: Mapping[str, Any] | None = None,
+        isolate: bool = True,
+    ):
+        self.capture = Capture(installation.router, name, overrides)
+        self.events = SentryEvents(self.capture)
+        self._installation = installation
+        self._isolate = isolate
+        self._undo = contextlib.ExitStack()
+
+    def open(self) -> SentryEvents:
+        try:
+            if self._isolate:
+                scope = self._undo.enter_context(sentry_sdk.isolation_scope())
+                scope.add_event_processor(self.capture.router.event_processor(self.capture))
+            self.capture.open()
+            self._undo.callback(self.capture.close)
+            client = sentry_sdk.get_client()
+            if self.capture.overrides and client.is_active():
+                self._installation.adopt(client)
+                self._undo.enter_context(
+                    overridden(client.options, self.capture.overrides, self._installation.router)
+                )
+        except BaseException:
+            self._undo.close()
+            raise
+        return self.events
+
+    def close(self) -> None:
+        try:
+            client = sentry_sdk.get_client()
+            if client.is_active():
+                client.flush(timeout=2.0)
+        finally:
+            self._undo.close()
+
+
+@contextlib.contextmanager
+def capture(
+    options: Mapping[str, Any] | None = None, *, isolate: bool = True
+) -> Iterator[SentryEvents]:
+    """Capture what the SDK sends inside the block, without pytest.
+
+    Args:
+        options: client options applied on top of the application's own
+            (e.g. ``{"traces_sample_rate": 1.0}``) while the block runs.
+        isolate: run the block in forked SDK scopes, so scope data set inside stays inside.
+
+    The SDK is patched for the block if pytest-sentry-check is not already active.
+    """
+    installation = current_installation()
+    own = installation is None
+    if installation is None:
+        installation = install()
+    session = CaptureSession(installation, "capture()", options, isolate)
+    try:
+        yield session.open()
+    finally:
+        try:
+            session.close()
+        finally:
+            if own:
+                uninstall(installation)

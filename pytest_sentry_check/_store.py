@@ -1,0 +1,262 @@
+"""Buckets of what the SDK sent, and the routing that decides which bucket an envelope joins.
+
+A :class:`Capture` is one bucket (one test, or one ``with capture():`` block). The
+:class:`Router` holds the open buckets and attributes every delivery:
+
+1. to the capture that owns the sending context (a context variable set when the capture
+   opened; asyncio tasks, AnyIO worker threads and FastAPI's TestClient inherit it);
+2. else to the capture whose SDK scope the event was prepared in: each capture adds an
+   event processor to its isolation scope, which sentry-sdk's threading integration forks
+   into the threads (and thread-pool tasks) started inside it; the processor leaves a
+   thread-local hint that the transport, called next on the same thread, takes;
+3. else to the innermost open capture (the SDK's own flusher threads);
+4. else, between captures, to the last one closed, as a *late* arrival;
+5. else (before any capture opened) to :attr:`Router.unattributed`.
+
+A delivery to a closed capture is kept in its ``late`` list, never in the next one.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from sentry_sdk.envelope import Envelope
+
+__all__ = ["Capture", "Dropped", "ReceivedEnvelope", "Router", "SdkError"]
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """One thing the SDK decided not to send, as a client report would count it.
+
+    ``reason`` is the SDK's discard reason (``before_send``, ``sample_rate``,
+    ``event_processor``, ``callback_error``, ...); ``category`` its data category
+    (``error``, ``transaction``, ``span``, ``log_item``, ...).
+    """
+
+    reason: str
+    category: str
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class SdkError:
+    """An exception the SDK swallowed: raised by an application callback, or by serialization.
+
+    ``source`` names the option whose callback raised (``before_send``, ``traces_sampler``, ...)
+    or ``serialization`` when an envelope could not be turned into bytes; ``consequence``
+    says what the SDK did about it; ``location`` is where in the payload serialization failed.
+    """
+
+    source: str
+    exception: BaseException
+    consequence: str
+    callback: str = ""
+    location: str = ""
+    traceback_lines: tuple[str, ...] = ()
+
+    @classmethod
+    def from_exception(
+        cls, source: str, exception: BaseException, consequence: str, *, skip_frames: int = 0, **details: str
+    ) -> SdkError:
+        """Snapshot ``exception`` with its traceback as it is now, less its first frames."""
+        tb = exception.__traceback__
+        for _ in range(skip_frames):
+            tb = tb.tb_next if tb is not None else None
+        lines = traceback.format_exception(type(exception), exception, tb)
+        return cls(source, exception, consequence, traceback_lines=tuple("".join(lines).splitlines()), **details)
+
+    @property
+    def exception_type(self) -> str:
+        """Qualified name of the exception class."""
+        exc_type = type(self.exception)
+        module = exc_type.__module__
+        return exc_type.__qualname__ if module == "builtins" else f"{module}.{exc_type.__qualname__}"
+
+
+@dataclass(frozen=True)
+class ReceivedEnvelope:
+    """An envelope as it left the SDK: its serialized bytes and their parsed form."""
+
+    envelope: Envelope
+    raw: bytes
+    received_at: float
+    thread_name: str
+
+    def item_types(self) -> list[str]:
+        """The envelope's item types, in order."""
+        return [str(item.type) for item in self.envelope.items]
+
+
+_owner: contextvars.ContextVar[Capture | None] = contextvars.ContextVar(
+    "pytest_sentry_check_owner", default=None
+)
+
+
+@dataclass
+class _Late:
+    envelopes: list[ReceivedEnvelope] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    sdk_errors: list[SdkError] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.envelopes) + len(self.dropped) + len(self.sdk_errors)
+
+
+class Capture:
+    """Everything the SDK delivered while this capture was open, in arrival order.
+
+    Exposed for type hints only; tests read it through :class:`SentryEvents`.
+    """
+
+    def __init__(self, router: Router, name: str = "", overrides: Mapping[str, Any] | None = None):
+        self.router = router
+        self.name = name
+        self.overrides: dict[str, Any] = dict(overrides or {})
+        self.parent: Capture | None = None
+        self.envelopes: list[ReceivedEnvelope] = []
+        self.dropped: list[Dropped] = []
+        self.sdk_errors: list[SdkError] = []
+        self.late = _Late()
+        self.closed = False
+        self.generation = 0
+        self.listeners: list[Callable[[ReceivedEnvelope], None]] = []
+        self.changed = threading.Condition(threading.Lock())
+        self._token: contextvars.Token[Capture | None] | None = None
+
+    def chain(self) -> Iterator[Capture]:
+        """This capture and the ones it is nested in."""
+        capture: Capture | None = self
+        while capture is not None:
+            yield capture
+            capture = capture.parent
+
+    def clear(self) -> None:
+        """Forget everything received so far."""
+        with self.changed:
+            self.envelopes.clear()
+            self.dropped.clear()
+            self.sdk_errors.clear()
+            self.generation += 1
+
+    def _add(self, kind: str, value: Any) -> None:
+        with self.changed:
+            target: Any = self.late if self.closed else self
+            getattr(target, kind).append(value)
+            if kind == "envelopes" and not self.closed:
+                for listener in self.listeners:
+                    listener(value)
+            self.changed.notify_all()
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until ``predicate()`` is true or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.changed.wait(min(remaining, 0.05))
+        return True
+
+    def open(self) -> Capture:
+        """Start receiving; the calling context (and what it spawns) becomes this capture's."""
+        self.router.open(self)
+        self._token = _owner.set(self)
+        return self
+
+    def close(self) -> None:
+        """Stop receiving: what arrives from now on is kept as late."""
+        if self._token is not None:
+            try:
+                _owner.reset(self._token)
+            except ValueError:  # closed from another context than the one that opened it
+                _owner.set(self.parent)
+            self._token = None
+        self.router.close(self)
+
+    def __enter__(self) -> Capture:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Router:
+    """Attributes every delivery from the capture transport to the right capture."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: list[Capture] = []
+        self.last_closed: Capture | None = None
+        self.unattributed = _Late()
+        self.late_captures: list[Capture] = []
+        self._hints = threading.local()
+
+    def open(self, capture: Capture) -> None:
+        with self._lock:
+            capture.parent = _owner.get() or (self._open[-1] if self._open else None)
+            if capture.parent is not None and capture.parent.router is not self:
+                capture.parent = None
+            self._open.append(capture)
+
+    def close(self, capture: Capture) -> None:
+        with self._lock:
+            if capture in self._open:
+                self._open.remove(capture)
+            with capture.changed:
+                capture.closed = True
+            self.last_closed = capture
+
+    def event_processor(self, capture: Capture) -> Callable[[Any, Any], Any]:
+        """An SDK event processor marking the events prepared in ``capture``'s scopes."""
+        ref = weakref.ref(capture)
+
+        def mark_owner(event: Any, hint: Any) -> Any:
+            self._hints.capture = ref
+            return event
+
+        return mark_owner
+
+    def active(self, *, take_hint: bool = False) -> Capture | None:
+        """The capture a delivery made from the calling context would join."""
+        hinted: weakref.ref[Capture] | None = getattr(self._hints, "capture", None)
+        if take_hint and hinted is not None:
+            self._hints.capture = None
+        owner = _owner.get()
+        if owner is not None and owner.router is self:
+            return owner
+        if hinted is not None and hinted() is not None:
+            return hinted()
+        with self._lock:
+            if self._open:
+                return self._open[-1]
+            return self.last_closed
+
+    def deliver(self, kind: str, value: Any) -> None:
+        """Add an envelope (``envelopes``), a ``dropped`` record or an ``sdk_errors`` entry."""
+        target = self.active(take_hint=True)
+        if target is None:
+            with self._lock:
+                getattr(self.unattributed, kind).append(value)
+            return
+        for capture in target.chain():
+            was_closed = capture.closed
+            capture._add(kind, value)
+            if was_closed:
+                with self._lock:
+                    if capture not in self.late_captures:
+                        self.late_captures.append(capture)

@@ -1,0 +1,304 @@
+"""The pytest plugin: hooks, ini keys, the ``sentry_check`` marker and the fixtures.
+
+Installed means active: from the moment pytest loads its plugins, every Sentry client in
+the process sends into pytest-sentry-check, and each test gets its own capture.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import pytest
+import sentry_sdk
+from sentry_sdk.envelope import Envelope
+
+from ._capture import Installation
+from ._masking import shorten
+from ._options import SDK_ERROR_MODES, CheckOptions, merge_markers, parse_option_lines
+from ._query import SentryEvents
+from ._session import CaptureSession, current_installation, install, uninstall
+from ._store import Capture, ReceivedEnvelope, SdkError
+
+__all__ = ["SentryCheckWarning", "TEST_DSN"]
+
+#: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
+TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
+
+_DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
+_SESSION = pytest.StashKey[CaptureSession]()
+_OPTIONS = pytest.StashKey[CheckOptions]()
+_INSTALLATION = pytest.StashKey[Installation]()
+_BASE = pytest.StashKey[dict[str, Any]]()
+
+
+class SentryCheckWarning(pytest.PytestWarning):
+    """Something the application's Sentry integration did that a test should know about."""
+
+    __module__ = "pytest_sentry_check"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sentry-check", "capture what the application sends to Sentry")
+    group.addoption(
+        "--sentry-sdk-errors",
+        dest="sentry_sdk_errors",
+        choices=SDK_ERROR_MODES,
+        default=None,
+        help="when the SDK swallows an exception from the app's callbacks: fail the test "
+        "(default), warn, or ignore. Ini: sentry_sdk_errors.",
+    )
+    parser.addini(
+        "sentry_options",
+        type="linelist",
+        default=[],
+        help="sentry_sdk.init options applied on top of the application's, one "
+        "'name = value' per line (e.g. traces_sample_rate = 1.0).",
+    )
+    parser.addini(
+        "sentry_sdk_errors",
+        default="fail",
+        help="fail, warn or ignore: what to do when the SDK swallowed an exception from "
+        "the app's callbacks (before_send, traces_sampler, ...) or from serialization.",
+    )
+
+
+def _base_options(config: pytest.Config) -> dict[str, Any]:
+    if _BASE not in config.stash:
+        mode = config.getoption("sentry_sdk_errors", None) or config.getini("sentry_sdk_errors")
+        if mode not in SDK_ERROR_MODES:
+            raise pytest.UsageError(
+                f"sentry_sdk_errors must be one of {', '.join(SDK_ERROR_MODES)}, not {mode!r}"
+            )
+        try:
+            overrides = parse_option_lines(config.getini("sentry_options"), "ini sentry_options")
+        except (TypeError, ValueError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_BASE] = {"sdk_errors": mode, "options": overrides}
+    return config.stash[_BASE]
+
+
+def _install(config: pytest.Config) -> None:
+    if _INSTALLATION not in config.stash:
+        config.stash[_INSTALLATION] = install(_base_options(config)["options"])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before conftest files are imported: an app that calls sentry_sdk.init at import time
+    # must already get the capture transport.
+    _install(early_config)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sentry_check(*, capture=True, options={}, sdk_errors='fail'): per-test settings of "
+        "pytest-sentry-check (closest marker wins, key by key).",
+    )
+    _install(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    installation = config.stash.get(_INSTALLATION, None)
+    if installation is not None:
+        uninstall(installation)
+        del config.stash[_INSTALLATION]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    base = _base_options(config)
+    overrides = ", ".join(f"{k}={v!r}" for k, v in base["options"].items()) or "none"
+    return (
+        f"sentry-check: capturing (sentry-sdk {sentry_sdk.VERSION}), sdk_errors={base['sdk_errors']}, "
+        f"option overrides: {overrides}"
+    )
+
+
+def _options_for(item: pytest.Item) -> CheckOptions:
+    __tracebackhide__ = True
+    if _OPTIONS not in item.stash:
+        for mark in item.iter_markers("sentry_check"):
+            if mark.args:
+                raise TypeError("@pytest.mark.sentry_check takes keyword arguments only")
+        markers = [mark.kwargs for mark in item.iter_markers("sentry_check")]
+        item.stash[_OPTIONS] = merge_markers(markers, _base_options(item.config))
+    return item.stash[_OPTIONS]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    options = _options_for(item)
+    installation = current_installation()
+    if options.capture and installation is not None:
+        session = CaptureSession(installation, item.nodeid, options.options)
+        session.open()
+        item.stash[_SESSION] = session
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        result = yield
+    finally:
+        session = item.stash.get(_SESSION, None)
+        if session is not None:
+            session.close()
+    if session is not None:
+        _report_sdk_errors(item, session.capture.sdk_errors)
+    return result
+
+
+def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> None:
+    __tracebackhide__ = True
+    mode = _options_for(item).sdk_errors
+    if not errors or mode == "ignore":
+        return
+    message = render_sdk_errors(errors)
+    if mode == "warn":
+        warnings.warn(SentryCheckWarning(message), stacklevel=1)
+        return
+    pytest.fail(message, pytrace=False)
+
+
+def render_sdk_errors(errors: list[SdkError]) -> str:
+    """The message for exceptions the SDK swallowed during a test."""
+    count = f"{len(errors)} exception{'s' if len(errors) != 1 else ''}"
+    lines = [f"sentry-check: the Sentry SDK swallowed {count} during this test:"]
+    for error in errors[:5]:
+        origin = f"{error.source} ({error.callback})" if error.callback else error.source
+        where = f" at {error.location}" if error.location else ""
+        lines.append(f"  {origin} raised {error.exception_type}: {shorten(str(error.exception), 120)}{where}")
+        lines.append(f"    {error.consequence}.")
+        lines.extend(f"    | {shorten(line, 160)}" for line in error.traceback_lines[-8:])
+    if len(errors) > 5:
+        lines.append(f"  ... and {len(errors) - 5} more")
+    lines.append(
+        "Fix the callback. If this is on purpose, mark the test "
+        "@pytest.mark.sentry_check(sdk_errors=\"warn\") or \"ignore\" "
+        f"(see {_DOCS_SDK_ERRORS})."
+    )
+    return "\n".join(lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    installation = config.stash.get(_INSTALLATION, None)
+    if installation is None:
+        return
+    router = installation.router
+    lines = []
+    for capture in router.late_captures:
+        late = capture.late
+        kinds = sorted({t for received in late.envelopes for t in received.item_types()})
+        what = [f"{len(late.envelopes)} envelope{'s' if len(late.envelopes) != 1 else ''}"]
+        if kinds:
+            what[0] += f" ({', '.join(kinds)})"
+        if late.dropped:
+            what.append(f"{len(late.dropped)} dropped record{'s' if len(late.dropped) != 1 else ''}")
+        if late.sdk_errors:
+            what.append(f"{len(late.sdk_errors)} swallowed exception{'s' if len(late.sdk_errors) != 1 else ''}")
+        lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
+    outside = router.unattributed
+    if outside.envelopes:
+        lines.append(
+            f"{len(outside.envelopes)} envelope{'s' if len(outside.envelopes) != 1 else ''} "
+            "sent before the first test (at import or collection time)"
+        )
+    if lines:
+        terminalreporter.write_sep("-", "sentry-check: late arrivals")
+        for line in lines:
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(
+            "Join the threads that send them before the test ends, or wait for them with "
+            "sentry_events.wait_for(...) (see docs/capture.md#late-arrivals)."
+        )
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+def _session_of(request: pytest.FixtureRequest) -> CaptureSession:
+    __tracebackhide__ = True
+    session = request.node.stash.get(_SESSION, None)
+    if session is None:
+        pytest.fail(
+            f"{request.fixturename}: this test does not capture (it is marked "
+            "@pytest.mark.sentry_check(capture=False), or the plugin is not active)",
+            pytrace=False,
+        )
+    return session
+
+
+@pytest.fixture
+def sentry_events(request: pytest.FixtureRequest) -> SentryEvents:
+    """What the application sent to Sentry during this test (errors and messages; the
+    other item types in its attributes)."""
+    return _session_of(request).events
+
+
+@pytest.fixture
+def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]:
+    """Initialise the SDK for a test, for code that never calls ``sentry_sdk.init`` itself.
+
+    ``sentry_init(**options)`` calls ``sentry_sdk.init`` with ``dsn`` defaulting to a
+    placeholder and ``traces_sample_rate`` to 1.0; the previous client is restored after.
+    """
+    _session_of(request)
+    old_client = sentry_sdk.get_global_scope().client
+    sentry_sdk.get_current_scope().set_client(None)
+    sentry_sdk.get_isolation_scope().set_client(None)
+    clients: list[Any] = []
+
+    def init(*args: Any, **options: Any) -> None:
+        if not args:
+            options.setdefault("dsn", TEST_DSN)
+        options.setdefault("traces_sample_rate", 1.0)
+        sentry_sdk.init(*args, **options)
+        clients.append(sentry_sdk.get_client())
+
+    try:
+        yield init
+    finally:
+        for client in clients:
+            client.flush(timeout=2.0)
+        sentry_sdk.get_global_scope().set_client(old_client)
+
+
+def _listen(capture: Capture, on_envelope: Callable[[ReceivedEnvelope], None]) -> None:
+    capture.listeners.append(on_envelope)
+
+
+@pytest.fixture
+def capture_events(request: pytest.FixtureRequest) -> Callable[[], list[dict[str, Any]]]:
+    """sentry-python's ``capture_events``: ``capture_events()`` returns a list that receives the
+    payload of every event and transaction sent after the call."""
+    session = _session_of(request)
+
+    def start() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+
+        def on_envelope(received: ReceivedEnvelope) -> None:
+            for item in received.envelope.items:
+                if item.type in ("event", "transaction"):
+                    events.append(item.payload.json)
+
+        _listen(session.capture, on_envelope)
+        return events
+
+    return start
+
+
+@pytest.fixture
+def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envelope]]:
+    """sentry-python's ``capture_envelopes``: ``capture_envelopes()`` returns a list that receives
+    every envelope sent after the call."""
+    session = _session_of(request)
+
+    def start() -> list[Envelope]:
+        envelopes: list[Envelope] = []
+        _listen(session.capture, lambda received: envelopes.append(received.envelope))
+        return envelopes
+
+    return start
