@@ -58,6 +58,8 @@ CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
 
 _SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options  # type: ignore[assignment]
 
+_SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(sentry_sdk.client._Client, "_is_ignored_error", None)
+
 _UNSERIALIZABLE = (
     "the envelope could not be serialized, so in production the transport drops it "
     "and nothing reaches Sentry"
@@ -244,6 +246,17 @@ class Installation:
             wrap_callbacks(options, self.router)
         return CaptureTransport(options, self.router, app_options)
 
+    def _is_ignored_error(self, original: Callable[..., bool]) -> Callable[..., bool]:
+        # The SDK drops ignore_errors matches without a client report; tests still see them.
+        @functools.wraps(original)
+        def is_ignored_error(client: Any, event: Any, hint: Any) -> bool:
+            ignored = original(client, event, hint)
+            if ignored and isinstance(getattr(client, "transport", None), CaptureTransport):
+                client.transport.router.deliver("dropped", Dropped("ignore_errors", "error", 1, reported=False))
+            return ignored
+
+        return is_ignored_error
+
     def _setup_spotlight(self, options: dict[str, Any]) -> None:
         if options.get("spotlight"):
             self.spotlight_requested = True
@@ -259,6 +272,10 @@ class Installation:
         self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
         self._patch(client_module, "make_transport", self._make_transport)
         self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
+        if _SDK_IS_IGNORED_ERROR is not None:
+            self._patch(
+                sentry_sdk.client._Client, "_is_ignored_error", self._is_ignored_error(_SDK_IS_IGNORED_ERROR)
+            )
         self.adopt(sentry_sdk.get_client())
         return self
 

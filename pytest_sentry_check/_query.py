@@ -33,6 +33,19 @@ R = TypeVar("R")
 _MAX_LISTED = 10
 _DOCS = "docs/querying.md#when-a-query-fails"
 
+#: The client-report categories that explain a missing record of each type.
+_DROP_CATEGORIES: dict[type, tuple[str, ...]] = {
+    Event: ("error", "default"),
+    Transaction: ("transaction",),
+    LogRecord: ("log_item",),
+    Metric: ("trace_metric",),
+    Span: ("span",),
+    CheckIn: ("monitor",),
+    Session: ("session",),
+    Profile: ("profile", "profile_chunk"),
+    Attachment: ("attachment",),
+}
+
 _NOUNS: dict[type, tuple[str, str]] = {
     Event: ("event", "events"),
     Transaction: ("transaction", "transactions"),
@@ -71,7 +84,7 @@ class Records(Sequence[R], Generic[R]):
         record_type: type,
         expression: str,
         capture: Capture | None = None,
-        context: Callable[[], list[str]] | None = None,
+        context: Callable[[type], list[str]] | None = None,
     ):
         self._load = load
         self._type = record_type
@@ -217,7 +230,7 @@ class Records(Sequence[R], Generic[R]):
     # -- messages ------------------------------------------------------------------------
 
     def _context_lines(self) -> list[str]:
-        return self._context() if self._context is not None else []
+        return self._context(self._type) if self._context is not None else []
 
     def _miss(self, call: str, others: list[tuple[R, list[str]]]) -> str:
         noun = _NOUNS[self._type]
@@ -265,7 +278,9 @@ class _Index:
             elif kind == "transaction":
                 self.lists[Transaction].append(Transaction(item.payload.json or {}))
             elif kind == "attachment":
-                self.lists[Attachment].append(Attachment(item.headers, item.payload.get_bytes()))
+                self.lists[Attachment].append(
+                    Attachment(item.headers, item.payload.get_bytes(), received.envelope.headers.get("event_id"))
+                )
             else:
                 self._add_json_item(str(kind), item.payload.get_bytes())
 
@@ -445,20 +460,21 @@ class SentryEvents(Records[Event]):
         """Make the SDK send what it buffers (logs, metrics, spans, sessions) now."""
         _flush_client()
 
-    def _describe_context(self) -> list[str]:
+    def _describe_context(self, queried: type) -> list[str]:
         index = _index(self._capture_ref)
         lines = []
         others = [
             _count(len(index.lists[record_type]), record_type)
             for record_type in (Event, Transaction, LogRecord, Span, Metric, CheckIn, Attachment)
-            if index.lists[record_type] and record_type is not self._type
+            if index.lists[record_type] and record_type is not queried
         ]
         if others:
             lines.append(f"Also captured: {', '.join(others)}.")
         with self._capture_ref.changed:
             dropped = list(self._capture_ref.dropped)
             errors = list(self._capture_ref.sdk_errors)
-        dropped = [d for d in dropped if not d.category.endswith("_byte") and d.category != "span"]
+        categories = _DROP_CATEGORIES.get(queried, ())
+        dropped = [d for d in dropped if d.category in categories]
         if dropped:
             counts: dict[tuple[str, str], int] = {}
             for record in dropped:

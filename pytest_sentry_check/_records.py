@@ -370,9 +370,10 @@ class Profile(Payload):
 class Attachment:
     """A file attached to an event (an envelope item of type ``attachment``)."""
 
-    __slots__ = ("attachment_type", "bytes", "content_type", "filename")
+    __slots__ = ("attachment_type", "bytes", "content_type", "event_id", "filename")
 
-    def __init__(self, headers: Mapping[str, Any], payload: bytes):
+    def __init__(self, headers: Mapping[str, Any], payload: bytes, event_id: str | None = None):
+        self.event_id = event_id
         self.filename: str | None = headers.get("filename")
         self.content_type: str | None = headers.get("content_type")
         self.attachment_type: str | None = headers.get("attachment_type")

@@ -39,12 +39,15 @@ class Dropped:
 
     ``reason`` is the SDK's discard reason (``before_send``, ``sample_rate``,
     ``event_processor``, ``callback_error``, ...); ``category`` its data category
-    (``error``, ``transaction``, ``span``, ``log_item``, ...).
+    (``error``, ``transaction``, ``span``, ``log_item``, ...). ``reported`` is false for
+    drops the SDK makes without a client report (``ignore_errors``), which the plugin
+    observes itself.
     """
 
     reason: str
     category: str
     quantity: int = 1
+    reported: bool = True
 
 
 @dataclass(frozen=True)
