@@ -74,7 +74,7 @@ class SdkError:
         tb = exception.__traceback__
         for _ in range(skip_frames):
             tb = tb.tb_next if tb is not None else None
-        lines = traceback.format_exception(type(exception), exception, tb)
+        lines = traceback.format_exception(type(exception), exception, tb, chain=False)
         return cls(source, exception, consequence, traceback_lines=tuple("".join(lines).splitlines()), **details)
 
     @property
@@ -132,7 +132,7 @@ class Capture:
         self.closed = False
         self.generation = 0
         self.listeners: list[Callable[[ReceivedEnvelope], None]] = []
-        self.changed = threading.Condition(threading.Lock())
+        self.changed = threading.Condition(threading.RLock())
         self._token: contextvars.Token[Capture | None] | None = None
 
     def chain(self) -> Iterator[Capture]:

@@ -64,24 +64,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _ini_overrides(config: pytest.Config) -> dict[str, Any]:
+    try:
+        return parse_option_lines(config.getini("sentry_options"), "ini sentry_options")
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def _base_options(config: pytest.Config) -> dict[str, Any]:
+    """The ini and command-line settings, under the marker's keys (read after option parsing)."""
     if _BASE not in config.stash:
         mode = config.getoption("sentry_sdk_errors", None) or config.getini("sentry_sdk_errors")
         if mode not in SDK_ERROR_MODES:
             raise pytest.UsageError(
                 f"sentry_sdk_errors must be one of {', '.join(SDK_ERROR_MODES)}, not {mode!r}"
             )
-        try:
-            overrides = parse_option_lines(config.getini("sentry_options"), "ini sentry_options")
-        except (TypeError, ValueError) as exc:
-            raise pytest.UsageError(str(exc)) from None
-        config.stash[_BASE] = {"sdk_errors": mode, "options": overrides}
+        config.stash[_BASE] = {"sdk_errors": mode, "options": _ini_overrides(config)}
     return config.stash[_BASE]
 
 
 def _install(config: pytest.Config) -> None:
     if _INSTALLATION not in config.stash:
-        config.stash[_INSTALLATION] = install(_base_options(config)["options"])
+        config.stash[_INSTALLATION] = install(_ini_overrides(config))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -98,6 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "pytest-sentry-check (closest marker wins, key by key).",
     )
     _install(config)
+    _base_options(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -172,7 +177,7 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
         where = f" at {error.location}" if error.location else ""
         lines.append(f"  {origin} raised {error.exception_type}: {shorten(str(error.exception), 120)}{where}")
         lines.append(f"    {error.consequence}.")
-        lines.extend(f"    | {shorten(line, 160)}" for line in error.traceback_lines[-8:])
+        lines.extend(f"    | {shorten(line, 160)}" for line in error.traceback_lines[-12:])
     if len(errors) > 5:
         lines.append(f"  ... and {len(errors) - 5} more")
     lines.append(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 
 # Imported here, in the outer process, so pytester's in-process runs share them: sentry-sdk
 # patches a framework once per process, and pytester drops modules a run imported first.
@@ -8,6 +9,7 @@ import fastapi  # noqa: F401
 import fastapi.testclient  # noqa: F401
 import httpx  # noqa: F401
 import pytest
+import sentry_sdk
 import sentry_sdk.integrations.asyncio  # noqa: F401
 import sentry_sdk.integrations.fastapi  # noqa: F401
 import sentry_sdk.integrations.logging  # noqa: F401
@@ -110,3 +112,10 @@ def service(pytester: pytest.Pytester) -> pytest.Pytester:
     )
     pytester.makeini("[pytest]\nfilterwarnings = ignore::DeprecationWarning\n")
     return pytester
+
+
+@pytest.fixture(autouse=True)
+def _clean_global_scope() -> Iterator[None]:
+    """pytester's in-process runs share the SDK's process-wide global scope; reset it after each."""
+    yield
+    sentry_sdk.get_global_scope().clear()

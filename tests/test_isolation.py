@@ -1,0 +1,168 @@
+"""Each test sees only its own events and scope data, whatever thread or task sent them."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_scope_data_does_not_leak_into_the_next_test(pytester: pytest.Pytester) -> None:
+    """Tags, user, contexts and breadcrumbs set in one test are gone in the next."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+        # release given, so the SDK does not run `git rev-parse` (which leaves a breadcrumb)
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", release="checkout@1.0.0")
+        sentry_sdk.get_global_scope().set_tag("service", "checkout")
+
+        def test_sets_everything(sentry_events):
+            sentry_sdk.set_tag("tenant", "acme")
+            sentry_sdk.set_user({"id": "u1"})
+            sentry_sdk.set_context("cart", {"items": 3})
+            sentry_sdk.add_breadcrumb(message="added to cart")
+            sentry_sdk.capture_message("first")
+            assert sentry_events.one(tags={"tenant": "acme", "service": "checkout"}).user == {"id": "u1"}
+
+        def test_starts_clean(sentry_events):
+            assert len(sentry_events) == 0
+            sentry_sdk.capture_message("second")
+            event = sentry_events.one()
+            assert event.tags == {"service": "checkout"}
+            assert event.user == {}
+            assert "cart" not in event.contexts
+            assert event.breadcrumbs == []
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_threads_tasks_and_thread_pools_are_captured(pytester: pytest.Pytester) -> None:
+    """Events from threads, executors and asyncio tasks land in the running test."""
+    pytester.makepyfile(
+        """
+        import asyncio, threading
+        from concurrent.futures import ThreadPoolExecutor
+        import sentry_sdk
+
+        def test_concurrency(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+            thread = threading.Thread(target=sentry_sdk.capture_message, args=("from thread",))
+            thread.start()
+            thread.join()
+            with ThreadPoolExecutor(2) as pool:
+                pool.submit(sentry_sdk.capture_message, "from pool").result()
+
+            async def task():
+                sentry_sdk.capture_message("from task")
+            asyncio.run(task())
+            assert sorted(e.message for e in sentry_events) == ["from pool", "from task", "from thread"]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_wait_for_events_sent_later(pytester: pytest.Pytester) -> None:
+    """wait_for returns once enough matching events arrived from a background thread."""
+    pytester.makepyfile(
+        """
+        import threading
+        import sentry_sdk
+
+        def test_wait(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+            def later():
+                for n in range(3):
+                    sentry_sdk.capture_message(f"tick {n}", level="warning")
+            timer = threading.Timer(0.2, later)
+            timer.start()
+            ticks = sentry_events.wait_for(3, timeout=5, level="warning")
+            assert [e.message for e in ticks] == ["tick 0", "tick 1", "tick 2"]
+            timer.join()
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_wait_for_timeout_says_what_arrived(pytester: pytest.Pytester) -> None:
+    """On timeout, wait_for reports how many matched and lists the other candidates."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_wait(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+            sentry_sdk.capture_message("tick", level="info")
+            sentry_events.wait_for(2, timeout=0.2, level="warning")
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        [
+            "E       AssertionError: sentry_events.wait_for(count=2, timeout=0.2, level='warning'): "
+            "0 of 2 matching events arrived within 0.2 s; amongst 1 event:",
+            "E         1. message 'tick' (level=info)",
+            "E            - level: expected 'warning', got 'info'",
+        ],
+        consecutive=True,
+    )
+
+
+def test_late_events_stay_with_the_test_that_sent_them(pytester: pytest.Pytester) -> None:
+    """A thread still running after its test ends is reported, never mixed into the next."""
+    pytester.makepyfile(
+        """
+        import threading, time
+        import sentry_sdk
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        started = []
+
+        def test_leaves_a_thread_behind():
+            def later():
+                time.sleep(0.3)
+                sentry_sdk.capture_message("too late")
+            thread = threading.Thread(target=later)
+            thread.start()
+            started.append(thread)
+
+        def test_next(sentry_events):
+            started[0].join()
+            sentry_sdk.capture_message("mine")
+            assert [e.message for e in sentry_events] == ["mine"]
+
+        def test_between_tests_too(sentry_events):
+            def later():
+                time.sleep(0.3)
+                sentry_sdk.capture_message("after the session's last test")
+            threading.Thread(target=later).start()
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*- sentry-check: late arrivals -*",
+            "test_late_events_stay_with_the_test_that_sent_them.py::test_leaves_a_thread_behind: "
+            "1 envelope (event) arrived after the test ended",
+        ],
+    )
+
+
+def test_capture_false_opts_a_test_out(pytester: pytest.Pytester) -> None:
+    """capture=False: nothing is recorded for the test, and asking for sentry_events says why."""
+    pytester.makepyfile(
+        """
+        import pytest, sentry_sdk
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+
+        @pytest.mark.sentry_check(capture=False)
+        def test_out(sentry_events):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "sentry_events: this test does not capture (it is marked "
+            "@pytest.mark.sentry_check(capture=False), or the plugin is not active)"
+        ]
+    )
