@@ -134,7 +134,13 @@ def _options_for(item: pytest.Item) -> CheckOptions:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    options = _options_for(item)
+    __tracebackhide__ = True
+    try:
+        options = _options_for(item)
+    except TypeError as exc:
+        # pytest's own setup must still run, or its teardown finds its state inconsistent
+        yield
+        raise exc from None
     installation = current_installation()
     if options.capture and installation is not None:
         session = CaptureSession(installation, item.nodeid, options.options)
@@ -247,8 +253,9 @@ def sentry_events(request: pytest.FixtureRequest) -> SentryEvents:
 def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]:
     """Initialise the SDK for a test, for code that never calls ``sentry_sdk.init`` itself.
 
-    ``sentry_init(**options)`` calls ``sentry_sdk.init`` with ``dsn`` defaulting to a
-    placeholder and ``traces_sample_rate`` to 1.0; the previous client is restored after.
+    ``sentry_init(**options)`` calls ``sentry_sdk.init`` with ``dsn`` defaulting to
+    :data:`TEST_DSN` (so trace headers and envelopes look as in production) and no other
+    default, as sentry-python's own fixture; the previous client is restored after.
     """
     _session_of(request)
     old_client = sentry_sdk.get_global_scope().client
@@ -259,7 +266,6 @@ def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]
     def init(*args: Any, **options: Any) -> None:
         if not args:
             options.setdefault("dsn", TEST_DSN)
-        options.setdefault("traces_sample_rate", 1.0)
         sentry_sdk.init(*args, **options)
         clients.append(sentry_sdk.get_client())
 
