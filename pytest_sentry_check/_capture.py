@@ -35,7 +35,13 @@ from sentry_sdk.transport import Transport
 
 from ._store import Dropped, ReceivedEnvelope, Router, SdkError
 
-__all__ = ["CALLBACK_OPTIONS", "CaptureTransport", "Installation", "find_unserializable", "overridden"]
+__all__ = [
+    "CALLBACK_OPTIONS",
+    "CaptureTransport",
+    "Installation",
+    "find_unserializable",
+    "overridden",
+]
 
 #: Options holding application callbacks, and what the SDK does when each one raises.
 CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
@@ -47,8 +53,7 @@ CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
         "before_breadcrumb": "the SDK kept the breadcrumb unfiltered: in production it is "
         "sent as it was, unscrubbed",
         "before_send_log": "the SDK dropped the log (client report reason 'callback_error')",
-        "before_send_metric": "the SDK dropped the metric (client report reason "
-        "'callback_error')",
+        "before_send_metric": "the SDK dropped the metric (client report reason 'callback_error')",
         "before_send_span": "the SDK swallowed the exception",
         "traces_sampler": "the SDK did not sample the trace: no transaction is sent",
         "profiles_sampler": "the SDK did not sample the profile",
@@ -56,13 +61,14 @@ CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options  # type: ignore[assignment]
+_SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options
 
-_SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(sentry_sdk.client._Client, "_is_ignored_error", None)
+_SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(
+    sentry_sdk.client._Client, "_is_ignored_error", None
+)
 
 _UNSERIALIZABLE = (
-    "the envelope could not be serialized, so in production the transport drops it "
-    "and nothing reaches Sentry"
+    "the envelope could not be serialized, so in production the transport drops it and nothing reaches Sentry"
 )
 
 
@@ -252,7 +258,9 @@ class Installation:
         def is_ignored_error(client: Any, event: Any, hint: Any) -> bool:
             ignored = original(client, event, hint)
             if ignored and isinstance(getattr(client, "transport", None), CaptureTransport):
-                client.transport.router.deliver("dropped", Dropped("ignore_errors", "error", 1, reported=False))
+                client.transport.router.deliver(
+                    "dropped", Dropped("ignore_errors", "error", 1, reported=False)
+                )
             return ignored
 
         return is_ignored_error
@@ -260,7 +268,6 @@ class Installation:
     def _setup_spotlight(self, options: dict[str, Any]) -> None:
         if options.get("spotlight"):
             self.spotlight_requested = True
-        return None
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._saved.append((owner, name, getattr(owner, name)))
@@ -274,7 +281,9 @@ class Installation:
         self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
         if _SDK_IS_IGNORED_ERROR is not None:
             self._patch(
-                sentry_sdk.client._Client, "_is_ignored_error", self._is_ignored_error(_SDK_IS_IGNORED_ERROR)
+                sentry_sdk.client._Client,
+                "_is_ignored_error",
+                self._is_ignored_error(_SDK_IS_IGNORED_ERROR),
             )
         self.adopt(sentry_sdk.get_client())
         return self
@@ -301,9 +310,7 @@ class Installation:
 
 
 @contextlib.contextmanager
-def overridden(
-    options: dict[str, Any], overrides: Mapping[str, Any], router: Router
-) -> Iterator[None]:
+def overridden(options: dict[str, Any], overrides: Mapping[str, Any], router: Router) -> Iterator[None]:
     """Set ``overrides`` on a live client's options for the duration of a generator."""
     missing = object()
     saved = {key: options.get(key, missing) for key in overrides}
@@ -317,4 +324,3 @@ def overridden(
                 options.pop(key, None)
             else:
                 options[key] = value
-

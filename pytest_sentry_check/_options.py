@@ -10,7 +10,13 @@ from typing import Any
 
 from sentry_sdk.consts import DEFAULT_OPTIONS
 
-__all__ = ["SDK_ERROR_MODES", "CheckOptions", "merge_markers", "parse_option_lines", "validate_client_options"]
+__all__ = [
+    "SDK_ERROR_MODES",
+    "CheckOptions",
+    "merge_markers",
+    "parse_option_lines",
+    "validate_client_options",
+]
 
 SDK_ERROR_MODES = ("fail", "warn", "ignore")
 
@@ -32,7 +38,13 @@ class CheckOptions:
     options: Mapping[str, Any] = field(default_factory=dict)
     sdk_errors: str = "fail"
 
-    def __init__(self, *, capture: bool = True, options: Mapping[str, Any] | None = None, sdk_errors: str = "fail"):
+    def __init__(
+        self,
+        *,
+        capture: bool = True,
+        options: Mapping[str, Any] | None = None,
+        sdk_errors: str = "fail",
+    ):
         __tracebackhide__ = True
         if not isinstance(capture, bool):
             raise TypeError(f"sentry_check(capture=...) takes True or False, not {capture!r}")
@@ -42,7 +54,9 @@ class CheckOptions:
                 f"not {sdk_errors!r}"
             )
         object.__setattr__(self, "capture", capture)
-        object.__setattr__(self, "options", validate_client_options(options or {}, "sentry_check(options=...)"))
+        object.__setattr__(
+            self, "options", validate_client_options(options or {}, "sentry_check(options=...)")
+        )
         object.__setattr__(self, "sdk_errors", sdk_errors)
 
 

@@ -165,8 +165,7 @@ class Records(Sequence[R], Generic[R]):
         if matching:
             raise AssertionError(
                 self._report(
-                    f"{call}: expected exactly one {_NOUNS[self._type][0]}, "
-                    f"{len(matching)} match:",
+                    f"{call}: expected exactly one {_NOUNS[self._type][0]}, {len(matching)} match:",
                     [(record, []) for record in matching],
                     ["Add criteria that tell them apart, or use .filter(...) to check them all."],
                 )
@@ -218,14 +217,20 @@ class Records(Sequence[R], Generic[R]):
                 None,
                 self._context,
             )
-        shown = ", ".join(f"{k}={v}" for k, v in [("count", count), ("timeout", timeout)])
-        call = f"{self._expression}.wait_for({', '.join(filter(None, [shown, describe_criteria(criteria)]))})"
-        head = f"{call}: {len(matching)} of {count} matching {_NOUNS[self._type][1]} arrived within {timeout:g} s"
-        candidates = [(record, []) for record in matching] + others
+        arguments = ", ".join(
+            filter(None, [f"count={count}, timeout={timeout}", describe_criteria(criteria)])
+        )
+        noun = _NOUNS[self._type][1]
+        head = (
+            f"{self._expression}.wait_for({arguments}): {len(matching)} of {count} matching {noun} "
+            f"arrived within {timeout:g} s"
+        )
+        candidates: list[tuple[R, list[str]]] = [(record, []) for record in matching] + others
         if not candidates:
-            return_msg = f"{head}; nothing else was captured."
-            raise AssertionError("\n".join([return_msg, *self._context_lines()]))
-        raise AssertionError(self._report(f"{head}; amongst {_count(len(candidates), self._type)}:", candidates, []))
+            raise AssertionError("\n".join([f"{head}; nothing else was captured.", *self._context_lines()]))
+        raise AssertionError(
+            self._report(f"{head}; amongst {_count(len(candidates), self._type)}:", candidates, [])
+        )
 
     # -- messages ------------------------------------------------------------------------
 
@@ -279,7 +284,11 @@ class _Index:
                 self.lists[Transaction].append(Transaction(item.payload.json or {}))
             elif kind == "attachment":
                 self.lists[Attachment].append(
-                    Attachment(item.headers, item.payload.get_bytes(), received.envelope.headers.get("event_id"))
+                    Attachment(
+                        item.headers,
+                        item.payload.get_bytes(),
+                        received.envelope.headers.get("event_id"),
+                    )
                 )
             else:
                 self._add_json_item(str(kind), item.payload.get_bytes())
@@ -291,7 +300,8 @@ class _Index:
             return  # kept in .envelopes; not a record type we can query
         if not isinstance(data, dict):
             return
-        batch = data.get("items") if isinstance(data.get("items"), list) else [data]
+        items = data.get("items")
+        batch: list[Any] = items if isinstance(items, list) else [data]
         if kind in ("session", "sessions"):
             self.lists[Session].append(Session(data))
         elif kind == "check_in":
@@ -308,7 +318,11 @@ class _Index:
             for entry in data.get("discarded_events") or ():
                 if isinstance(entry, dict):
                     self.reported_dropped.append(
-                        Dropped(str(entry.get("reason")), str(entry.get("category")), int(entry.get("quantity") or 1))
+                        Dropped(
+                            str(entry.get("reason")),
+                            str(entry.get("category")),
+                            int(entry.get("quantity") or 1),
+                        )
                     )
 
 
@@ -478,7 +492,9 @@ class SentryEvents(Records[Event]):
         if dropped:
             counts: dict[tuple[str, str], int] = {}
             for record in dropped:
-                counts[record.category, record.reason] = counts.get((record.category, record.reason), 0) + record.quantity
+                counts[record.category, record.reason] = (
+                    counts.get((record.category, record.reason), 0) + record.quantity
+                )
             shown = ", ".join(f"{n} {category} ({reason})" for (category, reason), n in counts.items())
             lines.append(f"Dropped by the SDK: {shown}.")
         for error in errors[:3]:

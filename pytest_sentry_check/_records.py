@@ -169,10 +169,11 @@ class Event(Payload):
         if not frames:
             for thread in _dict(self._data.get("threads")).get("values") or []:
                 frames = _dict(_dict(thread).get("stacktrace")).get("frames") or frames
-        in_app = [f for f in frames if isinstance(f, dict) and f.get("in_app")]
-        frame = (in_app or [f for f in frames if isinstance(f, dict)] or [None])[-1]
-        if frame is None:
+        candidates = [f for f in frames if isinstance(f, dict)]
+        in_app = [f for f in candidates if f.get("in_app")]
+        if not candidates:
             return None
+        frame = (in_app or candidates)[-1]
         return f"{_relative(frame)}:{frame.get('lineno')} in {frame.get('function')}"
 
     def summary(self) -> str:
@@ -388,7 +389,9 @@ class Attachment:
         return json.loads(self.bytes)
 
     def summary(self) -> str:
-        return f"attachment {shorten(self.filename or '', 50)!r} ({self.content_type}, {len(self.bytes)} bytes)"
+        return (
+            f"attachment {shorten(self.filename or '', 50)!r} ({self.content_type}, {len(self.bytes)} bytes)"
+        )
 
     def __repr__(self) -> str:
         return f"<Attachment {self.summary()}>"

@@ -84,9 +84,7 @@ class CaptureSession:
 
 
 @contextlib.contextmanager
-def capture(
-    options: Mapping[str, Any] | None = None, *, isolate: bool = True
-) -> Iterator[SentryEvents]:
+def capture(options: Mapping[str, Any] | None = None, *, isolate: bool = True) -> Iterator[SentryEvents]:
     """Capture what the SDK sends inside the block, without pytest.
 
     Args:

@@ -68,14 +68,26 @@ class SdkError:
 
     @classmethod
     def from_exception(
-        cls, source: str, exception: BaseException, consequence: str, *, skip_frames: int = 0, **details: str
+        cls,
+        source: str,
+        exception: BaseException,
+        consequence: str,
+        *,
+        skip_frames: int = 0,
+        **details: str,
     ) -> SdkError:
         """Snapshot ``exception`` with its traceback as it is now, less its first frames."""
         tb = exception.__traceback__
         for _ in range(skip_frames):
             tb = tb.tb_next if tb is not None else None
         lines = traceback.format_exception(type(exception), exception, tb, chain=False)
-        return cls(source, exception, consequence, traceback_lines=tuple("".join(lines).splitlines()), **details)
+        return cls(
+            source,
+            exception,
+            consequence,
+            traceback_lines=tuple("".join(lines).splitlines()),
+            **details,
+        )
 
     @property
     def exception_type(self) -> str:

@@ -21,7 +21,7 @@ from ._query import SentryEvents
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
 
-__all__ = ["SentryCheckWarning", "TEST_DSN"]
+__all__ = ["TEST_DSN", "SentryCheckWarning"]
 
 #: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
@@ -188,7 +188,7 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
         lines.append(f"  ... and {len(errors) - 5} more")
     lines.append(
         "Fix the callback. If this is on purpose, mark the test "
-        "@pytest.mark.sentry_check(sdk_errors=\"warn\") or \"ignore\" "
+        '@pytest.mark.sentry_check(sdk_errors="warn") or "ignore" '
         f"(see {_DOCS_SDK_ERRORS})."
     )
     return "\n".join(lines)
@@ -209,7 +209,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         if late.dropped:
             what.append(f"{len(late.dropped)} dropped record{'s' if len(late.dropped) != 1 else ''}")
         if late.sdk_errors:
-            what.append(f"{len(late.sdk_errors)} swallowed exception{'s' if len(late.sdk_errors) != 1 else ''}")
+            what.append(
+                f"{len(late.sdk_errors)} swallowed exception{'s' if len(late.sdk_errors) != 1 else ''}"
+            )
         lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
     outside = router.unattributed
     if outside.envelopes:
@@ -232,7 +234,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def _session_of(request: pytest.FixtureRequest) -> CaptureSession:
     __tracebackhide__ = True
-    session = request.node.stash.get(_SESSION, None)
+    session: CaptureSession | None = request.node.stash.get(_SESSION, None)
     if session is None:
         pytest.fail(
             f"{request.fixturename}: this test does not capture (it is marked "
@@ -292,7 +294,7 @@ def capture_events(request: pytest.FixtureRequest) -> Callable[[], list[dict[str
 
         def on_envelope(received: ReceivedEnvelope) -> None:
             for item in received.envelope.items:
-                if item.type in ("event", "transaction"):
+                if item.type in ("event", "transaction") and item.payload.json is not None:
                     events.append(item.payload.json)
 
         _listen(session.capture, on_envelope)

@@ -5,21 +5,21 @@ from collections.abc import Iterator
 
 # Imported here, in the outer process, so pytester's in-process runs share them: sentry-sdk
 # patches a framework once per process, and pytester drops modules a run imported first.
-import fastapi  # noqa: F401
+import fastapi
 import fastapi.testclient  # noqa: F401
 import httpx  # noqa: F401
 import pytest
 import sentry_sdk
-import sentry_sdk.integrations.asyncio  # noqa: F401
-import sentry_sdk.integrations.fastapi  # noqa: F401
-import sentry_sdk.integrations.logging  # noqa: F401
-import sentry_sdk.integrations.starlette  # noqa: F401
-import sentry_sdk.integrations.threading  # noqa: F401
+import sentry_sdk.integrations.asyncio
+import sentry_sdk.integrations.fastapi
+import sentry_sdk.integrations.logging
+import sentry_sdk.integrations.starlette
+import sentry_sdk.integrations.threading
 import starlette.testclient  # noqa: F401
 
 # A FastAPI service in the style real users write: its own sentry module, init in the
 # lifespan with a production DSN, a hand-written before_send, helpers for scope data.
-SERVICE_SENTRY = '''
+SERVICE_SENTRY = """
 import os
 import sentry_sdk
 from sentry_sdk.integrations.fastapi import FastApiIntegration
@@ -54,9 +54,9 @@ def set_user_context(user_id, email=None):
 
 def add_breadcrumb(message, category="app"):
     sentry_sdk.add_breadcrumb(message=message, category=category, level="info")
-'''
+"""
 
-SERVICE_APP = '''
+SERVICE_APP = """
 from contextlib import asynccontextmanager
 
 import sentry_sdk
@@ -89,7 +89,7 @@ async def login(request: Request):
 def ok():
     sentry_sdk.capture_message("all good", level="info")
     return {"ok": True}
-'''
+"""
 
 
 @pytest.fixture

@@ -136,7 +136,9 @@ def test_dropped_records_say_why(pytester: pytest.Pytester) -> None:
     pytester.runpytest().assert_outcomes(passed=1)
 
 
-def test_unserializable_before_send_output_fails_the_test_clearly(pytester: pytest.Pytester) -> None:
+def test_unserializable_before_send_output_fails_the_test_clearly(
+    pytester: pytest.Pytester,
+) -> None:
     """Production's transport would drop the event silently; the test is told where and why."""
     pytester.makepyfile(
         """

@@ -72,12 +72,20 @@ def test_overrides_apply_to_a_client_made_before_the_test(pytester: pytest.Pytes
 @pytest.mark.parametrize(
     ("marker", "message"),
     [
-        ("captur=False", "TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
-         "it takes: capture, options, sdk_errors"),
-        ("options={'trace_sample_rate': 1.0}", "TypeError: sentry_check(options=...): "
-         "'trace_sample_rate' is not a sentry_sdk.init option (did you mean 'traces_sample_rate'?)"),
-        ("sdk_errors='loud'", "TypeError: sentry_check(sdk_errors=...) takes one of 'fail', 'warn', "
-         "'ignore', not 'loud'"),
+        (
+            "captur=False",
+            "TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
+            "it takes: capture, options, sdk_errors",
+        ),
+        (
+            "options={'trace_sample_rate': 1.0}",
+            "TypeError: sentry_check(options=...): "
+            "'trace_sample_rate' is not a sentry_sdk.init option (did you mean 'traces_sample_rate'?)",
+        ),
+        (
+            "sdk_errors='loud'",
+            "TypeError: sentry_check(sdk_errors=...) takes one of 'fail', 'warn', 'ignore', not 'loud'",
+        ),
         ("True", "TypeError: @pytest.mark.sentry_check takes keyword arguments only"),
     ],
 )
@@ -104,5 +112,7 @@ def test_a_wrong_ini_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: ini sentry_options: 'sample_rat' is not a sentry_sdk.init option (did you mean 'sample_rate'?)"]
+        [
+            "ERROR: ini sentry_options: 'sample_rat' is not a sentry_sdk.init option (did you mean 'sample_rate'?)"
+        ]
     )

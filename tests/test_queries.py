@@ -41,7 +41,9 @@ class TestCriteria:
     def test_exception_type_by_class_or_name(self, events: SentryEvents) -> None:
         """A class matches module and name; a string matches the name or the dotted path."""
         assert events.one(exception_type=PaymentError).exception_value == "card declined: code 51"
-        assert events.one(exception_type="PaymentError") == events.one(exception_type=f"{__name__}.PaymentError")
+        assert events.one(exception_type="PaymentError") == events.one(
+            exception_type=f"{__name__}.PaymentError"
+        )
         assert events.filter(exception_type=KeyError) == []
 
     def test_chained_matches_any_exception_in_the_chain(self, events: SentryEvents) -> None:

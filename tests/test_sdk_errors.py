@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-QUERY_STRING_BEFORE_SEND = '''
+QUERY_STRING_BEFORE_SEND = """
 import sentry_sdk
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -20,7 +20,7 @@ app = FastAPI()
 @app.get("/orders")
 def orders():
     raise LookupError("order store down")
-'''
+"""
 
 
 def test_a_raising_before_send_fails_the_test_with_its_traceback(pytester: pytest.Pytester) -> None:
@@ -51,12 +51,14 @@ def test_a_raising_before_send_fails_the_test_with_its_traceback(pytester: pytes
             '    |     if "token=" in request.get("query_string").lower():',
             "    |                    ^^^^^^^^^^^^^^^^*",
             "    | AttributeError: 'NoneType' object has no attribute 'lower'",
-            'Fix the callback. If this is on purpose, mark the test @pytest.mark.sentry_check('
+            "Fix the callback. If this is on purpose, mark the test @pytest.mark.sentry_check("
             'sdk_errors="warn") or "ignore" (see docs/capture.md#exceptions-the-sdk-swallowed).',
         ],
         consecutive=True,
     )
-    result.stdout.fnmatch_lines(["ERROR test_a_raising_before_send_fails_the_test_with_its_traceback.py::test_orders*"])
+    result.stdout.fnmatch_lines(
+        ["ERROR test_a_raising_before_send_fails_the_test_with_its_traceback.py::test_orders*"]
+    )
 
 
 def test_the_drop_is_visible_in_the_test_too(pytester: pytest.Pytester) -> None:
@@ -105,7 +107,9 @@ def test_the_drop_is_visible_in_the_test_too(pytester: pytest.Pytester) -> None:
         ),
     ],
 )
-def test_each_callback_is_named(pytester: pytest.Pytester, option: str, trigger: str, consequence: str) -> None:
+def test_each_callback_is_named(
+    pytester: pytest.Pytester, option: str, trigger: str, consequence: str
+) -> None:
     """Every callback option is watched, and the message says what the SDK did instead."""
     pytester.makepyfile(
         f"""

@@ -93,7 +93,7 @@ def test_one_reports_every_candidate_and_why_it_failed(service: pytest.Pytester)
             "E            - tags[\"feature\"]: expected 'billing', got 'auth'",
             "E         2. message 'cache warm' (level=warning)",
             "E            - exception_type: expected ValueError, the event has no exception",
-            "E            - tags[\"feature\"]: missing (present: none)",
+            'E            - tags["feature"]: missing (present: none)',
             "E       See docs/querying.md#when-a-query-fails for every criterion and how each one matches.",
         ],
         consecutive=True,
