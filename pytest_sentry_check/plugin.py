@@ -31,6 +31,8 @@ _SESSION = pytest.StashKey[CaptureSession]()
 _OPTIONS = pytest.StashKey[CheckOptions]()
 _INSTALLATION = pytest.StashKey[Installation]()
 _BASE = pytest.StashKey[dict[str, Any]]()
+_CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
+_SUMMARY_LINES_PER_TEST = 6
 
 
 class SentryCheckWarning(pytest.PytestWarning):
@@ -48,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="when the SDK swallows an exception from the app's callbacks: fail the test "
         "(default), warn, or ignore. Ini: sentry_sdk_errors.",
+    )
+    group.addoption(
+        "--sentry-summary",
+        dest="sentry_summary",
+        action="store_true",
+        default=False,
+        help="list what each test sent to Sentry in the terminal summary.",
     )
     parser.addini(
         "sentry_options",
@@ -158,8 +167,41 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         if session is not None:
             session.close()
     if session is not None:
+        if item.config.getoption("sentry_summary", False):
+            item.config.stash.setdefault(_CAPTURED, []).append(
+                (item.nodeid, describe_capture(session.events))
+            )
         _report_sdk_errors(item, session.capture.sdk_errors)
     return result
+
+
+def describe_capture(events: SentryEvents) -> list[str]:
+    """Short lines saying what a test captured: counts, then one line per record (a few)."""
+    collections: list[tuple[str, Any]] = [
+        ("event", events),
+        ("transaction", events.transactions),
+        ("log", events.logs),
+        ("span", events.spans),
+        ("metric", events.metrics),
+        ("check-in", events.check_ins),
+        ("attachment", events.attachments),
+    ]
+    counts = [
+        f"{len(records)} {noun}{'s' if len(records) != 1 else ''}" for noun, records in collections if records
+    ]
+    dropped = [d for d in events.dropped if d.category in ("error", "transaction")]
+    if dropped:
+        counts.append(
+            f"{sum(d.quantity for d in dropped)} dropped ({', '.join(sorted({d.reason for d in dropped}))})"
+        )
+    if not counts:
+        return []
+    lines = [", ".join(counts)]
+    records = [record for _, collection in collections[:2] for record in collection]
+    lines.extend(f"  {record.summary()}" for record in records[:_SUMMARY_LINES_PER_TEST])
+    if len(records) > _SUMMARY_LINES_PER_TEST:
+        lines.append(f"  ... and {len(records) - _SUMMARY_LINES_PER_TEST} more")
+    return lines
 
 
 def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> None:
@@ -195,6 +237,15 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    captured = [(nodeid, lines) for nodeid, lines in config.stash.get(_CAPTURED, []) if lines]
+    if config.getoption("sentry_summary", False):
+        terminalreporter.write_sep("-", "sentry-check: what each test sent to Sentry")
+        for nodeid, lines in captured:
+            terminalreporter.write_line(f"{nodeid}: {lines[0]}")
+            for line in lines[1:]:
+                terminalreporter.write_line(line)
+        silent = len(config.stash.get(_CAPTURED, [])) - len(captured)
+        terminalreporter.write_line(f"{len(captured)} tests sent something to Sentry, {silent} sent nothing.")
     installation = config.stash.get(_INSTALLATION, None)
     if installation is None:
         return

@@ -119,3 +119,4 @@ def _clean_global_scope() -> Iterator[None]:
     """pytester's in-process runs share the SDK's process-wide global scope; reset it after each."""
     yield
     sentry_sdk.get_global_scope().clear()
+    sentry_sdk.get_global_scope().set_client(None)

@@ -145,7 +145,7 @@ def test_warn_mode_from_the_command_line(pytester: pytest.Pytester) -> None:
             sentry_sdk.add_breadcrumb(message="x")
         """
     )
-    result = pytester.runpytest("--sentry-sdk-errors=warn")
+    result = pytester.runpytest("--sentry-sdk-errors=warn", "-W", "ignore::DeprecationWarning")
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*SentryCheckWarning: sentry-check: the Sentry SDK swallowed 1 exception*"])
 

@@ -1,0 +1,1 @@
+"""A small checkout service: FastAPI, with its own Sentry module (``checkout.observability``)."""

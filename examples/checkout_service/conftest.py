@@ -1,0 +1,1 @@
+# Makes the `checkout` package importable when pytest runs from this folder.

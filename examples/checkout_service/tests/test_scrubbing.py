@@ -1,0 +1,40 @@
+"""What the service's before_send promises to remove, removed."""
+
+import pytest
+
+
+def test_credentials_in_headers_query_and_body_are_filtered(client, sentry_events):
+    client.post(
+        "/checkout?api_key=sk_live_51Hx9&page=2",
+        headers={"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "X-Auth-Token": "t-123"},
+        json={"user_id": "u-7", "order_id": "o-404", "card_last4": "4242", "password": "hunter2"},
+    )
+    request = sentry_events.one(exception_type=KeyError).request
+    assert request["headers"]["authorization"] == "[Filtered]"
+    assert request["headers"]["x-auth-token"] == "[Filtered]"
+    assert request["query_string"] == "api_key=[Filtered]&page=2"
+    # The SDK attaches the JSON body only in some set-ups; where it does, the password is filtered.
+    assert request.get("data", {}).get("password", "[Filtered]") == "[Filtered]"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known leak: the request body sits in checkout()'s frame locals, which "
+    "send_default_pii=False does not remove (include_local_variables=False would)",
+)
+def test_the_password_is_nowhere_in_what_is_sent(client, sentry_events):
+    client.post(
+        "/checkout", json={"user_id": "u-7", "order_id": "o-404", "card_last4": "4242", "password": "hunter2"}
+    )
+    assert sentry_events.one(exception_type=KeyError)
+    assert not any(b"hunter2" in raw for raw in sentry_events.raw_envelopes)
+
+
+def test_emails_in_exception_messages_are_masked(client, sentry_events):
+    client.post(
+        "/checkout",
+        json={"user_id": "u-1", "email": "bo@shop.example", "order_id": "o-1", "card_last4": "0002"},
+    )
+    event = sentry_events.one(exception_type="PaymentDeclined")
+    assert "@" not in event.exception_value
+    assert event.user["email"] == "[email]"
