@@ -46,14 +46,13 @@ __all__ = [
 #: Options holding application callbacks, and what the SDK does when each one raises.
 CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
     {
-        "before_send": "the SDK dropped the event (client report reason 'callback_error'): "
-        "in production it never reaches Sentry",
-        "before_send_transaction": "the SDK dropped the transaction (client report reason "
-        "'callback_error'): in production it never reaches Sentry",
+        "before_send": "the SDK dropped the event: in production it never reaches Sentry",
+        "before_send_transaction": "the SDK dropped the transaction: in production it never "
+        "reaches Sentry",
         "before_breadcrumb": "the SDK kept the breadcrumb unfiltered: in production it is "
         "sent as it was, unscrubbed",
-        "before_send_log": "the SDK dropped the log (client report reason 'callback_error')",
-        "before_send_metric": "the SDK dropped the metric (client report reason 'callback_error')",
+        "before_send_log": "the SDK dropped the log",
+        "before_send_metric": "the SDK dropped the metric",
         "before_send_span": "the SDK swallowed the exception",
         "traces_sampler": "the SDK did not sample the trace: no transaction is sent",
         "profiles_sampler": "the SDK did not sample the profile",

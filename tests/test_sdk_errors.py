@@ -44,8 +44,7 @@ def test_a_raising_before_send_fails_the_test_with_its_traceback(pytester: pytes
             "sentry-check: the Sentry SDK swallowed 1 exception during this test:",
             "  before_send (app.before_send) raised AttributeError: 'NoneType' object has no "
             "attribute 'lower'",
-            "    the SDK dropped the event (client report reason 'callback_error'): in production "
-            "it never reaches Sentry.",
+            "    the SDK dropped the event: in production it never reaches Sentry.",
             "    | Traceback (most recent call last):",
             '    |   File "*app.py", line 7, in before_send',
             '    |     if "token=" in request.get("query_string").lower():',
@@ -77,7 +76,8 @@ def test_the_drop_is_visible_in_the_test_too(pytester: pytest.Pytester) -> None:
             assert sentry_events.one().request["query_string"] == "[Filtered]"
             TestClient(app.app, raise_server_exceptions=False).get("/orders")
             assert len(sentry_events) == 1
-            assert sentry_events.dropped.one(reason="callback_error").category == "error"
+            # sentry-sdk >= 2.7x says callback_error; older 2.x said before_send
+            assert sentry_events.dropped.one(category="error").reason in ("callback_error", "before_send")
             [error] = sentry_events.sdk_errors
             assert (error.source, error.callback) == ("before_send", "app.before_send")
             assert isinstance(error.exception, AttributeError)
@@ -102,8 +102,7 @@ def test_the_drop_is_visible_in_the_test_too(pytester: pytest.Pytester) -> None:
         (
             "before_send_transaction",
             'sentry_sdk.start_transaction(name="t", sampled=True).finish()',
-            "the SDK dropped the transaction (client report reason 'callback_error'): in "
-            "production it never reaches Sentry.",
+            "the SDK dropped the transaction: in production it never reaches Sentry.",
         ),
     ],
 )

@@ -1,9 +1,8 @@
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
-
 from checkout.app import app
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture

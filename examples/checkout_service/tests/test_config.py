@@ -11,9 +11,8 @@ def test_release_and_environment(client, sentry_events):
 
 def test_environment_comes_from_the_environment(monkeypatch, sentry_events):
     monkeypatch.setenv("SENTRY_ENVIRONMENT", "staging")
-    from fastapi.testclient import TestClient
-
     from checkout.app import app
+    from fastapi.testclient import TestClient
 
     with TestClient(app, raise_server_exceptions=False) as client:
         client.get("/boom")

@@ -1,7 +1,6 @@
 """Errors reach Sentry with the context the team relies on when triaging."""
 
 import pytest
-
 from checkout.app import reconcile
 from checkout.observability import ClientDisconnected
 
