@@ -47,8 +47,7 @@ __all__ = [
 CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
     {
         "before_send": "the SDK dropped the event: in production it never reaches Sentry",
-        "before_send_transaction": "the SDK dropped the transaction: in production it never "
-        "reaches Sentry",
+        "before_send_transaction": "the SDK dropped the transaction: in production it never reaches Sentry",
         "before_breadcrumb": "the SDK kept the breadcrumb unfiltered: in production it is "
         "sent as it was, unscrubbed",
         "before_send_log": "the SDK dropped the log",
