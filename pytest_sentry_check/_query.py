@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar, overload
 import sentry_sdk
 from sentry_sdk.envelope import Envelope
 
-from ._capture import CaptureTransport
+from ._capture import CaptureTransport, flush_pending
 from ._criteria import MODIFIERS, check_record, criteria_for, describe_criteria
 from ._masking import shorten
 from ._records import (
@@ -343,9 +343,7 @@ def _index(capture: Capture) -> _Index:
 
 
 def _flush_client() -> None:
-    client = sentry_sdk.get_client()
-    if client.is_active():
-        client.flush(timeout=2.0)
+    flush_pending(sentry_sdk.get_client())
 
 
 class SentryEvents(Records[Event]):

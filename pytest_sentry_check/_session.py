@@ -14,7 +14,7 @@ from typing import Any
 
 import sentry_sdk
 
-from ._capture import Installation, overridden
+from ._capture import Installation, flush_pending, overridden
 from ._query import SentryEvents
 from ._store import Capture, Router
 
@@ -51,12 +51,19 @@ class CaptureSession:
         isolate: bool = True,
     ):
         self.capture = Capture(installation.router, name, overrides)
-        self.events = SentryEvents(self.capture)
+        self._events: SentryEvents | None = None
         self._installation = installation
         self._isolate = isolate
         self._undo = contextlib.ExitStack()
 
-    def open(self) -> SentryEvents:
+    @property
+    def events(self) -> SentryEvents:
+        """The query object over this capture (made on first use: most tests never ask)."""
+        if self._events is None:
+            self._events = SentryEvents(self.capture)
+        return self._events
+
+    def open(self) -> None:
         try:
             if self._isolate:
                 scope = self._undo.enter_context(sentry_sdk.isolation_scope())
@@ -72,13 +79,10 @@ class CaptureSession:
         except BaseException:
             self._undo.close()
             raise
-        return self.events
 
     def close(self) -> None:
         try:
-            client = sentry_sdk.get_client()
-            if client.is_active():
-                client.flush(timeout=2.0)
+            flush_pending(sentry_sdk.get_client())
         finally:
             self._undo.close()
 
@@ -100,7 +104,8 @@ def capture(options: Mapping[str, Any] | None = None, *, isolate: bool = True) -
         installation = install()
     session = CaptureSession(installation, "capture()", options, isolate)
     try:
-        yield session.open()
+        session.open()
+        yield session.events
     finally:
         try:
             session.close()

@@ -97,14 +97,26 @@ class SdkError:
         return exc_type.__qualname__ if module == "builtins" else f"{module}.{exc_type.__qualname__}"
 
 
-@dataclass(frozen=True)
 class ReceivedEnvelope:
-    """An envelope as it left the SDK: its serialized bytes and their parsed form."""
+    """An envelope as it left the SDK: its serialized bytes, parsed back on first use.
 
-    envelope: Envelope
-    raw: bytes
-    received_at: float
-    thread_name: str
+    Parsing uses sentry-sdk's own ``Envelope.deserialize``; it happens when a test reads the
+    envelope, not on the application's request path.
+    """
+
+    __slots__ = ("_envelope", "raw", "received_at", "thread_name")
+
+    def __init__(self, raw: bytes, received_at: float, thread_name: str):
+        self.raw = raw
+        self.received_at = received_at
+        self.thread_name = thread_name
+        self._envelope: Envelope | None = None
+
+    @property
+    def envelope(self) -> Envelope:
+        if self._envelope is None:
+            self._envelope = Envelope.deserialize(self.raw)
+        return self._envelope
 
     def item_types(self) -> list[str]:
         """The envelope's item types, in order."""

@@ -29,6 +29,7 @@ TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
 _SESSION = pytest.StashKey[CaptureSession]()
 _OPTIONS = pytest.StashKey[CheckOptions]()
+_UNMARKED = pytest.StashKey[CheckOptions]()
 _INSTALLATION = pytest.StashKey[Installation]()
 _BASE = pytest.StashKey[dict[str, Any]]()
 _CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
@@ -133,11 +134,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 def _options_for(item: pytest.Item) -> CheckOptions:
     __tracebackhide__ = True
     if _OPTIONS not in item.stash:
-        for mark in item.iter_markers("sentry_check"):
-            if mark.args:
+        marks = list(item.iter_markers("sentry_check"))
+        if not marks:  # most tests: the same options, computed once
+            config = item.config
+            if _UNMARKED not in config.stash:
+                config.stash[_UNMARKED] = merge_markers([], _base_options(config))
+            item.stash[_OPTIONS] = config.stash[_UNMARKED]
+        else:
+            if any(mark.args for mark in marks):
                 raise TypeError("@pytest.mark.sentry_check takes keyword arguments only")
-        markers = [mark.kwargs for mark in item.iter_markers("sentry_check")]
-        item.stash[_OPTIONS] = merge_markers(markers, _base_options(item.config))
+            item.stash[_OPTIONS] = merge_markers([m.kwargs for m in marks], _base_options(item.config))
     return item.stash[_OPTIONS]
 
 
@@ -167,6 +173,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         if session is not None:
             session.close()
     if session is not None:
+        # Keep nothing per test past its teardown: a large suite would hold every capture.
+        del item.stash[_SESSION]
         if item.config.getoption("sentry_summary", False):
             item.config.stash.setdefault(_CAPTURED, []).append(
                 (item.nodeid, describe_capture(session.events))
