@@ -15,7 +15,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
