@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.register_assert_rewrite("pytest_sentry_check._query")
+pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_check.scan")
 
 from ._capture import CaptureTransport  # noqa: E402
 from ._query import Records, SentryEvents  # noqa: E402
@@ -26,6 +26,7 @@ from ._records import (  # noqa: E402
 )
 from ._session import capture  # noqa: E402
 from ._store import Dropped, SdkError  # noqa: E402
+from .scan import Finding, assert_scrubbed, scan  # noqa: E402
 
 __all__ = [
     "Attachment",
@@ -33,6 +34,7 @@ __all__ = [
     "CheckIn",
     "Dropped",
     "Event",
+    "Finding",
     "LogRecord",
     "Metric",
     "Payload",
@@ -43,7 +45,9 @@ __all__ = [
     "Session",
     "Span",
     "Transaction",
+    "assert_scrubbed",
     "capture",
+    "scan",
 ]
 
 for _name in __all__:

@@ -20,6 +20,8 @@ from ._options import SDK_ERROR_MODES, CheckOptions, merge_markers, parse_option
 from ._query import SentryEvents
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
+from .hookspecs import entry_point_detectors
+from .scan import SecretRegistry, set_plugin_detectors
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]
 
@@ -40,6 +42,12 @@ class SentryCheckWarning(pytest.PytestWarning):
     """Something the application's Sentry integration did that a test should know about."""
 
     __module__ = "pytest_sentry_check"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,6 +121,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     _install(config)
     _base_options(config)
+    detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
+    set_plugin_detectors([*entry_point_detectors(), *detectors])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -308,6 +318,17 @@ def sentry_events(request: pytest.FixtureRequest) -> SentryEvents:
     """What the application sent to Sentry during this test (errors and messages; the
     other item types in its attributes)."""
     return _session_of(request).events
+
+
+@pytest.fixture
+def sentry_secrets() -> Iterator[SecretRegistry]:
+    """Canary secrets for this test: ``make(kind)`` creates a unique realistic value, ``add(value)``
+    registers one the test has. ``assert_scrubbed`` looks for all of them; outputs mask them."""
+    registry = SecretRegistry().open()
+    try:
+        yield registry
+    finally:
+        registry.close()
 
 
 @pytest.fixture

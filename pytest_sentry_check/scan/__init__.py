@@ -1,0 +1,102 @@
+"""The leak scanner: canaries, sensitive fields and validated value patterns.
+
+It works without pytest, on any payload: ``scan(target)`` returns findings,
+``assert_scrubbed(target)`` raises ``AssertionError`` listing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ._canaries import CANARY_KINDS, SecretRegistry, active_secrets
+from ._fields import DEFAULT_FIELDS
+from ._finding import SEVERITIES, Finding
+from ._patterns import PATTERN_RULES, PatternRule
+from ._scanner import DEFAULT_DETECTORS, Detector, Leaf, ScanItem, items_of, render_findings
+from ._scanner import scan as _scan
+
+__all__ = [
+    "CANARY_KINDS",
+    "DEFAULT_DETECTORS",
+    "DEFAULT_FIELDS",
+    "PATTERN_RULES",
+    "SEVERITIES",
+    "Detector",
+    "Finding",
+    "Leaf",
+    "PatternRule",
+    "ScanItem",
+    "SecretRegistry",
+    "assert_scrubbed",
+    "items_of",
+    "scan",
+]
+
+_DOCS = "docs/scrubbing.md#allowing-findings"
+_plugin_detectors: list[Detector] = []
+
+
+def set_plugin_detectors(detectors: Iterable[Detector]) -> None:
+    """Detectors contributed by plugins (the pytest hook / entry points), used by default."""
+    _plugin_detectors[:] = list(detectors)
+
+
+def scan(
+    target: Any,
+    *,
+    secrets: Iterable[str] = (),
+    fields: Iterable[str] = DEFAULT_FIELDS,
+    safe_fields: Iterable[str] = (),
+    detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
+    allow: Sequence[str] = (),
+) -> list[Finding]:
+    """Every secret or piece of personal data in ``target``, most severe first.
+
+    Args:
+        target: an ``Event`` (or any record), ``sentry_events`` or one of its collections, a
+            sentry-sdk ``Envelope``, raw envelope bytes, a dict, or a list of them.
+        secrets: exact values that must appear nowhere, in any encoding; the values registered
+            with the running test's ``sentry_secrets`` are always added.
+        fields: sensitive key names (default :data:`DEFAULT_FIELDS`).
+        safe_fields: key names the field rule never reports.
+        detectors: rule ids (``canary``, ``field``, the pattern ids, opt-in ``user-path``) and/or
+            detector callables; plugin detectors are added to the default set.
+        allow: rule ids or path globs (``request.headers.*``) of intended findings.
+    """
+    extra = _plugin_detectors if detectors is DEFAULT_DETECTORS else ()
+    return _scan(
+        target,
+        secrets=(*secrets, *active_secrets()),
+        fields=fields,
+        safe_fields=safe_fields,
+        detectors=detectors,
+        allow=allow,
+        extra_detectors=extra,
+    )
+
+
+def assert_scrubbed(
+    target: Any,
+    *,
+    secrets: Iterable[str] = (),
+    fields: Iterable[str] = DEFAULT_FIELDS,
+    safe_fields: Iterable[str] = (),
+    detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
+    allow: Sequence[str] = (),
+) -> None:
+    """``AssertionError`` listing every finding of :func:`scan` (masked); ``None`` when clean."""
+    __tracebackhide__ = True
+    findings = scan(
+        target, secrets=secrets, fields=fields, safe_fields=safe_fields, detectors=detectors, allow=allow
+    )
+    if not findings:
+        return
+    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    lines = [f"assert_scrubbed: {count} in what the application sent to Sentry:"]
+    lines += render_findings(findings)
+    lines.append(
+        "Scrub them in before_send or the SDK's event_scrubber; if one is intended, pass "
+        f'allow=["<rule id or path glob>"] (see {_DOCS}).'
+    )
+    raise AssertionError("\n".join(lines))

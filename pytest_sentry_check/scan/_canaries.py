@@ -1,0 +1,219 @@
+"""Canaries: exact values a test registers, found in any encoding they may take on the way out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import string
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from pytest_sentry_check._masking import forget_secrets, register_secret
+
+__all__ = ["CANARY_KINDS", "CanaryMatcher", "SecretRegistry", "active_secrets"]
+
+_active: list[SecretRegistry] = []
+
+
+def active_secrets() -> tuple[str, ...]:
+    """The values of every registry currently open (the running test's ``sentry_secrets``)."""
+    return tuple(value for registry in _active for value in registry.values)
+
+
+_MIN_LENGTH = 6
+_MIN_PREFIX = 8
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…)$")
+
+
+def _base64_cores(value: bytes, encode: Callable[[bytes], bytes]) -> Iterator[str]:
+    """The part of ``value``'s base64 that is the same wherever ``value`` sits in a longer blob."""
+    for offset in range(3):
+        encoded = encode(b"\0" * offset + value).decode().rstrip("=")
+        lead = (offset * 4 + 2) // 3  # characters influenced by the padding bytes before
+        tail = (len(value) + offset) % 3  # a partial last group depends on what follows
+        core = encoded[lead : len(encoded) - (1 if tail else 0)]
+        if len(core) >= _MIN_PREFIX:
+            yield core
+
+
+@dataclass(frozen=True)
+class _Form:
+    text: str
+    encoding: str
+    case_sensitive: bool
+
+
+def _forms(value: str) -> list[_Form]:
+    raw = value.encode()
+    forms = [
+        _Form(value, "raw", False),
+        _Form(json.dumps(value)[1:-1], "JSON-escaped", False),
+        _Form(urllib.parse.quote(value, safe=""), "URL-encoded", False),
+        _Form(urllib.parse.quote_plus(value, safe=""), "URL-encoded (+)", False),
+        _Form(repr(raw)[2:-1], "bytes repr", False),
+    ]
+    forms += [_Form(core, "base64", True) for core in _base64_cores(raw, base64.b64encode)]
+    forms += [_Form(core, "base64url", True) for core in _base64_cores(raw, base64.urlsafe_b64encode)]
+    unique: dict[tuple[str, bool], _Form] = {}
+    for form in forms:
+        unique.setdefault(
+            (form.text if form.case_sensitive else form.text.lower(), form.case_sensitive), form
+        )
+    return list(unique.values())
+
+
+def _alternation(texts: Iterable[str]) -> str:
+    """One regex alternative per literal, longest first (so the longest form wins)."""
+    return "|".join(map(re.escape, sorted(set(texts), key=len, reverse=True)))
+
+
+class CanaryMatcher:
+    """Finds registered values in text: every encoding in one regex pass, then truncated prefixes."""
+
+    def __init__(self, values: Iterable[str]):
+        self.values = tuple(dict.fromkeys(v for v in values if len(v) >= _MIN_LENGTH))
+        self._forms: dict[str, tuple[str, str]] = {}
+        insensitive: list[str] = []
+        sensitive: list[str] = []
+        for value in self.values:
+            for form in _forms(value):
+                key = form.text if form.case_sensitive else form.text.lower()
+                self._forms.setdefault(key, (value, form.encoding))
+                (sensitive if form.case_sensitive else insensitive).append(form.text)
+        self._insensitive = re.compile(_alternation(insensitive), re.IGNORECASE) if insensitive else None
+        self._sensitive = re.compile(_alternation(sensitive)) if sensitive else None
+        self._prefixes = {value[:_MIN_PREFIX]: value for value in self.values if len(value) > _MIN_PREFIX}
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def find(self, text: str) -> Iterator[tuple[str, str]]:
+        """Yield ``(canary, how it appears)`` for each registered value in ``text``."""
+        seen: set[str] = set()
+        for pattern, sensitive in ((self._insensitive, False), (self._sensitive, True)):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                found = match.group(0)
+                value, encoding = self._forms[found if sensitive else found.lower()]
+                if value not in seen:
+                    seen.add(value)
+                    how = encoding if encoding != "raw" or found == value else "case changed"
+                    yield value, how
+        if _ELLIPSIS.search(text):
+            body = _ELLIPSIS.sub("", text)
+            for prefix, value in self._prefixes.items():
+                start = body.find(prefix)
+                if value not in seen and start >= 0 and value.startswith(body[start:]):
+                    seen.add(value)
+                    yield value, f"truncated to {len(body) - start} characters"
+
+
+def _luhn_digit(digits: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+def _digits(n: int) -> str:
+    return "".join(secrets.choice(string.digits) for _ in range(n))
+
+
+def _alnum(n: int) -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def _card() -> str:
+    body = "4" + _digits(14)
+    return body + _luhn_digit(body)
+
+
+def _ssn() -> str:
+    area, group, serial = secrets.randbelow(600) + 100, secrets.randbelow(98) + 1, secrets.randbelow(9998) + 1
+    return f"{area:03d}-{group:02d}-{serial:04d}"
+
+
+def _iban() -> str:
+    bban = "37040044" + _digits(10)
+    check = 98 - int("".join(str(int(c, 36)) for c in bban + "DE00")) % 97
+    return f"DE{check:02d}{bban}"
+
+
+def _jwt() -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': _alnum(12), 'canary': True})}.{_alnum(43)}"
+
+
+#: What ``sentry_secrets.make(kind)`` can make: realistic, unique values.
+CANARY_KINDS: dict[str, Callable[[], str]] = {
+    "password": lambda: f"Pw-{_alnum(14)}!7",
+    "token": lambda: f"tok_{secrets.token_hex(16)}",
+    "api_key": lambda: f"ak_live_{_alnum(28)}",
+    "email": lambda: f"canary.{secrets.token_hex(5)}@example.com",
+    "card": _card,
+    "iban": _iban,
+    "jwt": _jwt,
+    "bearer": lambda: _alnum(40),
+    "aws_key": lambda: (
+        "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    ),
+    "ssn": _ssn,
+}
+
+
+class SecretRegistry:
+    """Values a test must never see leave: the ``sentry_secrets`` fixture.
+
+    Registered values are masked in every output of the plugin while registered.
+    """
+
+    def __init__(self) -> None:
+        self._values: list[str] = []
+
+    def open(self) -> SecretRegistry:
+        """Make this registry's values part of every ``assert_scrubbed`` until :meth:`close`."""
+        _active.append(self)
+        return self
+
+    def close(self) -> None:
+        if self in _active:
+            _active.remove(self)
+        self.clear()
+
+    def make(self, kind: str) -> str:
+        """A new unique value of ``kind`` (password, token, api_key, email, card, iban, jwt,
+        bearer, aws_key, ssn), registered."""
+        __tracebackhide__ = True
+        try:
+            factory = CANARY_KINDS[kind]
+        except KeyError:
+            raise ValueError(
+                f"unknown secret kind {kind!r}; choose one of: {', '.join(CANARY_KINDS)}"
+            ) from None
+        return self.add(factory())
+
+    def add(self, value: str) -> str:
+        """Register a value the test already has; returns it."""
+        __tracebackhide__ = True
+        if not isinstance(value, str) or len(value) < _MIN_LENGTH:
+            raise ValueError(f"a secret must be a string of at least {_MIN_LENGTH} characters")
+        if value not in self._values:
+            self._values.append(value)
+            register_secret(value)
+        return value
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(self._values)
+
+    def clear(self) -> None:
+        """Unregister everything (the fixture does this when the test ends)."""
+        forget_secrets(self._values)
+        self._values.clear()

@@ -1,0 +1,352 @@
+"""Walk what was sent, item by item, and let each detector look at every value.
+
+Targets: an ``Event`` (or any record), ``SentryEvents`` and its collections, a sentry-sdk
+``Envelope``, raw envelope bytes, a plain dict, or a list of any of these.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sentry_sdk.envelope import Envelope
+
+from pytest_sentry_check._masking import mask
+
+from ._canaries import CanaryMatcher
+from ._fields import DEFAULT_FIELDS, IP_FIELDS, FieldMatcher, is_scrubbed
+from ._finding import SEVERITIES, Finding
+from ._patterns import PATTERN_RULES, PatternRule, find_patterns
+
+__all__ = ["DEFAULT_DETECTORS", "Detector", "Leaf", "ScanItem", "scan"]
+
+#: Rule ids run when ``detectors`` is not given (``user-path`` is opt-in).
+DEFAULT_DETECTORS: tuple[str, ...] = ("canary", "field", *(rule.id for rule in PATTERN_RULES))
+_RULES_BY_ID = {rule.id: rule for rule in PATTERN_RULES}
+_OPT_IN = ("user-path",)
+
+# Safe by shape and path: identifiers, SDK metadata and timestamps are never personal data.
+_SAFE_TOP = frozenset(
+    {"event_id", "sdk", "modules", "debug_meta", "_meta", "platform", "timestamp", "start_timestamp",
+     "release", "dist", "received", "type", "level", "logger", "environment", "breakdowns", "measurements",
+     "_metrics_summary", "spans_truncated"}
+)  # fmt: skip
+_SAFE_KEYS = frozenset(
+    {"trace_id", "span_id", "parent_span_id", "segment_id", "profile_id", "event_id", "sentry-trace",
+     "baggage", "traceparent", "tracestate", "timestamp", "start_timestamp", "thread_id", "sample_rate",
+     "sample_rand", "public_key", "abs_path", "filename", "module", "function", "package", "lineno",
+     "colno", "context_line", "pre_context", "post_context", "instruction_addr", "in_app"}
+)  # fmt: skip
+_SAFE_CONTEXTS = frozenset(
+    {"trace", "runtime", "os", "device", "app", "culture", "otel", "profile", "response"}
+)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One value inside an item: its path, the key it is under, and the value."""
+
+    path: tuple[str, ...]
+    key: str
+    value: Any
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class ScanItem:
+    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment)."""
+
+    item_type: str
+    payload: Any
+
+    def leaves(self) -> Iterator[Leaf]:
+        """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
+        if isinstance(self.payload, bytes):
+            yield Leaf((), "", self.payload.decode("utf-8", "replace"))
+            return
+        stack: list[tuple[tuple[str, ...], str, Any]] = [((), "", self.payload)]
+        while stack:
+            path, key, node = stack.pop()
+            if isinstance(node, Mapping):
+                children = [((*path, str(k)), str(k), v) for k, v in node.items()]
+                stack.extend(reversed(children))
+            elif isinstance(node, list):
+                stack.extend(
+                    reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
+                )
+            else:
+                yield Leaf(path, key, node)
+
+    def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
+        """Every dict key with the path of its value (canaries can hide in keys)."""
+        stack: list[tuple[tuple[str, ...], Any]] = [((), self.payload)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, Mapping):
+                for k, v in node.items():
+                    yield (*path, str(k)), str(k)
+                    stack.append(((*path, str(k)), v))
+            elif isinstance(node, list):
+                stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
+
+
+def _pair_name(node: list[Any], index: int) -> str | None:
+    """For a ``[name, value]`` pair (header lists, Starlette's scope headers), the name of the value."""
+    if index == 1 and len(node) == 2 and isinstance(node[0], str) and not isinstance(node[1], (dict, list)):
+        return node[0]
+    return None
+
+
+class Detector(Protocol):
+    """A detector: a callable receiving one item and yielding findings.
+
+    Register one with the ``pytest_sentry_check_detectors`` hook, the
+    ``pytest_sentry_check.detectors`` entry-point group, or pass it in ``detectors=``.
+    """
+
+    def __call__(self, item: ScanItem) -> Iterable[Finding]: ...
+
+
+def _is_safe(path: tuple[str, ...]) -> bool:
+    if not path:
+        return False
+    if path[0] in _SAFE_TOP or path[-1] in _SAFE_KEYS:
+        return True
+    if path[0] == "contexts" and len(path) > 1 and path[1] in _SAFE_CONTEXTS:
+        return True
+    # sentry-trace / baggage header pairs: [..., "sentry-trace", value]
+    return len(path) >= 2 and path[-2] in ("headers",) and path[-1] in _SAFE_KEYS
+
+
+class _Scanner:
+    def __init__(
+        self,
+        secrets: Iterable[str],
+        fields: Iterable[str],
+        safe_fields: Iterable[str],
+        detectors: Sequence[str | Detector],
+    ):
+        self.canaries = CanaryMatcher(secrets)
+        self.fields = FieldMatcher(fields, safe_fields)
+        names = [d for d in detectors if isinstance(d, str)]
+        unknown = [n for n in names if n not in ("canary", "field", *_RULES_BY_ID, *_OPT_IN)]
+        if unknown:
+            valid = ", ".join(["canary", "field", *_RULES_BY_ID, *_OPT_IN])
+            raise ValueError(f"unknown detector {unknown[0]!r}; detectors are: {valid}")
+        self.use_canaries = "canary" in names
+        self.use_fields = "field" in names
+        self.use_user_paths = "user-path" in names
+        self.patterns: tuple[PatternRule, ...] = tuple(_RULES_BY_ID[n] for n in names if n in _RULES_BY_ID)
+        self.custom = [d for d in detectors if not isinstance(d, str)]
+
+    def scan_item(self, item: ScanItem) -> Iterator[Finding]:
+        kind = item.item_type
+        for leaf in item.leaves():
+            value = leaf.value
+            if value is None or isinstance(value, bool):
+                continue
+            text = value if isinstance(value, str) else str(value)
+            dotted = leaf.dotted
+            if self.use_canaries and self.canaries:
+                for canary, how in self.canaries.find(text):
+                    yield Finding(
+                        "canary",
+                        "canary",
+                        "critical",
+                        kind,
+                        dotted,
+                        mask(canary),
+                        f"registered secret, {how}",
+                    )
+            if _is_safe(leaf.path):
+                if self.use_user_paths and leaf.key in ("abs_path", "filename"):
+                    yield from self._user_path(kind, dotted, text)
+                continue
+            if self.use_fields and leaf.key:
+                yield from self._field(kind, leaf, text)
+            if self.patterns and isinstance(value, str) and len(text) >= 6:
+                for rule, found, description in find_patterns(text, dotted, self.patterns):
+                    yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
+        if self.use_canaries and self.canaries and not isinstance(item.payload, bytes):
+            for path, key in item.key_paths():
+                for canary, how in self.canaries.find(key):
+                    yield Finding(
+                        "canary",
+                        "canary",
+                        "critical",
+                        kind,
+                        ".".join(path),
+                        mask(canary),
+                        f"registered secret in a key, {how}",
+                    )
+        for detector in self.custom:
+            yield from detector(item)
+
+    def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
+        # the key itself, or any key above it ("cookies" -> {"sessionid": ...})
+        for name in (leaf.key, *reversed(leaf.path[:-1])):
+            term = self.fields.match(name)
+            if term is None:
+                continue
+            if is_scrubbed(leaf.value):
+                return
+            if term in IP_FIELDS and not _is_ip(text):
+                return
+            field_name = _unbytes(name)
+            yield Finding(
+                "field",
+                "field",
+                "high",
+                kind,
+                leaf.dotted,
+                mask(_unbytes(text)),
+                f"sensitive field {field_name!r}",
+            )
+            return
+
+    @staticmethod
+    def _user_path(kind: str, dotted: str, text: str) -> Iterator[Finding]:
+        for marker in ("/home/", "/Users/", "\\Users\\"):
+            start = text.find(marker)
+            if start >= 0:
+                user = text[start + len(marker) :].replace("\\", "/").split("/", 1)[0]
+                if user:
+                    yield Finding(
+                        "user-path", "pattern", "low", kind, dotted, mask(user), "user name in a file path"
+                    )
+                return
+
+
+def _unbytes(text: str) -> str:
+    """``b'Bearer x'`` (the SDK's repr of a bytes value) to ``Bearer x``."""
+    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        return text[2:-1]
+    return text
+
+
+def _is_ip(text: str) -> bool:
+    for part in text.replace(",", " ").split():
+        try:
+            address = ipaddress.ip_address(part.strip())
+        except ValueError:
+            continue
+        if not (address.is_loopback or address.is_unspecified):
+            return True
+    return False
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
+    for item in envelope.items:
+        item_type = str(item.type)
+        if item_type == "client_report":
+            continue
+        if item_type == "attachment":
+            yield ScanItem(item_type, item.payload.get_bytes())
+            continue
+        payload = item.payload.json
+        if payload is None:
+            try:
+                payload = json.loads(item.payload.get_bytes())
+            except ValueError:
+                yield ScanItem(item_type, item.payload.get_bytes())
+                continue
+        yield ScanItem(item_type, payload)
+
+
+_RECORD_ITEM_TYPES = {
+    "Event": "event",
+    "Transaction": "transaction",
+    "LogRecord": "log",
+    "Span": "span",
+    "Metric": "trace_metric",
+    "CheckIn": "check_in",
+    "Session": "session",
+    "Profile": "profile",
+}
+
+
+def items_of(target: Any) -> Iterator[ScanItem]:
+    """The items inside any supported target."""
+    from pytest_sentry_check._query import Records, SentryEvents
+    from pytest_sentry_check._records import Attachment, Payload
+
+    if isinstance(target, SentryEvents):
+        for raw in target.raw_envelopes:
+            yield from _items_of_envelope(Envelope.deserialize(raw))
+    elif isinstance(target, Payload):
+        yield ScanItem(_RECORD_ITEM_TYPES.get(type(target).__name__, "event"), dict(target))
+    elif isinstance(target, Attachment):
+        yield ScanItem("attachment", target.bytes)
+    elif isinstance(target, Envelope):
+        yield from _items_of_envelope(target)
+    elif isinstance(target, (bytes, bytearray)):
+        yield from _items_of_envelope(Envelope.deserialize(bytes(target)))
+    elif isinstance(target, Mapping):
+        yield ScanItem("transaction" if target.get("type") == "transaction" else "event", dict(target))
+    elif isinstance(target, (Records, list, tuple)):
+        for element in target:
+            yield from items_of(element)
+    else:
+        raise TypeError(
+            f"cannot scan a {type(target).__name__}: pass an Event, sentry_events (or one of its "
+            "collections), an Envelope, envelope bytes, a dict, or a list of them"
+        )
+
+
+def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
+    return any(entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry) for entry in allow)
+
+
+def scan(
+    target: Any,
+    *,
+    secrets: Iterable[str] = (),
+    fields: Iterable[str] = DEFAULT_FIELDS,
+    safe_fields: Iterable[str] = (),
+    detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
+    allow: Sequence[str] = (),
+    extra_detectors: Iterable[Detector] = (),
+) -> list[Finding]:
+    """Every secret or piece of personal data in ``target``, most severe first.
+
+    Args:
+        target: what to scan (see the module docstring).
+        secrets: exact values that must not appear anywhere, in any encoding (canaries).
+        fields: sensitive key names (default: sentry-sdk's and Relay's, see ``DEFAULT_FIELDS``).
+        safe_fields: key names never reported by the field rule.
+        detectors: rule ids to run (``canary``, ``field``, pattern ids, opt-in ``user-path``)
+            and/or detector callables.
+        allow: rule ids or path globs of findings that are intended.
+        extra_detectors: detectors added to ``detectors`` (plugins' ones).
+    """
+    scanner = _Scanner(secrets, fields, safe_fields, [*detectors, *extra_detectors])
+    findings = [
+        finding
+        for item in items_of(target)
+        for finding in scanner.scan_item(item)
+        if not _allowed(finding, allow)
+    ]
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: order.get(f.severity, len(order)))
+
+
+def render_findings(findings: Sequence[Finding], limit: int = 20) -> list[str]:
+    """Lines for people: one per finding (masked), the most severe first."""
+    lines = [f"  {finding}" for finding in findings[:limit]]
+    if len(findings) > limit:
+        paths = {f.path for f in findings}
+        lines.append(f"  ... and {len(findings) - limit} more ({len(paths)} distinct paths in all)")
+    return lines
+
+
+ExtraDetectors = Callable[[], Iterable[Detector]]
