@@ -10,7 +10,7 @@ import fnmatch
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sentry_sdk.envelope import Envelope
@@ -147,6 +147,16 @@ class _Scanner:
         self.custom = [d for d in detectors if not isinstance(d, str)]
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
+        for finding in self._scan_item(item):
+            if self.canaries and any(True for _ in self.canaries.find(finding.path)):
+                finding = replace(finding, path=self._mask_path(finding.path))
+            yield finding
+
+    def _mask_path(self, path: str) -> str:
+        """A path whose keys contain a registered secret shows those keys masked."""
+        return ".".join(mask(part) if any(True for _ in self.canaries.find(part)) else part for part in path.split("."))
+
+    def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         kind = item.item_type
         for leaf in item.leaves():
             value = leaf.value
