@@ -50,6 +50,9 @@ def _forms(value: str) -> list[_Form]:
     raw = value.encode()
     forms = [
         _Form(value, "raw", False),
+        # full case mappings can change length ("ß".upper() == "SS"), so they are forms of their own
+        _Form(value.upper(), "upper-cased", False),
+        _Form(value.lower(), "lower-cased", False),
         _Form(json.dumps(value)[1:-1], "JSON-escaped", False),
         _Form(urllib.parse.quote(value, safe=""), "URL-encoded", False),
         _Form(urllib.parse.quote_plus(value, safe=""), "URL-encoded (+)", False),
