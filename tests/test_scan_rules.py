@@ -64,7 +64,9 @@ class TestFields:
         """author is not auth; token counts are not tokens."""
         assert FieldMatcher().match(key) is None
 
-    @pytest.mark.parametrize("value", [None, "", "[Filtered]", "[FILTERED]", "****", "[email]", "[Scrubbed]", "b''", {}])
+    @pytest.mark.parametrize(
+        "value", [None, "", "[Filtered]", "[FILTERED]", "****", "[email]", "[Scrubbed]", "b''", {}]
+    )
     def test_scrubbed_values_are_fine(self, value: Any) -> None:
         """Empty, null, [Filtered], all stars or a bracketed placeholder counts as scrubbed."""
         assert is_scrubbed(value)
@@ -95,7 +97,9 @@ class TestFields:
     def test_fields_can_be_narrowed_and_extended(self) -> None:
         """fields= replaces the list; safe_fields= exempts names."""
         event = {"extra": {"password": "x1y2z3", "x-internal-key": "k-123456"}}
-        assert [f.path for f in scan(event, fields=["x-internal-key"], detectors=["field"])] == ["extra.x-internal-key"]
+        assert [f.path for f in scan(event, fields=["x-internal-key"], detectors=["field"])] == [
+            "extra.x-internal-key"
+        ]
         assert scan(event, safe_fields=["password"], detectors=["field"]) == []
 
 
@@ -126,15 +130,28 @@ class TestCanaries:
     def test_canaries_are_found_in_keys_and_safe_paths(self) -> None:
         """Canaries are found everywhere, even where patterns are not looked for."""
         secret = "k3y-canary-77"
-        findings = scan({"contexts": {"trace": {"op": secret}}, "tags": {secret: "1"}}, secrets=[secret], detectors=["canary"])
-        assert sorted(f.path for f in findings) == ["contexts.trace.op", "tags.k3y…[13 chars]"]  # keys masked too
+        findings = scan(
+            {"contexts": {"trace": {"op": secret}}, "tags": {secret: "1"}},
+            secrets=[secret],
+            detectors=["canary"],
+        )
+        assert sorted(f.path for f in findings) == [
+            "contexts.trace.op",
+            "tags.k3y…[13 chars]",
+        ]  # keys masked too
 
     def test_sentry_secrets_make_unique_realistic_values(self) -> None:
         """Each kind makes a value its own pattern rule recognises (where there is one)."""
         registry = SecretRegistry()
         made = {kind: registry.make(kind) for kind in ("card", "iban", "jwt", "aws_key", "email")}
         assert len(set(made.values())) == len(made)
-        rules = {"card": "credit-card", "iban": "iban", "jwt": "jwt", "aws_key": "aws-access-key", "email": "email"}
+        rules = {
+            "card": "credit-card",
+            "iban": "iban",
+            "jwt": "jwt",
+            "aws_key": "aws-access-key",
+            "email": "email",
+        }
         for kind, value in made.items():
             found = {f.rule for f in scan({"extra": {"credit_card_value": value}}, detectors=[rules[kind]])}
             assert found == {rules[kind]}, kind
@@ -145,7 +162,9 @@ class TestCanaries:
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 ENCODINGS = {
@@ -184,7 +203,9 @@ def _plant(value: Any, text: str, choice: int) -> tuple[Any, bool]:
     encoding=st.sampled_from(sorted(ENCODINGS)),
     choice=st.integers(min_value=0, max_value=10_000),
 )
-def test_a_canary_anywhere_in_any_encoding_is_always_found(data: Any, secret: str, encoding: str, choice: int) -> None:
+def test_a_canary_anywhere_in_any_encoding_is_always_found(
+    data: Any, secret: str, encoding: str, choice: int
+) -> None:
     """Property: wherever a canary is placed in arbitrary nested JSON, in any supported encoding, it is found."""
     planted, _ = _plant({"extra": data}, ENCODINGS[encoding](secret), choice)
     findings = scan(planted, secrets=[secret], detectors=["canary"])

@@ -156,6 +156,13 @@ def _auth_header(match: re.Match[str], path: str) -> str | None:
     return "Bearer credential"
 
 
+def _email(match: re.Match[str], path: str) -> str | None:
+    before = match.string[max(0, match.start() - 3) : match.start()]
+    if before.endswith("//"):
+        return None  # the user part of a URL (a DSN's public key), not a mailbox
+    return "email address"
+
+
 def _userinfo(match: re.Match[str], path: str) -> str | None:
     if _SCRUBBED_CREDENTIAL.match(match.group("password")):
         return None
@@ -312,7 +319,7 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         re.compile(
             r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}(?![\w-])"
         ),
-        _always("email address"),
+        _email,
         ("ana.lopez@shop.example", "mailto:bo+tag@mail.co.uk", "user 'kim@example.org' not found"),
         (
             "checkout@2.3.1",
@@ -321,6 +328,8 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
             "git@github",
             "@decorator",
             "sentry.python.fastapi@2.75.0",
+            "https://3f1c2a9d8e7b4c5a@o450123.ingest.us.sentry.io/4506789",
+            "redis://cache@redis.internal.example",
         ),
     ),
     PatternRule(

@@ -154,7 +154,9 @@ class _Scanner:
 
     def _mask_path(self, path: str) -> str:
         """A path whose keys contain a registered secret shows those keys masked."""
-        return ".".join(mask(part) if any(True for _ in self.canaries.find(part)) else part for part in path.split("."))
+        return ".".join(
+            mask(part) if any(True for _ in self.canaries.find(part)) else part for part in path.split(".")
+        )
 
     def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         kind = item.item_type
