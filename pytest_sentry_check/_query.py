@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
@@ -277,28 +276,20 @@ class _Index:
 
     def add(self, received: ReceivedEnvelope) -> None:
         for item in received.envelope.items:
-            kind = item.type
-            if kind == "event":
-                self.lists[Event].append(Event(item.payload.json or {}))
-            elif kind == "transaction":
-                self.lists[Transaction].append(Transaction(item.payload.json or {}))
-            elif kind == "attachment":
-                self.lists[Attachment].append(
-                    Attachment(
-                        item.headers,
-                        item.payload.get_bytes(),
-                        received.envelope.headers.get("event_id"),
-                    )
-                )
-            else:
-                self._add_json_item(str(kind), item.payload.get_bytes())
+            kind = str(item.type)
+            if kind == "attachment":
+                event_id = received.envelope.headers.get("event_id")
+                self.lists[Attachment].append(Attachment(item.headers, item.payload.get_bytes(), event_id))
+            elif isinstance(item.payload.json, dict):
+                self._add_json_item(kind, item.payload.json)
+            # anything else (not JSON, or JSON that is not an object) stays in .envelopes only
 
-    def _add_json_item(self, kind: str, payload: bytes) -> None:
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            return  # kept in .envelopes; not a record type we can query
-        if not isinstance(data, dict):
+    def _add_json_item(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "event":
+            self.lists[Event].append(Event(data))
+            return
+        if kind == "transaction":
+            self.lists[Transaction].append(Transaction(data))
             return
         items = data.get("items")
         batch: list[Any] = items if isinstance(items, list) else [data]
@@ -321,9 +312,13 @@ class _Index:
                         Dropped(
                             str(entry.get("reason")),
                             str(entry.get("category")),
-                            int(entry.get("quantity") or 1),
+                            _quantity(entry.get("quantity")),
                         )
                     )
+
+
+def _quantity(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
 
 _indexes: weakref.WeakKeyDictionary[Capture, _Index] = weakref.WeakKeyDictionary()

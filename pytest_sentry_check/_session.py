@@ -14,7 +14,7 @@ from typing import Any
 
 import sentry_sdk
 
-from ._capture import Installation, flush_pending, overridden
+from ._capture import CaptureTransport, Installation, flush_pending, overridden, wrap_callbacks
 from ._query import SentryEvents
 from ._store import Capture, Router
 
@@ -41,7 +41,11 @@ def current_installation() -> Installation | None:
 
 
 class CaptureSession:
-    """One open capture and what opening it changed, undone by :meth:`close`."""
+    """One open capture and what opening it changed, undone by :meth:`close`.
+
+    Args:
+        record: ``False`` still isolates and routes, but keeps nothing (a test that opted out).
+    """
 
     def __init__(
         self,
@@ -49,11 +53,14 @@ class CaptureSession:
         name: str = "",
         overrides: Mapping[str, Any] | None = None,
         isolate: bool = True,
+        record: bool = True,
     ):
-        self.capture = Capture(installation.router, name, overrides)
+        self.capture = Capture(installation.router, name, overrides, discard=not record)
         self._events: SentryEvents | None = None
         self._installation = installation
         self._isolate = isolate
+        self._scope: Any = None
+        self._client_before: Any = None
         self._undo = contextlib.ExitStack()
 
     @property
@@ -63,22 +70,49 @@ class CaptureSession:
             self._events = SentryEvents(self.capture)
         return self._events
 
-    def open(self) -> None:
+    def open(self, *, mark_threads: bool = True) -> None:
+        """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
         try:
             if self._isolate:
-                scope = self._undo.enter_context(sentry_sdk.isolation_scope())
-                scope.add_event_processor(self.capture.router.event_processor(self.capture))
+                self._scope = self._undo.enter_context(sentry_sdk.isolation_scope())
             self.capture.open()
             self._undo.callback(self.capture.close)
             client = sentry_sdk.get_client()
+            self._client_before = client if client.is_active() else None
+            self._undo.callback(self._restore_clients_made_inside)
             if self.capture.overrides and client.is_active():
                 self._installation.adopt(client)
                 self._undo.enter_context(
                     overridden(client.options, self.capture.overrides, self._installation.router)
                 )
+            if mark_threads:
+                self.mark_threads()
         except BaseException:
             self._undo.close()
             raise
+
+    def mark_threads(self) -> None:
+        """Threads started from now on (sentry-sdk forks the scope into them) belong to this capture.
+
+        pytest calls this when the test body starts, so threads that fixtures start (of any
+        scope: a session-wide worker, say) are not tied to the first test that set them up.
+        """
+        if self._scope is not None:
+            self._scope.add_event_processor(self.capture.router.event_processor(self.capture))
+
+    def _restore_clients_made_inside(self) -> None:
+        # A client created while this capture was open got its overrides at init; a client
+        # outliving the test (a session fixture's app) must not keep them.
+        client = sentry_sdk.get_client()
+        transport = getattr(client, "transport", None)
+        if not self.capture.overrides or client is self._client_before or not client.is_active():
+            return
+        if isinstance(transport, CaptureTransport):
+            own = {**transport.app_options, **self._installation.overrides}
+            for key in self.capture.overrides:
+                if key in own:
+                    client.options[key] = own[key]
+            wrap_callbacks(client.options, self._installation.router)
 
     def close(self) -> None:
         try:

@@ -18,7 +18,9 @@ A delivery to a closed capture is kept in its ``late`` list, never in the next o
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import json
 import threading
 import time
 import traceback
@@ -114,8 +116,21 @@ class ReceivedEnvelope:
 
     @property
     def envelope(self) -> Envelope:
+        """The parsed envelope; every JSON item has ``payload.json`` set, as the SDK built it.
+
+        An envelope that does not parse (only possible for envelopes from outside the process)
+        is an empty ``Envelope`` with the same headers, so queries never crash on it.
+        """
         if self._envelope is None:
-            self._envelope = Envelope.deserialize(self.raw)
+            try:
+                envelope = Envelope.deserialize(self.raw)
+            except ValueError:
+                envelope = Envelope(headers={"malformed": True})
+            for item in envelope.items:
+                if item.payload.json is None and item.type != "attachment":
+                    with contextlib.suppress(ValueError):
+                        item.payload.json = json.loads(item.payload.get_bytes())
+            self._envelope = envelope
         return self._envelope
 
     def item_types(self) -> list[str]:
@@ -144,8 +159,16 @@ class Capture:
     Exposed for type hints only; tests read it through :class:`SentryEvents`.
     """
 
-    def __init__(self, router: Router, name: str = "", overrides: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        router: Router,
+        name: str = "",
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        discard: bool = False,
+    ):
         self.router = router
+        self.discard = discard
         self.name = name
         self.overrides: dict[str, Any] = dict(overrides or {})
         self.parent: Capture | None = None
@@ -167,14 +190,16 @@ class Capture:
             capture = capture.parent
 
     def clear(self) -> None:
-        """Forget everything received so far."""
+        """Forget everything received so far (but not the exceptions the SDK swallowed:
+        those are still reported when the test ends)."""
         with self.changed:
             self.envelopes.clear()
             self.dropped.clear()
-            self.sdk_errors.clear()
             self.generation += 1
 
     def _add(self, kind: str, value: Any) -> None:
+        if self.discard:
+            return
         with self.changed:
             target: Any = self.late if self.closed else self
             getattr(target, kind).append(value)
@@ -281,6 +306,8 @@ class Router:
                 getattr(self.unattributed, kind).append(value)
             return
         for capture in target.chain():
+            if capture.discard:
+                continue
             was_closed = capture.closed
             capture._add(kind, value)
             if was_closed:

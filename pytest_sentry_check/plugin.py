@@ -167,11 +167,19 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         yield
         raise exc from None
     installation = current_installation()
-    if options.capture and installation is not None:
-        session = CaptureSession(installation, item.nodeid, options.options)
-        session.open()
+    if installation is not None:
+        # capture=False still isolates the test's scope data; it just keeps nothing.
+        session = CaptureSession(installation, item.nodeid, options.options, record=options.capture)
+        session.open(mark_threads=False)
         item.stash[_SESSION] = session
     return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    session = item.stash.get(_SESSION, None)
+    if session is not None:
+        session.mark_threads()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -185,7 +193,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     if session is not None:
         # Keep nothing per test past its teardown: a large suite would hold every capture.
         del item.stash[_SESSION]
-        if item.config.getoption("sentry_summary", False):
+        if item.config.getoption("sentry_summary", False) and not session.capture.discard:
             item.config.stash.setdefault(_CAPTURED, []).append(
                 (item.nodeid, describe_capture(session.events))
             )
@@ -304,7 +312,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def _session_of(request: pytest.FixtureRequest) -> CaptureSession:
     __tracebackhide__ = True
     session: CaptureSession | None = request.node.stash.get(_SESSION, None)
-    if session is None:
+    if session is None or session.capture.discard:
         pytest.fail(
             f"{request.fixturename}: this test does not capture (it is marked "
             "@pytest.mark.sentry_check(capture=False), or the plugin is not active)",

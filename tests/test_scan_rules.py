@@ -170,7 +170,7 @@ json_values = st.recursive(
 ENCODINGS = {
     "raw": lambda s: s,
     "url": lambda s: urllib.parse.quote(s, safe=""),
-    "plus": lambda s: urllib.parse.quote_plus(s),
+    "plus": urllib.parse.quote_plus,
     "b64": lambda s: base64.b64encode(s.encode()).decode(),
     "b64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode(),
     "upper": str.upper,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pytest_sentry_check._masking import forget_secrets, register_secret
+from pytest_sentry_check._masking import mask as _mask
 
 __all__ = ["CANARY_KINDS", "CanaryMatcher", "SecretRegistry", "active_secrets"]
 
@@ -92,6 +93,19 @@ class CanaryMatcher:
 
     def __bool__(self) -> bool:
         return bool(self.values)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every registered value (in any of its forms) masked."""
+
+        def masked(match: re.Match[str], sensitive: bool) -> str:
+            found = match.group(0)
+            return _mask(self._forms[found if sensitive else found.lower()][0])
+
+        if self._insensitive is not None:
+            text = self._insensitive.sub(lambda match: masked(match, False), text)
+        if self._sensitive is not None:
+            text = self._sensitive.sub(lambda match: masked(match, True), text)
+        return text
 
     def find(self, text: str) -> Iterator[tuple[str, str]]:
         """Yield ``(canary, how it appears)`` for each registered value in ``text``."""

@@ -148,15 +148,8 @@ class _Scanner:
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
         for finding in self._scan_item(item):
-            if self.canaries and any(True for _ in self.canaries.find(finding.path)):
-                finding = replace(finding, path=self._mask_path(finding.path))
-            yield finding
-
-    def _mask_path(self, path: str) -> str:
-        """A path whose keys contain a registered secret shows those keys masked."""
-        return ".".join(
-            mask(part) if any(True for _ in self.canaries.find(part)) else part for part in path.split(".")
-        )
+            # a key holding a registered secret must not show up whole in the path
+            yield replace(finding, path=self.canaries.mask(finding.path)) if self.canaries else finding
 
     def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         kind = item.item_type
