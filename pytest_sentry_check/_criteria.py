@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._masking import shorten, shorten_repr
+from ._masking import mask, sensitive_key, shorten, shorten_repr
 from ._records import (
     Attachment,
     CheckIn,
@@ -110,9 +110,14 @@ def _subset(actual: Any, expected: Mapping[str, Any], path: str, as_text: bool) 
                 return failure
         elif not (
             _values_match(have, want)
-            or (as_text and not isinstance(want, re.Pattern) and str(have) == str(want))
+            or (as_text and have is not None and not isinstance(want, re.Pattern) and str(have) == str(want))
         ):
-            return f"{where}: expected {describe(want)}, got {shorten_repr(have, 60)}"
+            shown = (
+                mask(str(have))
+                if sensitive_key(str(key)) and have not in (None, "")
+                else shorten_repr(have, 60)
+            )
+            return f"{where}: expected {describe(want)}, got {shown}"
     return None
 
 
@@ -122,7 +127,8 @@ def _type_matches(exception: Mapping[str, Any], expected: Any) -> bool:
         module = expected.__module__
         wanted = expected.__qualname__ if module == "builtins" else f"{module}.{expected.__qualname__}"
         return qualified_type(exception) == wanted
-    return str(expected) in (name, qualified_type(exception))
+    wanted = str(expected).removeprefix("builtins.")
+    return wanted in (name, qualified_type(exception))
 
 
 def exception_type(record: Any, expected: Any, modifiers: Mapping[str, Any]) -> str | None:

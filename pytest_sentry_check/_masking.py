@@ -12,11 +12,9 @@ from typing import Any
 
 __all__ = ["forget_secrets", "mask", "register_secret", "sensitive_key", "shorten", "shorten_repr"]
 
-_SENSITIVE_KEY = re.compile(
-    r"pass|secret|token|api[-_.]?key|private|credential|auth|cookie|session|csrf|xsrf|jwt|bearer",
-    re.IGNORECASE,
-)
 _secrets: set[str] = set()
+# Rules confident enough to mask on sight in any message (loaded lazily: the scanner imports us).
+_MASK_ON_SIGHT_SEVERITIES = ("critical", "high")
 
 
 def register_secret(value: str) -> None:
@@ -32,7 +30,28 @@ def forget_secrets(values: Iterable[str]) -> None:
 
 def sensitive_key(key: str) -> bool:
     """Whether a key's name says its value is a secret (``Authorization``, ``api_key``, ...)."""
-    return bool(_SENSITIVE_KEY.search(key))
+    from .scan._fields import FieldMatcher
+
+    global _field_matcher
+    if _field_matcher is None:
+        _field_matcher = FieldMatcher()
+    return _field_matcher.match(str(key)) is not None
+
+
+_field_matcher: Any = None
+
+
+def _mask_patterns(text: str) -> str:
+    from .scan._patterns import PATTERN_RULES
+
+    for rule in PATTERN_RULES:
+        if rule.severity in _MASK_ON_SIGHT_SEVERITIES and rule.regex.search(text):
+
+            def masked(match: re.Match[str], rule: Any = rule) -> str:
+                return mask(match.group(0)) if rule.validate(match, "") else match.group(0)
+
+            text = rule.regex.sub(masked, text)
+    return text
 
 
 def mask(value: Any) -> str:
@@ -46,11 +65,18 @@ def mask(value: Any) -> str:
 def shorten(value: Any, limit: int = 60) -> str:
     """``repr``-like text of ``value``, cut to ``limit`` characters, registered secrets masked."""
     text = value if isinstance(value, str) else _safe_repr(value)
+    total = len(text)
+    if len(text) > 4 * limit:
+        text = text[: 4 * limit]  # masking needs some context; scanning a 10 MB value does not
+        cut = True
+    else:
+        cut = False
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, mask(secret))
-    if len(text) > limit:
-        text = f"{text[: limit - 1]}…[{len(text)} chars]"
+    text = _mask_patterns(text)
+    if cut or len(text) > limit:
+        text = f"{text[: limit - 1]}…[{total} chars]"
     return text
 
 

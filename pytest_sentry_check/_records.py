@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._masking import shorten
+from ._masking import mask, sensitive_key, shorten
 
 __all__ = [
     "Attachment",
@@ -178,22 +178,22 @@ class Event(Payload):
 
     def summary(self) -> str:
         if self.exceptions:
-            head = f"{self.exception_type}: {shorten(self.exception_value or '', 60)}"
+            head = f"{shorten(self.exception_type, 60)}: {shorten(self.exception_value or '', 60)}"
         elif self.message is not None:
             head = f"message {shorten(self.message, 60)!r}"
         else:
             head = "event without exception or message"
-        details = [f"level={self.level}"]
+        details = [f"level={shorten(self.level, 20)}"]
         if self.transaction:
             details.append(f"transaction={shorten(self.transaction, 40)!r}")
         tags = self.tags
         if tags:
-            shown = ", ".join(f"{k}={shorten(v, 24)}" for k, v in list(tags.items())[:5])
+            shown = ", ".join(f"{shorten(k, 24)}={_tag_value(k, v)}" for k, v in list(tags.items())[:5])
             more = f", +{len(tags) - 5} more" if len(tags) > 5 else ""
             details.append(f"tags: {shown}{more}")
         line = f"{head} ({'; '.join(details)})"
         location = self.location
-        return f"{line} at {location}" if location else line
+        return f"{line} at {shorten(location, 80)}" if location else line
 
 
 class Transaction(Event):
@@ -395,6 +395,10 @@ class Attachment:
 
     def __repr__(self) -> str:
         return f"<Attachment {self.summary()}>"
+
+
+def _tag_value(key: str, value: Any) -> str:
+    return mask(str(value)) if sensitive_key(key) and value not in (None, "") else shorten(value, 24)
 
 
 def qualified_type(exception: Mapping[str, Any]) -> str:

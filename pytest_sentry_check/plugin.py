@@ -6,6 +6,8 @@ the process sends into pytest-sentry-check, and each test gets its own capture.
 
 from __future__ import annotations
 
+import json
+import threading
 import warnings
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -36,6 +38,8 @@ _INSTALLATION = pytest.StashKey[Installation]()
 _BASE = pytest.StashKey[dict[str, Any]]()
 _CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
 _SUMMARY_LINES_PER_TEST = 6
+_LATE = pytest.StashKey[list[str]]()
+_THREADS = pytest.StashKey[set[threading.Thread]]()
 
 
 class SentryCheckWarning(pytest.PytestWarning):
@@ -262,43 +266,85 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
     return "\n".join(lines)
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    captured = [(nodeid, lines) for nodeid, lines in config.stash.get(_CAPTURED, []) if lines]
-    if config.getoption("sentry_summary", False):
-        terminalreporter.write_sep("-", "sentry-check: what each test sent to Sentry")
-        for nodeid, lines in captured:
-            terminalreporter.write_line(f"{nodeid}: {lines[0]}")
-            for line in lines[1:]:
-                terminalreporter.write_line(line)
-        silent = len(config.stash.get(_CAPTURED, [])) - len(captured)
-        terminalreporter.write_line(f"{len(captured)} tests sent something to Sentry, {silent} sent nothing.")
-    installation = config.stash.get(_INSTALLATION, None)
-    if installation is None:
-        return
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def late_arrival_lines(installation: Installation, threads_before: set[threading.Thread]) -> list[str]:
+    """What arrived after its test ended, what was sent before any test, what may still come."""
     router = installation.router
     lines = []
     for capture in router.late_captures:
         late = capture.late
         kinds = sorted({t for received in late.envelopes for t in received.item_types()})
-        what = [f"{len(late.envelopes)} envelope{'s' if len(late.envelopes) != 1 else ''}"]
-        if kinds:
-            what[0] += f" ({', '.join(kinds)})"
+        what = [_plural(len(late.envelopes), "envelope") + (f" ({', '.join(kinds)})" if kinds else "")]
         if late.dropped:
-            what.append(f"{len(late.dropped)} dropped record{'s' if len(late.dropped) != 1 else ''}")
+            what.append(_plural(len(late.dropped), "dropped record"))
         if late.sdk_errors:
-            what.append(
-                f"{len(late.sdk_errors)} swallowed exception{'s' if len(late.sdk_errors) != 1 else ''}"
-            )
+            what.append(_plural(len(late.sdk_errors), "swallowed exception"))
         lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
-    outside = router.unattributed
-    if outside.envelopes:
+    if router.unattributed.envelopes:
+        count = _plural(len(router.unattributed.envelopes), "envelope")
+        lines.append(f"{count} sent before the first test (at import or collection time)")
+    running = sorted(
+        thread.name
+        for thread in threading.enumerate()
+        if thread not in threads_before and not thread.daemon and not thread.name.startswith("sentry")
+    )
+    if running:
         lines.append(
-            f"{len(outside.envelopes)} envelope{'s' if len(outside.envelopes) != 1 else ''} "
-            "sent before the first test (at import or collection time)"
+            f"{_plural(len(running), 'thread')} started by tests still running at the end of the session "
+            f"({', '.join(running[:5])}): what they send from now on is not reported"
         )
-    if lines:
+    return lines
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_THREADS] = set(threading.enumerate())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    installation = config.stash.get(_INSTALLATION, None)
+    if installation is not None:
+        lines = late_arrival_lines(installation, config.stash.get(_THREADS, set()))
+        config.stash.setdefault(_LATE, []).extend(lines)
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports
+        workeroutput["sentry_check"] = json.dumps(
+            {"captured": config.stash.get(_CAPTURED, []), "late": config.stash.get(_LATE, [])}
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge what a worker captured and saw arrive late."""
+    data = json.loads(getattr(node, "workeroutput", {}).get("sentry_check", "{}"))
+    config = node.config
+    config.stash.setdefault(_CAPTURED, []).extend(
+        (nodeid, lines) for nodeid, lines in data.get("captured", [])
+    )
+    config.stash.setdefault(_LATE, []).extend(data.get("late", []))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if getattr(config, "workeroutput", None) is not None:
+        return
+    recorded = config.stash.get(_CAPTURED, [])
+    captured = [(nodeid, lines) for nodeid, lines in recorded if lines]
+    if config.getoption("sentry_summary", False):
+        terminalreporter.write_sep("-", "sentry-check: what each test sent to Sentry")
+        for nodeid, lines in sorted(captured):
+            terminalreporter.write_line(f"{nodeid}: {lines[0]}")
+            for line in lines[1:]:
+                terminalreporter.write_line(line)
+        silent = len(recorded) - len(captured)
+        terminalreporter.write_line(f"{len(captured)} tests sent something to Sentry, {silent} sent nothing.")
+    late = config.stash.get(_LATE, [])
+    if late:
         terminalreporter.write_sep("-", "sentry-check: late arrivals")
-        for line in lines:
+        for line in late:
             terminalreporter.write_line(line)
         terminalreporter.write_line(
             "Join the threads that send them before the test ends, or wait for them with "
@@ -363,7 +409,7 @@ def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]
         yield init
     finally:
         for client in clients:
-            client.flush(timeout=2.0)
+            client.close(timeout=2.0)  # flushes, then stops its batcher threads
         sentry_sdk.get_global_scope().set_client(old_client)
 
 

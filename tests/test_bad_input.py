@@ -89,3 +89,49 @@ def test_sdk_trimming_of_deep_scope_data_is_what_the_test_sees(pytester: pytest.
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_every_part_of_a_summary_is_short(pytester: pytest.Pytester) -> None:
+    """A 3,000-character level, tag key or function name cannot blow up the message."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def before_send(event, hint):
+            event["level"] = "L" * 3000
+            event["tags"] = {"K" * 3000: "v"}
+            return event
+
+        def test_long(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", before_send=before_send)
+            sentry_sdk.capture_message("m")
+            try:
+                sentry_events.one(level="error")
+            except AssertionError as exc:
+                assert len(str(exc)) < 700, len(str(exc))
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_mismatch_never_shows_a_whole_secret(pytester: pytest.Pytester) -> None:
+    """The value under a sensitive key, or one that looks like a key, is masked in "got ..."."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_scrubbing(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+            sentry_sdk.set_extra("stripe_key", "sk_live_51HxYzAbCdEfGhIjKlMnOp")
+            sentry_sdk.set_extra("note", "retry with sk_live_51HxYzAbCdEfGhIjKlMnOp")
+            sentry_sdk.capture_message("charge failed")
+            sentry_events.one(extra={"stripe_key": "[Filtered]"})
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        ["E            - extra[[]\"stripe_key\"]: expected '[[]Filtered]', got 'sk_…[[]30 chars]'"]
+    )
+    assert "sk_live_51HxYzAbCdEfGhIjKlMnOp" not in result.stdout.str().split("def test_scrubbing")[
+        0
+    ] + "".join(line for line in result.stdout.lines if line.startswith("E "))

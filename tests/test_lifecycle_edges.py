@@ -1,0 +1,259 @@
+"""Edge cases of attribution and of a test's lifecycle: each once reported as a bug."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sentry_sdk
+
+from pytest_sentry_check import capture
+from pytest_sentry_check._store import ReceivedEnvelope
+
+
+def test_overrides_do_not_stick_to_a_client_made_during_a_marked_test(pytester: pytest.Pytester) -> None:
+    """A session fixture's client created inside a marked test returns to its own options after it."""
+    pytester.makeconftest(
+        """
+        import pytest, sentry_sdk
+
+        @pytest.fixture(scope="session")
+        def app():
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", traces_sample_rate=0.0, environment="prod")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest, sentry_sdk
+
+        @pytest.mark.sentry_check(options={"traces_sample_rate": 1.0, "environment": "marker-env"})
+        def test_a_marked(app, sentry_events):
+            assert sentry_sdk.get_client().options["environment"] == "marker-env"
+
+        def test_b_unmarked(app, sentry_events):
+            options = sentry_sdk.get_client().options
+            assert (options["traces_sample_rate"], options["environment"]) == (0.0, "prod")
+            sentry_sdk.capture_message("b")
+            assert sentry_events.one().environment == "prod"
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_a_worker_thread_from_a_session_fixture_serves_every_test(pytester: pytest.Pytester) -> None:
+    """A long-lived consumer started by a fixture sends into the test that is running."""
+    pytester.makeconftest(
+        """
+        import queue, threading, pytest, sentry_sdk
+
+        @pytest.fixture(scope="session")
+        def worker():
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+            jobs, done = queue.Queue(), queue.Queue()
+            def consume():
+                while (job := jobs.get()) is not None:
+                    sentry_sdk.capture_message(job)
+                    done.put(job)
+            thread = threading.Thread(target=consume)
+            thread.start()
+            yield lambda job: (jobs.put(job), done.get(timeout=5))
+            jobs.put(None)
+            thread.join()
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_one(worker, sentry_events):
+            worker("one")
+            assert [e.message for e in sentry_events] == ["one"]
+
+        def test_two(worker, sentry_events):
+            worker("two")
+            assert [e.message for e in sentry_events] == ["two"]
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    assert "late arrivals" not in result.stdout.str()
+
+
+def test_an_opted_out_test_neither_leaks_scope_data_nor_blames_another_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """capture=False still isolates: its tag and its event stay inside it."""
+    pytester.makepyfile(
+        """
+        import pytest, sentry_sdk
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", release="r@1")
+
+        def test_first(sentry_events):
+            pass
+
+        @pytest.mark.sentry_check(capture=False)
+        def test_opted_out():
+            sentry_sdk.set_tag("leaky", "yes")
+            sentry_sdk.capture_message("opted out")
+
+        def test_third(sentry_events):
+            sentry_sdk.capture_message("third")
+            assert sentry_events.one().tags == {}
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    assert "late arrivals" not in result.stdout.str()
+
+
+def test_clear_does_not_hide_a_swallowed_exception(pytester: pytest.Pytester) -> None:
+    """clear() forgets events, not the before_send that raised."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_warm_up_then_clear(sentry_events):
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", before_send=lambda e, h: e["nope"])
+            sentry_sdk.capture_message("warm-up")
+            sentry_events.clear()
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["  before_send (*.test_warm_up_then_clear.<locals>.<lambda>) raised KeyError: 'nope'"]
+    )
+
+
+def test_capture_envelopes_items_have_their_json(pytester: pytest.Pytester) -> None:
+    """As in sentry-python's fixture, every JSON item's payload.json is set."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+        from sentry_sdk.crons import capture_checkin
+
+        def test_items(sentry_init, capture_envelopes):
+            sentry_init(enable_logs=True)
+            envelopes = capture_envelopes()
+            capture_checkin(monitor_slug="nightly", status="ok")
+            sentry_sdk.logger.info("hello")
+            sentry_sdk.flush()
+            check_in, log = (envelope.items[0] for envelope in envelopes)
+            assert check_in.payload.json["monitor_slug"] == "nightly"
+            assert log.payload.json["items"][0]["body"] == "hello"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_malformed_envelope_never_breaks_the_queries() -> None:
+    """Bytes that do not parse, JSON that is not an object, a bad quantity: kept, skipped, no crash."""
+    with capture() as events:
+        router = events._capture_ref.router
+        for raw in (
+            b'{"event_id":"x"}\n{"type":"event"}\n[1, 2, 3]\n',
+            b'{}\n{"type":"event","length":5}\n{"a":\n',
+            b'{}\n{"type":"client_report"}\n{"discarded_events":[{"reason":"x","category":"error","quantity":"many"}]}\n',
+            b"not an envelope at all",
+        ):
+            router.deliver("envelopes", ReceivedEnvelope(raw, 0.0, "test"))
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        sentry_sdk.capture_message("fine")
+        assert [e.message for e in events] == ["fine"]
+        assert len(events.envelopes) == 5
+        assert events.dropped.one(reason="x").quantity == 1
+
+
+def test_none_is_not_the_string_none() -> None:
+    """tags={"k": "None"} does not match a tag whose value is null."""
+    with capture() as events:
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        with sentry_sdk.new_scope() as scope:
+            scope.set_tag("k", None)
+            sentry_sdk.capture_message("m")
+        assert events.filter(tags={"k": "None"}) == []
+        assert events.filter(tags={"k": None})
+
+
+def test_builtins_can_be_named_with_their_module() -> None:
+    """exception_type="builtins.ValueError" is ValueError."""
+    with capture() as events:
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        try:
+            raise ValueError("bad")
+        except ValueError:
+            sentry_sdk.capture_exception()
+        assert events.one(exception_type="builtins.ValueError").exception_value == "bad"
+
+
+def test_sentry_init_closes_its_clients(pytester: pytest.Pytester) -> None:
+    """Thirty tests with logs enabled leave no batcher threads behind."""
+    pytester.makepyfile(
+        """
+        import threading, pytest, sentry_sdk
+
+        @pytest.mark.parametrize("n", range(30))
+        def test_logs(sentry_init, n):
+            sentry_init(enable_logs=True)
+            sentry_sdk.logger.info("x")
+
+        def test_threads_afterwards():
+            names = [t.name for t in threading.enumerate() if "atcher" in t.name or "flush" in t.name.lower()]
+            assert len(names) <= 2, names
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=31)
+
+
+def test_summary_and_late_arrivals_reach_the_xdist_controller(pytester: pytest.Pytester) -> None:
+    """With -n 2, the controller prints every worker's summary and late arrivals."""
+    pytester.makepyfile(
+        """
+        import threading, time, sentry_sdk
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", release="r@1")
+        holder = []
+
+        def test_sends():
+            sentry_sdk.capture_message("hello")
+
+        def test_leaves_a_thread():
+            thread = threading.Thread(target=lambda: (time.sleep(0.2), sentry_sdk.capture_message("late")))
+            thread.start()
+            holder.append(thread)
+
+        def test_waits():
+            holder and holder[0].join()
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "--sentry-summary", "-p", "no:randomly", "--dist", "loadfile"
+    )
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*- sentry-check: what each test sent to Sentry -*",
+            "test_summary_and_late_arrivals_reach_the_xdist_controller.py::test_sends: 1 event",
+            "*tests sent something to Sentry*",
+            "*- sentry-check: late arrivals -*",
+            "test_summary_and_late_arrivals_reach_the_xdist_controller.py::test_leaves_a_thread: "
+            "1 envelope (event) arrived after the test ended",
+        ]
+    )
+
+
+def test_threads_still_running_at_the_end_are_reported(pytester: pytest.Pytester) -> None:
+    """What cannot be attributed any more is said, not silently lost."""
+    pytester.makepyfile(
+        """
+        import threading, time
+
+        def test_last():
+            threading.Thread(target=time.sleep, args=(1.0,), name="slow-sender").start()
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        [
+            "1 thread started by tests still running at the end of the session (slow-sender): what they send "
+            "from now on is not reported"
+        ]
+    )
+    assert threading.active_count() >= 1
