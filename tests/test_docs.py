@@ -16,7 +16,7 @@ def _anchors(page: Path) -> set[str]:
 def test_every_docs_link_in_the_code_resolves() -> None:
     """docs/page.md#anchor strings in the package name a real heading."""
     links = set()
-    for source in (ROOT / "pytest_sentry_check").glob("*.py"):
+    for source in (ROOT / "pytest_sentry_check").rglob("*.py"):
         links |= set(re.findall(r"docs/([\w-]+\.md)#([\w-]+)", source.read_text()))
     assert links, "no docs links found: the pattern is wrong"
     for page, anchor in sorted(links):

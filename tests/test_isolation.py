@@ -127,16 +127,10 @@ def test_late_events_stay_with_the_test_that_sent_them(pytester: pytest.Pytester
             started[0].join()
             sentry_sdk.capture_message("mine")
             assert [e.message for e in sentry_events] == ["mine"]
-
-        def test_between_tests_too(sentry_events):
-            def later():
-                time.sleep(0.3)
-                sentry_sdk.capture_message("after the session's last test")
-            threading.Thread(target=later).start()
         """
     )
     result = pytester.runpytest("-p", "no:randomly")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
             "*- sentry-check: late arrivals -*",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import json
+import re
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -177,8 +179,15 @@ class _Scanner:
             if self.use_fields and leaf.key:
                 yield from self._field(kind, leaf, text)
             if self.patterns and isinstance(value, str) and len(text) >= 6:
-                for rule, found, description in find_patterns(text, dotted, self.patterns):
-                    yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
+                seen: set[tuple[str, str]] = set()
+                for candidate in _decodings(text):
+                    for rule, found, description in find_patterns(candidate, dotted, self.patterns):
+                        if (rule.id, found) not in seen:
+                            seen.add((rule.id, found))
+                            preview = mask(found)
+                            yield Finding(
+                                rule.id, "pattern", rule.severity, kind, dotted, preview, description
+                            )
         if self.use_canaries and self.canaries and not isinstance(item.payload, bytes):
             for path, key in item.key_paths():
                 for canary, how in self.canaries.find(key):
@@ -227,6 +236,18 @@ class _Scanner:
                         "user-path", "pattern", "low", kind, dotted, mask(user), "user name in a file path"
                     )
                 return
+
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _decodings(text: str) -> Iterator[str]:
+    """The text, and its percent-decoded form when it has one (query strings, URLs, cookies)."""
+    yield text
+    if _PERCENT.search(text):
+        decoded = urllib.parse.unquote_plus(text)
+        if decoded != text:
+            yield decoded
 
 
 def _unbytes(text: str) -> str:
