@@ -101,7 +101,8 @@ def test_the_clean_corpus_is_big_enough(clean_corpus: tuple[SentryEvents, int]) 
     events, items = clean_corpus
     assert len(events) + len(events.transactions) >= 200
     assert items >= 250
-    assert events.logs and events.transactions.filter(name="recompute-stock")
+    assert events.logs
+    assert events.transactions.filter(name="recompute-stock")
     assert {e.level for e in events} >= {"error", "warning"}
 
 
@@ -148,7 +149,7 @@ LOCATIONS: dict[str, Callable[[str, str], None]] = {
     "contexts": lambda k, v: (sentry_sdk.set_context("checkout", {k: v}), sentry_sdk.capture_message("m")),
     "extra": lambda k, v: (sentry_sdk.set_extra(k, v), sentry_sdk.capture_message("m")),
     "user": lambda k, v: (sentry_sdk.set_user({"id": "u1", k: v}), sentry_sdk.capture_message("m")),
-    "span data": lambda k, v: _span_with(k, v),
+    "span data": lambda k, v: _span_with(k, v),  # noqa: PLW0108 (defined below)
     "log items": lambda k, v: (sentry_sdk.logger.info(f"note {v}", **{k: v}), sentry_sdk.flush()),
 }
 KEYLESS = {"url", "exception value", "message"}  # no key to carry a field name
