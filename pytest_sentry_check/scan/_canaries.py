@@ -94,6 +94,25 @@ class CanaryMatcher:
     def __bool__(self) -> bool:
         return bool(self.values)
 
+    def trigger_pattern(self) -> str:
+        """Every form (and its JSON-escaped spelling, and each 8-character prefix) in one pattern."""
+        insensitive: set[str] = set()
+        sensitive: set[str] = set()
+        for value in self.values:
+            for form in _forms(value):
+                target = sensitive if form.case_sensitive else insensitive
+                # JSON escapes non-ASCII per code point, so each case spelling escapes differently
+                spellings = (
+                    {form.text} if form.case_sensitive else {form.text, form.text.lower(), form.text.upper()}
+                )
+                for spelling in spellings:
+                    target.update({re.escape(spelling), re.escape(json.dumps(spelling)[1:-1])})
+            prefix = value[:_MIN_PREFIX]
+            insensitive.update({re.escape(prefix), re.escape(json.dumps(prefix)[1:-1])})
+        parts = [f"(?i:{'|'.join(sorted(insensitive))})"] if insensitive else []
+        parts += sorted(sensitive)
+        return "|".join(parts)
+
     def mask(self, text: str) -> str:
         """``text`` with every registered value (in any of its forms) masked."""
 

@@ -65,6 +65,8 @@ class FieldMatcher:
             normalized = _normalize(name)
             if normalized:
                 (short_terms if len(normalized) < _SHORT else long_terms).add(normalized)
+        self.long_terms = tuple(sorted(long_terms))
+        self.short_terms = tuple(sorted(short_terms))
         self._long = re.compile("|".join(sorted(map(re.escape, long_terms), key=len, reverse=True)) or "(?!)")
         self._short = short_terms
         self._safe = {_normalize(name) for name in safe_fields}

@@ -7,6 +7,7 @@ Targets: an ``Event`` (or any record), ``SentryEvents`` and its collections, a s
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import json
 import re
@@ -23,6 +24,7 @@ from ._canaries import CanaryMatcher
 from ._fields import DEFAULT_FIELDS, IP_FIELDS, FieldMatcher, is_scrubbed
 from ._finding import SEVERITIES, Finding
 from ._patterns import PATTERN_RULES, PatternRule, find_patterns
+from ._prefilter import PATTERN_TRIGGERS, TriggerSet, field_trigger
 
 __all__ = ["DEFAULT_DETECTORS", "Detector", "Leaf", "ScanItem", "scan"]
 
@@ -127,6 +129,11 @@ def _is_safe(path: tuple[str, ...]) -> bool:
     return len(path) >= 2 and path[-2] in ("headers",) and path[-1] in _SAFE_KEYS
 
 
+@functools.lru_cache(maxsize=32)
+def _trigger_set(triggers: tuple[tuple[str, str], ...]) -> TriggerSet:
+    return TriggerSet(dict(triggers))
+
+
 class _Scanner:
     def __init__(
         self,
@@ -147,6 +154,12 @@ class _Scanner:
         self.use_user_paths = "user-path" in names
         self.patterns: tuple[PatternRule, ...] = tuple(_RULES_BY_ID[n] for n in names if n in _RULES_BY_ID)
         self.custom = [d for d in detectors if not isinstance(d, str)]
+        triggers = {rule.id: PATTERN_TRIGGERS[rule.id] for rule in self.patterns}
+        if self.use_fields:
+            triggers["field"] = field_trigger(self.fields.long_terms, self.fields.short_terms)
+        if self.use_canaries and self.canaries:
+            triggers["canary"] = self.canaries.trigger_pattern()
+        self.triggers = _trigger_set(tuple(sorted(triggers.items())))
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
         for finding in self._scan_item(item):
@@ -154,14 +167,37 @@ class _Scanner:
             yield replace(finding, path=self.canaries.mask(finding.path)) if self.canaries else finding
 
     def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
+        fired = self._fired(item)
+        if fired or self.use_user_paths:
+            yield from self._walk(item, fired)
+        for detector in self.custom:
+            yield from detector(item)
+
+    def _fired(self, item: ScanItem) -> set[str]:
+        """The rules worth walking the item for: their triggers matched its serialized text."""
+        try:
+            if isinstance(item.payload, bytes):
+                text = item.payload.decode("utf-8", "replace")
+            else:
+                text = json.dumps(item.payload, default=str)
+        except (TypeError, ValueError, RecursionError):
+            return {"field", "canary", *(rule.id for rule in self.patterns)}  # cannot prefilter
+        if _PERCENT.search(text):
+            text = f"{text}\n{urllib.parse.unquote_plus(text)}"
+        return self.triggers.match(text)
+
+    def _walk(self, item: ScanItem, fired: set[str]) -> Iterator[Finding]:
         kind = item.item_type
+        use_canaries = self.use_canaries and "canary" in fired
+        use_fields = self.use_fields and "field" in fired
+        patterns = tuple(rule for rule in self.patterns if rule.id in fired)
         for leaf in item.leaves():
             value = leaf.value
             if value is None or isinstance(value, bool):
                 continue
             text = value if isinstance(value, str) else str(value)
             dotted = leaf.dotted
-            if self.use_canaries and self.canaries:
+            if use_canaries:
                 for canary, how in self.canaries.find(text):
                     yield Finding(
                         "canary",
@@ -176,19 +212,19 @@ class _Scanner:
                 if self.use_user_paths and leaf.key in ("abs_path", "filename"):
                     yield from self._user_path(kind, dotted, text)
                 continue
-            if self.use_fields and leaf.key:
+            if use_fields and leaf.key:
                 yield from self._field(kind, leaf, text)
-            if self.patterns and isinstance(value, str) and len(text) >= 6:
+            if patterns and isinstance(value, str) and len(text) >= 6:
                 seen: set[tuple[str, str]] = set()
                 for candidate in _decodings(text):
-                    for rule, found, description in find_patterns(candidate, dotted, self.patterns):
+                    for rule, found, description in find_patterns(candidate, dotted, patterns):
                         if (rule.id, found) not in seen:
                             seen.add((rule.id, found))
                             preview = mask(found)
                             yield Finding(
                                 rule.id, "pattern", rule.severity, kind, dotted, preview, description
                             )
-        if self.use_canaries and self.canaries and not isinstance(item.payload, bytes):
+        if use_canaries and not isinstance(item.payload, bytes):
             for path, key in item.key_paths():
                 for canary, how in self.canaries.find(key):
                     yield Finding(
@@ -200,8 +236,6 @@ class _Scanner:
                         mask(canary),
                         f"registered secret in a key, {how}",
                     )
-        for detector in self.custom:
-            yield from detector(item)
 
     def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
         # the key itself, or any key above it ("cookies" -> {"sessionid": ...})

@@ -1,0 +1,100 @@
+"""One pass over an item's serialized text says which rules could match anywhere in it.
+
+Most items of a test-suite are clean, so the scanner first runs every trigger over the whole
+serialized item at once (google-re2's ``Set``: linear time, no catastrophic backtracking on
+hostile payloads), and walks the item value by value only for the rules that fired. A trigger
+may fire where its rule finds nothing (it has no lookarounds, no validation); it must never
+stay quiet where its rule would fire.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+try:  # pragma: no cover - exercised by whichever of the two is installed
+    import re2
+except ImportError:  # the scanner stays correct without it, only slower
+    re2 = None
+
+__all__ = ["PATTERN_TRIGGERS", "TriggerSet", "field_trigger"]
+
+# Larger texts take the (slower, backtracking but correct) Python path: RE2's DFA could exceed
+# its memory budget on them, and a Set reports that only as "no match".
+_RE2_MAX_TEXT = 4 << 20
+
+#: For each pattern rule, an RE2-compatible over-approximation of its regex.
+PATTERN_TRIGGERS: dict[str, str] = {
+    "private-key": r"PRIVATE KEY",
+    "aws-access-key": r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
+    "github-token": r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
+    "gitlab-token": r"glpat-",
+    "slack-token": r"xox[abeprs]-",
+    "stripe-secret-key": r"[sr]k_(?:live|test)_",
+    "google-api-key": r"AIza[0-9A-Za-z_-]{35}",
+    "anthropic-api-key": r"sk-ant-",
+    "openai-api-key": r"sk-[A-Za-z0-9_-]{32}",
+    "sentry-auth-token": r"sntry[us]_",
+    "jwt": r"eyJ[A-Za-z0-9_-]{5,}\.eyJ",
+    "auth-header": r"(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8}",
+    "url-password": r"://[^/\s:@\"']+:[^/\s@\"']+@",
+    # separated groups anywhere; a bare digit run only right after a card-like key
+    # (and "'4111...'": the SDK sends some frame variables as their Python repr)
+    "credit-card": r"\d{4}[ -]\d{4}[ -]\d{4}"
+    r"|(?i:card|credit|cc|pan|payment)[^\"']{0,40}[\"']?\s*:\s*[\"']{0,2}\d{13,19}",
+    "iban": r"[A-Z]{2}\d{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
+    "us-ssn": r"\d{3}-\d{2}-\d{4}",
+    # not after "/": the user part of a URL (a DSN's key) is no mailbox
+    "email": r"(?:^|[^\w.+/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}",
+    "ip-address": r"(?:^|[^0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
+    r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}",
+}
+
+
+def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
+    """A sensitive name used as a JSON key with a non-empty value, or as the name of a
+    ``[name, value]`` pair. Long terms may have separators between their letters; short ones
+    must be a word of the name (``http_auth``, ``httpAuth``; not ``author``, not ``mapping``)."""
+    rest = '[^"]{0,80}'
+    fuzzy = ["[-_. ]?".join(re.escape(char) for char in term) for term in long_terms]
+    bodies = [f"{rest}(?i:{'|'.join(sorted(fuzzy, key=len, reverse=True))}){rest}"] if fuzzy else []
+    after = f'(?:[^a-z0-9"]{rest})?'
+    for term in sorted(short_terms):
+        bodies.append(f'(?:{rest}[^A-Za-z0-9"])?(?i:{re.escape(term)}){after}')
+        bodies.append(f"{rest}[a-z0-9]{re.escape(term.capitalize())}{after}")
+    if not bodies:
+        return ""
+    key = f'"(?:{"|".join(bodies)})"'
+    value = r'(?:"[^"]|[-0-9\[{])'
+    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}"
+
+
+def json_escaped(text: str) -> str:
+    """How ``text`` appears inside a JSON string (the serialized item the triggers run on)."""
+    return json.dumps(text)[1:-1]
+
+
+class TriggerSet:
+    """Named RE2 patterns matched together in one pass; ``re`` one by one as a fallback."""
+
+    def __init__(self, patterns: dict[str, str]):
+        self.names = [name for name, pattern in patterns.items() if pattern]
+        self._python = {name: re.compile(patterns[name]) for name in self.names}
+        self._set = None
+        if re2 is not None and self.names:
+            options = re2.Options()
+            options.max_mem = 64 << 20
+            options.log_errors = False
+            search_set = re2.Set.SearchSet(options)
+            for name in self.names:
+                search_set.Add(patterns[name])
+            search_set.Compile()
+            self._set = search_set
+
+    def match(self, text: str) -> set[str]:
+        """The names of the patterns found in ``text``."""
+        if self._set is not None and len(text) <= _RE2_MAX_TEXT:
+            indexes = self._set.Match(text)  # None when nothing matched
+            return {self.names[index] for index in indexes or ()}
+        return {name for name, pattern in self._python.items() if pattern.search(text)}
