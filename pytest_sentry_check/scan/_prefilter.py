@@ -56,7 +56,7 @@ def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
     """A sensitive name used as a JSON key with a non-empty value, or as the name of a
     ``[name, value]`` pair. Long terms may have separators between their letters; short ones
     must be a word of the name (``http_auth``, ``httpAuth``; not ``author``, not ``mapping``)."""
-    rest = '[^"]{0,80}'
+    rest = '[^"]*'  # unbounded: counted repeats would multiply RE2's automaton states
     fuzzy = ["[-_. ]?".join(re.escape(char) for char in term) for term in long_terms]
     bodies = [f"{rest}(?i:{'|'.join(sorted(fuzzy, key=len, reverse=True))}){rest}"] if fuzzy else []
     after = f'(?:[^a-z0-9"]{rest})?'

@@ -363,6 +363,17 @@ def items_of(target: Any) -> Iterator[ScanItem]:
         )
 
 
+@functools.lru_cache(maxsize=16)
+def _scanner(
+    secrets: tuple[str, ...],
+    fields: tuple[str, ...],
+    safe_fields: tuple[str, ...],
+    detectors: tuple[str | Detector, ...],
+) -> _Scanner:
+    """Scanners are immutable; one per configuration serves every scan of a test-suite."""
+    return _Scanner(secrets, fields, safe_fields, detectors)
+
+
 def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
     return any(entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry) for entry in allow)
 
@@ -389,7 +400,7 @@ def scan(
         allow: rule ids or path globs of findings that are intended.
         extra_detectors: detectors added to ``detectors`` (plugins' ones).
     """
-    scanner = _Scanner(secrets, fields, safe_fields, [*detectors, *extra_detectors])
+    scanner = _scanner(tuple(secrets), tuple(fields), tuple(safe_fields), (*detectors, *extra_detectors))
     findings = [
         finding
         for item in items_of(target)
