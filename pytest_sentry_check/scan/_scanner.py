@@ -124,7 +124,8 @@ def _is_safe(path: tuple[str, ...]) -> bool:
     if path[0] in _SAFE_TOP or path[-1] in _SAFE_KEYS:
         return True
     if path[0] == "contexts" and len(path) > 1 and path[1] in _SAFE_CONTEXTS:
-        return True
+        # the trace context's ids are safe; its "data" carries whatever the app put there
+        return not (path[1] == "trace" and len(path) > 2 and path[2] == "data")
     # sentry-trace / baggage header pairs: [..., "sentry-trace", value]
     return len(path) >= 2 and path[-2] in ("headers",) and path[-1] in _SAFE_KEYS
 
