@@ -23,7 +23,7 @@ from ._query import SentryEvents
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
 from .hookspecs import entry_point_detectors
-from .scan import SecretRegistry, set_plugin_detectors
+from .scan import Detector, SecretRegistry, set_plugin_detectors
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]
 
@@ -39,6 +39,7 @@ _BASE = pytest.StashKey[dict[str, Any]]()
 _CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
 _SUMMARY_LINES_PER_TEST = 6
 _LATE = pytest.StashKey[list[str]]()
+_DETECTORS_BEFORE = pytest.StashKey[list[Detector]]()
 _THREADS = pytest.StashKey[set[threading.Thread]]()
 
 
@@ -126,10 +127,13 @@ def pytest_configure(config: pytest.Config) -> None:
     _install(config)
     _base_options(config)
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
-    set_plugin_detectors([*entry_point_detectors(), *detectors])
+    config.stash[_DETECTORS_BEFORE] = set_plugin_detectors([*entry_point_detectors(), *detectors])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _DETECTORS_BEFORE in config.stash:
+        previous: list[Detector] = config.stash[_DETECTORS_BEFORE]
+        set_plugin_detectors(previous)
     installation = config.stash.get(_INSTALLATION, None)
     if installation is not None:
         uninstall(installation)

@@ -238,3 +238,12 @@ def test_findings_are_plain_data() -> None:
     assert (finding.rule, finding.kind, finding.severity, finding.item_type, finding.path) == (
         "aws-access-key", "pattern", "critical", "event", "extra.key")  # fmt: skip
     assert "AKIAIOSFODNN7EXAMPLE" not in str(finding)
+
+
+def test_user_paths_are_an_opt_in_low_severity_rule() -> None:
+    """A user name in a frame's file path is found only when asked for, at low severity."""
+    event = {"exception": {"values": [{"stacktrace": {"frames": [{"abs_path": "/home/ana/app/orders.py"}]}}]}}
+    assert scan(event) == []
+    [finding] = scan(event, detectors=["user-path"])
+    assert (finding.rule, finding.severity, finding.path, finding.preview) == (
+        "user-path", "low", "exception.values.0.stacktrace.frames.0.abs_path", "…[3 chars]")  # fmt: skip

@@ -37,9 +37,11 @@ _DOCS = "docs/scrubbing.md#allowing-findings"
 _plugin_detectors: list[Detector] = []
 
 
-def set_plugin_detectors(detectors: Iterable[Detector]) -> None:
-    """Detectors contributed by plugins (the pytest hook / entry points), used by default."""
+def set_plugin_detectors(detectors: Iterable[Detector]) -> list[Detector]:
+    """Set the detectors contributed by plugins (hook, entry points); returns the previous ones."""
+    previous = list(_plugin_detectors)
     _plugin_detectors[:] = list(detectors)
+    return previous
 
 
 def scan(
