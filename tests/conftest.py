@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Iterator
 
@@ -16,6 +17,12 @@ import sentry_sdk.integrations.logging
 import sentry_sdk.integrations.starlette
 import sentry_sdk.integrations.threading
 import starlette.testclient  # noqa: F401
+from hypothesis import settings
+
+# CI runs the property tests with a fixed seed (reproducible landings); locally they explore.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # A FastAPI service in the style real users write: its own sentry module, init in the
 # lifespan with a production DSN, a hand-written before_send, helpers for scope data.

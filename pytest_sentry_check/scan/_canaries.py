@@ -61,11 +61,11 @@ def _forms(value: str) -> list[_Form]:
     ]
     forms += [_Form(core, "base64", True) for core in _base64_cores(raw, base64.b64encode)]
     forms += [_Form(core, "base64url", True) for core in _base64_cores(raw, base64.urlsafe_b64encode)]
+    # exact text: full case mappings can change length ("İ".lower() is two code points), so a
+    # case-insensitive regex on one spelling does not always find the other
     unique: dict[tuple[str, bool], _Form] = {}
     for form in forms:
-        unique.setdefault(
-            (form.text if form.case_sensitive else form.text.lower(), form.case_sensitive), form
-        )
+        unique.setdefault((form.text, form.case_sensitive), form)
     return list(unique.values())
 
 
@@ -94,6 +94,17 @@ class CanaryMatcher:
     def __bool__(self) -> bool:
         return bool(self.values)
 
+    def _lookup(self, found: str, sensitive: bool) -> tuple[str, str]:
+        """The canary (and encoding) a regex match stands for."""
+        key = found if sensitive else found.lower()
+        if key in self._forms:
+            return self._forms[key]
+        flags = 0 if sensitive else re.IGNORECASE  # simple case folding matched: ask each form
+        for text, entry in self._forms.items():
+            if re.fullmatch(re.escape(text), found, flags):
+                return entry
+        return self.values[0], "raw"
+
     def trigger_pattern(self) -> str:
         """Every form (and its JSON-escaped spelling, and each 8-character prefix) in one pattern."""
         insensitive: set[str] = set()
@@ -117,8 +128,7 @@ class CanaryMatcher:
         """``text`` with every registered value (in any of its forms) masked."""
 
         def masked(match: re.Match[str], sensitive: bool) -> str:
-            found = match.group(0)
-            return _mask(self._forms[found if sensitive else found.lower()][0])
+            return _mask(self._lookup(match.group(0), sensitive)[0])
 
         if self._insensitive is not None:
             text = self._insensitive.sub(lambda match: masked(match, False), text)
@@ -134,7 +144,7 @@ class CanaryMatcher:
                 continue
             for match in pattern.finditer(text):
                 found = match.group(0)
-                value, encoding = self._forms[found if sensitive else found.lower()]
+                value, encoding = self._lookup(found, sensitive)
                 if value not in seen:
                     seen.add(value)
                     how = encoding if encoding != "raw" or found == value else "case changed"
