@@ -22,7 +22,6 @@ from ._options import SDK_ERROR_MODES, CheckOptions, merge_markers, parse_option
 from ._query import SentryEvents
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
-from .hookspecs import entry_point_detectors
 from .scan import Detector, SecretRegistry, set_plugin_detectors
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]
@@ -127,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _install(config)
     _base_options(config)
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
-    config.stash[_DETECTORS_BEFORE] = set_plugin_detectors([*entry_point_detectors(), *detectors])
+    config.stash[_DETECTORS_BEFORE] = set_plugin_detectors(detectors)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -35,13 +35,25 @@ __all__ = [
 
 _DOCS = "docs/scrubbing.md#allowing-findings"
 _plugin_detectors: list[Detector] = []
+_entry_point_detectors: list[Detector] | None = None
 
 
 def set_plugin_detectors(detectors: Iterable[Detector]) -> list[Detector]:
-    """Set the detectors contributed by plugins (hook, entry points); returns the previous ones."""
+    """Set the detectors contributed by pytest plugins (the hook); returns the previous ones."""
     previous = list(_plugin_detectors)
     _plugin_detectors[:] = list(detectors)
     return previous
+
+
+def _default_extra_detectors() -> list[Detector]:
+    """Plugin detectors, and the ``pytest_sentry_check.detectors`` entry points (read on first use:
+    listing every installed distribution is not free, and most runs never scan)."""
+    global _entry_point_detectors
+    if _entry_point_detectors is None:
+        from pytest_sentry_check.hookspecs import entry_point_detectors
+
+        _entry_point_detectors = entry_point_detectors()
+    return [*_entry_point_detectors, *_plugin_detectors]
 
 
 def scan(
@@ -66,7 +78,7 @@ def scan(
             detector callables; plugin detectors are added to the default set.
         allow: rule ids or path globs (``request.headers.*``) of intended findings.
     """
-    extra = _plugin_detectors if detectors is DEFAULT_DETECTORS else ()
+    extra = _default_extra_detectors() if detectors is DEFAULT_DETECTORS else ()
     return _scan(
         target,
         secrets=(*secrets, *active_secrets()),

@@ -12,11 +12,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
-try:  # pragma: no cover - exercised by whichever of the two is installed
-    import re2
-except ImportError:  # the scanner stays correct without it, only slower
-    re2 = None
+
+def _re2() -> Any:
+    """google-re2, imported on first use (most runs never scan); None when not installed, in
+    which case the scanner stays correct, only slower."""
+    try:
+        import re2
+    except ImportError:
+        return None
+    return re2
+
 
 __all__ = ["PATTERN_TRIGGERS", "TriggerSet", "field_trigger"]
 
@@ -82,6 +89,7 @@ class TriggerSet:
         self.names = [name for name, pattern in patterns.items() if pattern]
         self._python = {name: re.compile(patterns[name]) for name in self.names}
         self._set = None
+        re2 = _re2()
         if re2 is not None and self.names:
             options = re2.Options()
             options.max_mem = 64 << 20
