@@ -55,11 +55,11 @@ def _mask_patterns(text: str) -> str:
 
 
 def mask(value: Any) -> str:
-    """``'Bea…[29 chars]'``: the first three characters and the length, never more."""
+    """``'Bea…[29 chars]'``: the length and at most the first three characters (a quarter of a
+    short value), never more."""
     text = value if isinstance(value, str) else repr(value)
-    if len(text) <= 3:
-        return f"…[{len(text)} chars]"
-    return f"{text[:3]}…[{len(text)} chars]"
+    keep = min(3, len(text) // 4)  # a 4-digit PIN shows one digit, never three
+    return f"{text[:keep]}…[{len(text)} chars]"
 
 
 def shorten(value: Any, limit: int = 60) -> str:

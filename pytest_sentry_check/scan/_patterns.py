@@ -262,7 +262,9 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
     PatternRule(
         "jwt",
         "high",
-        re.compile(r"\b(?P<header>eyJ[A-Za-z0-9_-]{5,})\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
+        re.compile(
+            r"\b(?P<header>eyJ[A-Za-z0-9_-]{5,1000})\.eyJ[A-Za-z0-9_-]{0,8000}\.[A-Za-z0-9_-]{0,1000}"
+        ),
         _jwt,
         (
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
@@ -280,7 +282,7 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
     PatternRule(
         "url-password",
         "high",
-        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@\"']+:(?P<password>[^/\s@\"']+)@"),
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^/\s:@\"']{1,256}:(?P<password>[^/\s@\"']{1,256})@"),
         _userinfo,
         ("postgres://app:s3cr3t-pw@db.internal:5432/shop", "https://user:hunter2@api.example.com/v1"),
         (

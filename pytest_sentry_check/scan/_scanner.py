@@ -76,8 +76,13 @@ class ScanItem:
             yield Leaf((), "", self.payload.decode("utf-8", "replace"))
             return
         stack: list[tuple[tuple[str, ...], str, Any]] = [((), "", self.payload)]
+        seen: set[int] = set()
         while stack:
             path, key, node = stack.pop()
+            if isinstance(node, (Mapping, list)):
+                if id(node) in seen:  # a structure that contains itself: visit it once
+                    continue
+                seen.add(id(node))
             if isinstance(node, Mapping):
                 children = [((*path, str(k)), str(k), v) for k, v in node.items()]
                 stack.extend(reversed(children))
@@ -91,8 +96,13 @@ class ScanItem:
     def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
         """Every dict key with the path of its value (canaries can hide in keys)."""
         stack: list[tuple[tuple[str, ...], Any]] = [((), self.payload)]
+        seen: set[int] = set()
         while stack:
             path, node = stack.pop()
+            if isinstance(node, (Mapping, list)):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
             if isinstance(node, Mapping):
                 for k, v in node.items():
                     yield (*path, str(k)), str(k)
@@ -181,8 +191,10 @@ class _Scanner:
                 text = item.payload.decode("utf-8", "replace")
             else:
                 text = json.dumps(item.payload, default=str)
-        except (TypeError, ValueError, RecursionError):
-            return {"field", "canary", *(rule.id for rule in self.patterns)}  # cannot prefilter
+        except Exception:  # odd payloads (hostile __str__, cycles): no prefilter, walk everything
+            return {"field", "canary", *(rule.id for rule in self.patterns)}
+        if len(text) > _PREFILTER_MAX_TEXT:  # the walk is linear; backtracking triggers are not
+            return {"field", "canary", *(rule.id for rule in self.patterns)}
         if _PERCENT.search(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         return self.triggers.match(text)
@@ -196,7 +208,10 @@ class _Scanner:
             value = leaf.value
             if value is None or isinstance(value, bool):
                 continue
-            text = value if isinstance(value, str) else str(value)
+            try:
+                text = value if isinstance(value, str) else str(value)
+            except Exception:  # a hostile __str__ must not stop the scan
+                continue
             dotted = leaf.dotted
             if use_canaries:
                 for canary, how in self.canaries.find(text):
@@ -248,7 +263,7 @@ class _Scanner:
                 return
             if term in IP_FIELDS and not _is_ip(text):
                 return
-            field_name = _unbytes(name)
+            field_name = term  # the sensitive term only: a "name" can itself hold the secret
             yield Finding(
                 "field",
                 "field",
@@ -274,6 +289,7 @@ class _Scanner:
 
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PREFILTER_MAX_TEXT = 4 << 20
 
 
 def _decodings(text: str) -> Iterator[str]:
