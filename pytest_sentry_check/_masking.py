@@ -71,10 +71,7 @@ def shorten(value: Any, limit: int = 60) -> str:
         cut = True
     else:
         cut = False
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, mask(secret))
-    text = _mask_patterns(text)
+    text = mask_secrets(text)
     if cut or len(text) > limit:
         text = f"{text[: limit - 1]}…[{total} chars]"
     return text
@@ -83,6 +80,22 @@ def shorten(value: Any, limit: int = 60) -> str:
 def shorten_repr(value: Any, limit: int = 60) -> str:
     """Like :func:`shorten`, but strings keep their quotes (``'auth'``), as in a message."""
     return shorten(_safe_repr(value), limit)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with registered secrets (in any spelling: case, URL, base64...) and anything a
+    critical or high pattern recognises masked; the length is not changed otherwise."""
+    if _secrets:
+        from .scan._canaries import CanaryMatcher
+
+        global _matcher
+        if _matcher is None or set(_matcher.values) != _secrets:
+            _matcher = CanaryMatcher(sorted(_secrets))
+        text = _matcher.mask(text)
+    return _mask_patterns(text)
+
+
+_matcher: Any = None
 
 
 def _safe_repr(value: Any) -> str:

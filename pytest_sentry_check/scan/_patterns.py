@@ -109,7 +109,7 @@ def _ip(match: re.Match[str], path: str) -> str | None:
     start, end = match.span()
     source = match.string
     before = source[max(0, start - 8) : start].lower()
-    if re.search(r"(?:\bv|version[\s:=]*|@|[\d.])$", before) or source[end : end + 1] == ".":
+    if re.search(r"(?:\bv|version[\s:=]*|@|[\d.]|[A-Za-z]/)$", before) or source[end : end + 1] == ".":
         return None  # release "app@1.2.3.4", "v1.2.3.4", or part of a longer dotted run
     try:
         address = ipaddress.ip_address(text)
@@ -148,6 +148,8 @@ def _auth_header(match: re.Match[str], path: str) -> str | None:
     scheme, credential = match.group("scheme"), match.group("credential")
     if _SCRUBBED_CREDENTIAL.match(credential):
         return None
+    if not re.search(r"\d", credential) and len(credential) < 20:
+        return None  # "missing bearer credentials": a word, not a token
     if scheme.lower() == "basic":
         decoded = _b64decode(credential.replace("+", "-").replace("/", "_"))
         if not decoded or b":" not in decoded:
@@ -160,6 +162,11 @@ def _email(match: re.Match[str], path: str) -> str | None:
     before = match.string[max(0, match.start() - 3) : match.start()]
     if before.endswith("//"):
         return None  # the user part of a URL (a DSN's public key), not a mailbox
+    domain = match.group(0).split("@", 1)[1]
+    if re.match(r"\d+\.\d+", domain):
+        return None  # a release: "shop@2.0.0-rc.final"
+    if match.string[match.end() : match.end() + 1] == ":":
+        return None  # an scp-style remote: "git@github.com:org/repo.git"
     return "email address"
 
 
@@ -276,7 +283,11 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         "high",
         re.compile(r"(?i)\b(?P<scheme>bearer|basic)\s+(?P<credential>[A-Za-z0-9._~+/=-]{8,})"),
         _auth_header,
-        ("Bearer tok_live_51Habc123", "Authorization: Basic dXNlcjpodW50ZXIy", "bearer abcdefghijklmnop"),
+        (
+            "Bearer tok_live_51Habc123",
+            "Authorization: Basic dXNlcjpodW50ZXIy",
+            "bearer abcdefghijklmnopqrstuv",
+        ),
         ("Bearer [Filtered]", "Basic aGVsbG8gd29ybGQ=", "bearer token expired", "Bearer ********"),
     ),
     PatternRule(

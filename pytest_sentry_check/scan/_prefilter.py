@@ -44,7 +44,7 @@ PATTERN_TRIGGERS: dict[str, str] = {
     "openai-api-key": r"sk-[A-Za-z0-9_-]{32}",
     "sentry-auth-token": r"sntry[us]_",
     "jwt": r"eyJ[A-Za-z0-9_-]{5,}\.eyJ",
-    "auth-header": r"(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8}",
+    "auth-header": r"(?i:bearer|basic)(?:\s|\\[tnr]|\\u00a0)+[A-Za-z0-9._~+/=-]{8}",
     "url-password": r"://[^/\s:@\"']+:[^/\s@\"']+@",
     # separated groups anywhere; a bare digit run only right after a card-like key
     # (and "'4111...'": the SDK sends some frame variables as their Python repr)
@@ -52,10 +52,11 @@ PATTERN_TRIGGERS: dict[str, str] = {
     r"|(?i:card|credit|cc|pan|payment)[^\"']{0,40}[\"']?\s*:\s*[\"']{0,2}\d{13,19}",
     "iban": r"[A-Z]{2}\d{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
     "us-ssn": r"\d{3}-\d{2}-\d{4}",
-    # not after "/": the user part of a URL (a DSN's key) is no mailbox
-    "email": r"(?:^|[^\w.+/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}",
+    # not after "//": the user part of a URL (a DSN's key) is no mailbox
+    "email": r"(?:^|[^\w.+/-]|[^/]/)[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+    r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}",
     "ip-address": r"(?:^|[^0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
-    r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}",
+    r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}::[0-9a-fA-F]{1,4}",
 }
 
 
@@ -64,12 +65,14 @@ def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
     ``[name, value]`` pair. Long terms may have separators between their letters; short ones
     must be a word of the name (``http_auth``, ``httpAuth``; not ``author``, not ``mapping``)."""
     rest = '[^"]*'  # unbounded: counted repeats would multiply RE2's automaton states
-    fuzzy = ["[-_. ]?".join(re.escape(char) for char in term) for term in long_terms]
+    fuzzy = ["[-_. ]*".join(re.escape(char) for char in term) for term in long_terms]
     bodies = [f"{rest}(?i:{'|'.join(sorted(fuzzy, key=len, reverse=True))}){rest}"] if fuzzy else []
     after = f'(?:[^a-z0-9"]{rest})?'
     for term in sorted(short_terms):
         bodies.append(f'(?:{rest}[^A-Za-z0-9"])?(?i:{re.escape(term)}){after}')
         bodies.append(f"{rest}[a-z0-9]{re.escape(term.capitalize())}{after}")
+        bodies.append(f"{rest}[a-z0-9]{re.escape(term.upper())}{after}")
+        bodies.append(f"{rest}\\\\u[0-9a-fA-F]{{4}}(?i:{re.escape(term)}){after}")
     if not bodies:
         return ""
     key = f'"(?:{"|".join(bodies)})"'

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sentry_sdk.envelope import Envelope
 
-from pytest_sentry_check._masking import mask
+from pytest_sentry_check._masking import mask, mask_secrets
 
 from ._canaries import CanaryMatcher
 from ._fields import DEFAULT_FIELDS, IP_FIELDS, FieldMatcher, is_scrubbed
@@ -45,9 +45,11 @@ _SAFE_KEYS = frozenset(
      "sample_rand", "public_key", "abs_path", "filename", "module", "function", "package", "lineno",
      "colno", "context_line", "pre_context", "post_context", "instruction_addr", "in_app"}
 )  # fmt: skip
-_SAFE_CONTEXTS = frozenset(
-    {"trace", "runtime", "os", "device", "app", "culture", "otel", "profile", "response"}
-)
+# not "response" (Set-Cookie headers) nor "otel" (attributes): those carry data
+_SAFE_CONTEXTS = frozenset({"trace", "runtime", "os", "device", "app", "culture", "profile"})
+# keys whose lists hold source code, not data; keys naming a release
+_SOURCE_LISTS = frozenset({"pre_context", "post_context"})
+_SAFE_RELEASE_KEYS = frozenset({"release", "sentry.release", "sentry.environment"})
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,12 @@ class Detector(Protocol):
     def __call__(self, item: ScanItem) -> Iterable[Finding]: ...
 
 
-def _is_safe(path: tuple[str, ...]) -> bool:
+def _is_safe(path: tuple[str, ...], key: str = "") -> bool:
     if not path:
         return False
-    if path[0] in _SAFE_TOP or path[-1] in _SAFE_KEYS:
+    if path[0] in _SAFE_TOP or path[-1] in _SAFE_KEYS or _unbytes(key) in _SAFE_KEYS:
+        return True  # (key: also the name of a [name, value] pair, e.g. a baggage header)
+    if _SOURCE_LISTS.intersection(path[-2:]) or _SAFE_RELEASE_KEYS.intersection(path[-2:]):
         return True
     if path[0] == "contexts" and len(path) > 1 and path[1] in _SAFE_CONTEXTS:
         # the trace context's ids are safe; its "data" carries whatever the app put there
@@ -166,6 +170,10 @@ class _Scanner:
         self.patterns: tuple[PatternRule, ...] = tuple(_RULES_BY_ID[n] for n in names if n in _RULES_BY_ID)
         self.custom = [d for d in detectors if not isinstance(d, str)]
         triggers = {rule.id: PATTERN_TRIGGERS[rule.id] for rule in self.patterns}
+        if "credit-card" in triggers:
+            # a bare digit run is a card where a card-like key sits anywhere above it: both must occur
+            triggers[_CARD_CONTEXT] = r"(?i:card|credit|cc|pan|payment)"
+            triggers[_CARD_DIGITS] = r"\d{13,19}"
         if self.use_fields:
             triggers["field"] = field_trigger(self.fields.long_terms, self.fields.short_terms)
         if self.use_canaries and self.canaries:
@@ -175,7 +183,8 @@ class _Scanner:
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
         for finding in self._scan_item(item):
             # a key holding a registered secret must not show up whole in the path
-            yield replace(finding, path=self.canaries.mask(finding.path)) if self.canaries else finding
+            path = self.canaries.mask(finding.path) if self.canaries else finding.path
+            yield replace(finding, path=mask_secrets(path))
 
     def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         fired = self._fired(item)
@@ -197,13 +206,17 @@ class _Scanner:
             return {"field", "canary", *(rule.id for rule in self.patterns)}
         if _PERCENT.search(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
-        return self.triggers.match(text)
+        fired = self.triggers.match(text)
+        if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
+            fired.add("credit-card")
+        return fired
 
     def _walk(self, item: ScanItem, fired: set[str]) -> Iterator[Finding]:
         kind = item.item_type
         use_canaries = self.use_canaries and "canary" in fired
         use_fields = self.use_fields and "field" in fired
         patterns = tuple(rule for rule in self.patterns if rule.id in fired)
+        card_rule = tuple(rule for rule in patterns if rule.id == "credit-card")
         for leaf in item.leaves():
             value = leaf.value
             if value is None or isinstance(value, bool):
@@ -224,12 +237,15 @@ class _Scanner:
                         mask(canary),
                         f"registered secret, {how}",
                     )
-            if _is_safe(leaf.path):
+            if _is_safe(leaf.path, leaf.key):
                 if self.use_user_paths and leaf.key in ("abs_path", "filename"):
                     yield from self._user_path(kind, dotted, text)
                 continue
             if use_fields and leaf.key:
                 yield from self._field(kind, leaf, text)
+            if card_rule and isinstance(value, int) and len(text) >= 13:  # a card number stored as int
+                for rule, found, description in find_patterns(text, dotted, card_rule):
+                    yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
             if patterns and isinstance(value, str) and len(text) >= 6:
                 seen: set[tuple[str, str]] = set()
                 for candidate in _decodings(text):
@@ -254,6 +270,10 @@ class _Scanner:
                     )
 
     def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
+        if kind in ("session", "sessions") and leaf.key == "sid":
+            return  # a release-health session id, not a login session
+        if leaf.key == "type" and text in _ATTRIBUTE_TYPES:
+            return  # the type tag of a log/span attribute, not its value
         # the key itself, or any key above it ("cookies" -> {"sessionid": ...})
         for name in (leaf.key, *reversed(leaf.path[:-1])):
             term = self.fields.match(name)
@@ -289,6 +309,8 @@ class _Scanner:
 
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_CARD_CONTEXT, _CARD_DIGITS = "credit-card:context", "credit-card:digits"
+_ATTRIBUTE_TYPES = frozenset({"string", "integer", "double", "boolean", "array"})
 _PREFILTER_MAX_TEXT = 4 << 20
 
 
@@ -320,6 +342,16 @@ def _is_ip(text: str) -> bool:
 
 
 # -- targets -----------------------------------------------------------------------------------
+
+
+def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
+    """Envelope bytes; bytes that are no envelope are scanned as one text item."""
+    try:
+        envelope = Envelope.deserialize(raw)
+    except ValueError:
+        yield ScanItem("envelope", raw)
+        return
+    yield from _items_of_envelope(envelope)
 
 
 def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
@@ -359,7 +391,7 @@ def items_of(target: Any) -> Iterator[ScanItem]:
 
     if isinstance(target, SentryEvents):
         for raw in target.raw_envelopes:
-            yield from _items_of_envelope(Envelope.deserialize(raw))
+            yield from _items_of_raw(raw)
     elif isinstance(target, Payload):
         yield ScanItem(_RECORD_ITEM_TYPES.get(type(target).__name__, "event"), dict(target))
     elif isinstance(target, Attachment):
@@ -367,7 +399,7 @@ def items_of(target: Any) -> Iterator[ScanItem]:
     elif isinstance(target, Envelope):
         yield from _items_of_envelope(target)
     elif isinstance(target, (bytes, bytearray)):
-        yield from _items_of_envelope(Envelope.deserialize(bytes(target)))
+        yield from _items_of_raw(bytes(target))
     elif isinstance(target, Mapping):
         yield ScanItem("transaction" if target.get("type") == "transaction" else "event", dict(target))
     elif isinstance(target, (Records, list, tuple)):
