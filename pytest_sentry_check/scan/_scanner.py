@@ -172,7 +172,7 @@ class _Scanner:
         triggers = {rule.id: PATTERN_TRIGGERS[rule.id] for rule in self.patterns}
         if "credit-card" in triggers:
             # a bare digit run is a card where a card-like key sits anywhere above it: both must occur
-            triggers[_CARD_CONTEXT] = r"(?i:card|credit|cc|pan|payment)"
+            triggers[_CARD_CONTEXT] = r"(?i:card|credit|payment|\bcc\b|\bpan\b)"
             triggers[_CARD_DIGITS] = r"\d{13,19}"
         if self.use_fields:
             triggers["field"] = field_trigger(self.fields.long_terms, self.fields.short_terms)
@@ -209,7 +209,7 @@ class _Scanner:
         fired = self.triggers.match(text)
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
             fired.add("credit-card")
-        return fired
+        return fired - {_CARD_CONTEXT, _CARD_DIGITS}  # helpers: they never warrant a walk alone
 
     def _walk(self, item: ScanItem, fired: set[str]) -> Iterator[Finding]:
         kind = item.item_type
