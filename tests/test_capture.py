@@ -26,7 +26,7 @@ def test_every_item_type_is_captured(pytester: pytest.Pytester) -> None:
             sentry_sdk.logger.warning("disk {pct} full", pct=91)
             sentry_sdk.metrics.count("checkout.started", 1, attributes={"plan": "pro"})
             with sentry_sdk.start_transaction(name="rebuild-index", op="task"):
-                deadline = time.time() + 0.1
+                deadline = time.time() + 0.4  # the profiler needs a few samples, even on a busy machine
                 while time.time() < deadline:
                     sum(range(1000))
             scope = sentry_sdk.get_isolation_scope()

@@ -22,6 +22,12 @@ MUST_FIND = {
     "all-caps camel short term": ({"extra": {"userPIN": "4821"}}, "field"),
     "doubled separators": ({"extra": {"api__key": "k-12345678"}}, "field"),
     "non-ASCII before a short term": ({"extra": {"éauth": "x1y2z3"}}, "field"),
+    "query-string key without a canary": (
+        {"request": {"query_string": "api_key=f3a9c1d2e4&page=2"}},
+        "field",
+    ),
+    "token in a URL's query": ({"request": {"url": "https://shop.example/x?token=abc123&page=1"}}, "field"),
+    "password in a form body": ({"request": {"data": "user=ana&password=hunter22"}}, "field"),
     "set-cookie in the response context": (
         {"contexts": {"response": {"headers": {"Set-Cookie": "sid=abc123"}}}},
         "field",
@@ -38,6 +44,8 @@ MUST_NOT_FIND = {
         "items": [{"attributes": {"api_token": {"value": "[Filtered]", "type": "string"}}}]
     },
     "baggage header pair": {"vars": {"headers": [["b'baggage'", "b'sentry-release=web%401.0.0-beta.rc'"]]}},
+    "innocent query string": {"request": {"query_string": "page=2&sort=desc&q=token+bucket"}},
+    "scrubbed query key": {"request": {"query_string": "api_key=[Filtered]&page=2"}},
     "source lines": {
         "exception": {"values": [{"stacktrace": {"frames": [{"post_context": ["x = 'ana@shop.example'"]}]}}]}
     },

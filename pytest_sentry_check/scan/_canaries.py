@@ -117,9 +117,22 @@ class CanaryMatcher:
                     {form.text} if form.case_sensitive else {form.text, form.text.lower(), form.text.upper()}
                 )
                 for spelling in spellings:
-                    target.update({re.escape(spelling), re.escape(json.dumps(spelling)[1:-1])})
+                    # both JSON spellings: escaped non-ASCII (json's default) and raw (orjson's)
+                    target.update(
+                        {
+                            re.escape(spelling),
+                            re.escape(json.dumps(spelling)[1:-1]),
+                            re.escape(json.dumps(spelling, ensure_ascii=False)[1:-1]),
+                        }
+                    )
             prefix = value[:_MIN_PREFIX]
-            insensitive.update({re.escape(prefix), re.escape(json.dumps(prefix)[1:-1])})
+            insensitive.update(
+                {
+                    re.escape(prefix),
+                    re.escape(json.dumps(prefix)[1:-1]),
+                    re.escape(json.dumps(prefix, ensure_ascii=False)[1:-1]),
+                }
+            )
         parts = [f"(?i:{'|'.join(sorted(insensitive))})"] if insensitive else []
         parts += sorted(sensitive)
         return "|".join(parts)

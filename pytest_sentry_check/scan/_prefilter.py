@@ -61,23 +61,32 @@ PATTERN_TRIGGERS: dict[str, str] = {
 
 
 def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
-    """A sensitive name used as a JSON key with a non-empty value, or as the name of a
-    ``[name, value]`` pair. Long terms may have separators between their letters; short ones
-    must be a word of the name (``http_auth``, ``httpAuth``; not ``author``, not ``mapping``)."""
+    """A sensitive name used as a JSON key with a non-empty value, as the name of a
+    ``[name, value]`` pair, or as a query parameter in a string. Long terms may have separators
+    between their letters; short ones must be a word of the name (``http_auth``, ``httpAuth``,
+    ``userPIN``; not ``author``, not ``mapping``). Terms are grouped into few alternatives: the
+    fewer, the smaller (and faster) RE2's automaton."""
     rest = '[^"]*'  # unbounded: counted repeats would multiply RE2's automaton states
-    fuzzy = ["[-_. ]*".join(re.escape(char) for char in term) for term in long_terms]
-    bodies = [f"{rest}(?i:{'|'.join(sorted(fuzzy, key=len, reverse=True))}){rest}"] if fuzzy else []
-    after = f'(?:[^a-z0-9"]{rest})?'
-    for term in sorted(short_terms):
-        bodies.append(f'(?:{rest}[^A-Za-z0-9"])?(?i:{re.escape(term)}){after}')
-        bodies.append(f"{rest}[a-z0-9]{re.escape(term.capitalize())}{after}")
-        bodies.append(f"{rest}[a-z0-9]{re.escape(term.upper())}{after}")
-        bodies.append(f"{rest}\\\\u[0-9a-fA-F]{{4}}(?i:{re.escape(term)}){after}")
+    long_group = "|".join(
+        sorted(("[-_. ]*".join(map(re.escape, t)) for t in long_terms), key=len, reverse=True)
+    )
+    shorts = sorted(short_terms)
+    bodies = [f"{rest}(?i:{long_group}){rest}"] if long_group else []
+    if shorts:
+        lower = "|".join(map(re.escape, shorts))
+        capitalized = "|".join(re.escape(t.capitalize()) for t in shorts)
+        upper = "|".join(re.escape(t.upper()) for t in shorts)
+        after = f'(?:[^a-z0-9"]{rest})?'
+        bodies.append(f'(?:{rest}(?:[^A-Za-z0-9"]|\\\\u[0-9a-fA-F]{{4}}))?(?i:{lower}){after}')
+        bodies.append(f"{rest}[a-z0-9](?:{capitalized}|{upper}){after}")
     if not bodies:
         return ""
     key = f'"(?:{"|".join(bodies)})"'
     value = r'(?:"[^"]|[-0-9\[{])'
-    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}"
+    terms = "|".join(x for x in (long_group, "|".join(map(re.escape, shorts))) if x)
+    # a query parameter inside a string: "?api_key=...", "&token=..."
+    parameter = rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]"
+    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}|{parameter}"
 
 
 def json_escaped(text: str) -> str:
