@@ -122,10 +122,20 @@ class TestCanaries:
             assert [f.path for f in findings] == [f"extra.{name}"], name
 
     def test_a_truncated_prefix_is_found(self) -> None:
-        """The SDK cuts long strings and appends '...': a prefix of 8+ characters still counts."""
+        """The SDK cuts long strings and appends '...': 12+ characters and half the value still count."""
         secret = "tok_9f8e7d6c5b4a3210"
         findings = scan({"message": f"token={secret[:12]}..."}, secrets=[secret], detectors=["canary"])
         assert findings[0].detail == "registered secret, truncated to 12 characters"
+
+    def test_a_shared_beginning_is_no_leak(self) -> None:
+        """Two canaries starting "ak_live_": mentioning the prefix is no finding, either truncation is."""
+        first, second = "ak_live_" + "A1b2C3d4E5f6G7h8", "ak_live_" + "Z9y8X7w6V5u4T3s2"
+        secrets = [first, second]
+        assert (
+            scan({"message": "api keys look like ak_live_..."}, secrets=secrets, detectors=["canary"]) == []
+        )
+        text = f"old {first[:14]}, new {second[:14]}..."
+        assert len(scan({"message": text}, secrets=secrets, detectors=["canary"])) == 1
 
     def test_canaries_are_found_in_keys_and_safe_paths(self) -> None:
         """Canaries are found everywhere, even where patterns are not looked for."""

@@ -26,6 +26,15 @@ def active_secrets() -> tuple[str, ...]:
 
 _MIN_LENGTH = 6
 _MIN_PREFIX = 8
+_MIN_TRUNCATED = 12
+
+
+def _surviving_prefix(value: str) -> int:
+    """How much of a value must survive truncation to count: 12 characters and half of it, so a
+    shared beginning ("ak_live_", "eyJhbGci") never matches by itself."""
+    return max(_MIN_TRUNCATED, (len(value) + 1) // 2)
+
+
 _ELLIPSIS = re.compile(r"(?:\.\.\.|…)$")
 
 
@@ -89,7 +98,9 @@ class CanaryMatcher:
                 (sensitive if form.case_sensitive else insensitive).append(form.text)
         self._insensitive = re.compile(_alternation(insensitive), re.IGNORECASE) if insensitive else None
         self._sensitive = re.compile(_alternation(sensitive)) if sensitive else None
-        self._prefixes = {value[:_MIN_PREFIX]: value for value in self.values if len(value) > _MIN_PREFIX}
+        self._prefixes = {
+            value[: _surviving_prefix(value)]: value for value in self.values if len(value) > _MIN_TRUNCATED
+        }
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -125,7 +136,7 @@ class CanaryMatcher:
                             re.escape(json.dumps(spelling, ensure_ascii=False)[1:-1]),
                         }
                     )
-            prefix = value[:_MIN_PREFIX]
+            prefix = value[: _surviving_prefix(value)]
             insensitive.update(
                 {
                     re.escape(prefix),
@@ -165,7 +176,7 @@ class CanaryMatcher:
         if _ELLIPSIS.search(text):
             body = _ELLIPSIS.sub("", text)
             for prefix, value in self._prefixes.items():
-                start = body.find(prefix)
+                start = body.rfind(prefix)  # truncation cuts the end: the last occurrence counts
                 if value not in seen and start >= 0 and value.startswith(body[start:]):
                     seen.add(value)
                     yield value, f"truncated to {len(body) - start} characters"
