@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -28,6 +29,10 @@ MUST_FIND = {
     ),
     "token in a URL's query": ({"request": {"url": "https://shop.example/x?token=abc123&page=1"}}, "field"),
     "password in a form body": ({"request": {"data": "user=ana&password=hunter22"}}, "field"),
+    "pairs inside tuples": ({"h": (("authorization", "Bearer abc123defghijk"),)}, "auth-header"),
+    "a key that is an email": ({"extra": {"ana@shop.example": 1}}, "email"),
+    "a key that is an AWS key": ({"extra": {"AKIAIOSFODNN7EXAMPLE": "x"}}, "aws-access-key"),
+    "American Express 4-6-5": ({"extra": {"n": "3782 822463 10005"}}, "credit-card"),
     "set-cookie in the response context": (
         {"contexts": {"response": {"headers": {"Set-Cookie": "sid=abc123"}}}},
         "field",
@@ -99,6 +104,16 @@ def test_no_output_shows_a_secret_in_another_spelling() -> None:
     assert "AKIAIOSFODNN7EXAMPLE" not in finding.path
     [field] = scan({"h": [["Authorization: Bearer sekr1tT0kenValue99", "x"]]}, detectors=["field"])
     assert "sekr1t" not in str(field)
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [urllib.parse.quote, lambda s: urllib.parse.quote(s, safe="!~*'()"), lambda s: s.replace("/", "\\/")],
+    ids=["urllib-default", "encodeURIComponent", "json-slash"],
+)
+def test_more_spellings_of_a_canary(encode: Any) -> None:
+    secret = "Pw/Canary!x(1)"
+    assert scan({"extra": {"v": encode(secret)}}, secrets=[secret], detectors=["canary"])
 
 
 def test_hostile_payloads_do_not_crash() -> None:

@@ -179,6 +179,8 @@ json_values = st.recursive(
 )
 ENCODINGS = {
     "raw": lambda s: s,
+    "json": lambda s: json.dumps(s)[1:-1],
+    "url-default": urllib.parse.quote,
     "url": lambda s: urllib.parse.quote(s, safe=""),
     "plus": urllib.parse.quote_plus,
     "b64": lambda s: base64.b64encode(s.encode()).decode(),
@@ -209,7 +211,9 @@ def _plant(value: Any, text: str, choice: int) -> tuple[Any, bool]:
 @settings(max_examples=150, deadline=None)
 @given(
     data=json_values,
-    secret=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FF), min_size=8, max_size=24),
+    secret=st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), min_size=8, max_size=24
+    ).filter(lambda s: s.strip() == s and "  " not in s),
     encoding=st.sampled_from(sorted(ENCODINGS)),
     choice=st.integers(min_value=0, max_value=10_000),
 )
@@ -218,6 +222,8 @@ def test_a_canary_anywhere_in_any_encoding_is_always_found(
 ) -> None:
     """Property: wherever a canary is placed in arbitrary nested JSON, in any supported encoding, it is found."""
     planted, _ = _plant({"extra": data}, ENCODINGS[encoding](secret), choice)
+    if len(secret) > 12 and choice % 5 == 0:  # also as the SDK truncates a long string
+        planted = {**planted, "cut": secret[: max(12, (len(secret) + 1) // 2) + 1] + "..."}
     findings = scan(planted, secrets=[secret], detectors=["canary"])
     assert findings, (encoding, planted)
     assert all(secret not in f.preview + f.path for f in findings)  # the parts that carry data

@@ -66,6 +66,9 @@ def _forms(value: str) -> list[_Form]:
         _Form(json.dumps(value)[1:-1], "JSON-escaped", False),
         _Form(urllib.parse.quote(value, safe=""), "URL-encoded", False),
         _Form(urllib.parse.quote_plus(value, safe=""), "URL-encoded (+)", False),
+        _Form(urllib.parse.quote(value), "URL-encoded", False),  # urllib's default keeps "/"
+        _Form(urllib.parse.quote(value, safe="!~*'()"), "URL-encoded", False),  # encodeURIComponent
+        _Form(value.replace("/", "\\/"), "JSON-escaped", False),  # JSON may escape "/" as "\/"
         _Form(repr(raw)[2:-1], "bytes repr", False),
     ]
     forms += [_Form(core, "base64", True) for core in _base64_cores(raw, base64.b64encode)]

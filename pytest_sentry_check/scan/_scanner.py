@@ -81,14 +81,14 @@ class ScanItem:
         seen: set[int] = set()
         while stack:
             path, key, node = stack.pop()
-            if isinstance(node, (Mapping, list)):
+            if isinstance(node, (Mapping, list, tuple)):
                 if id(node) in seen:  # a structure that contains itself: visit it once
                     continue
                 seen.add(id(node))
             if isinstance(node, Mapping):
                 children = [((*path, str(k)), str(k), v) for k, v in node.items()]
                 stack.extend(reversed(children))
-            elif isinstance(node, list):
+            elif isinstance(node, (list, tuple)):
                 stack.extend(
                     reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
                 )
@@ -101,7 +101,7 @@ class ScanItem:
         seen: set[int] = set()
         while stack:
             path, node = stack.pop()
-            if isinstance(node, (Mapping, list)):
+            if isinstance(node, (Mapping, list, tuple)):
                 if id(node) in seen:
                     continue
                 seen.add(id(node))
@@ -109,11 +109,11 @@ class ScanItem:
                 for k, v in node.items():
                     yield (*path, str(k)), str(k)
                     stack.append(((*path, str(k)), v))
-            elif isinstance(node, list):
+            elif isinstance(node, (list, tuple)):
                 stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
 
 
-def _pair_name(node: list[Any], index: int) -> str | None:
+def _pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:
     """For a ``[name, value]`` pair (header lists, Starlette's scope headers), the name of the value."""
     if index == 1 and len(node) == 2 and isinstance(node[0], str) and not isinstance(node[1], (dict, list)):
         return node[0]
@@ -258,6 +258,21 @@ class _Scanner:
                             yield Finding(
                                 rule.id, "pattern", rule.severity, kind, dotted, preview, description
                             )
+        if patterns and not isinstance(item.payload, bytes):  # a secret used as a key
+            for path, key in item.key_paths():
+                if len(key) >= 6 and not _is_safe(path):
+                    parent = ".".join(path[:-1])
+                    for rule, found, description in find_patterns(key, parent, patterns):
+                        where = ".".join((*path[:-1], mask(key)))  # the key is the finding
+                        yield Finding(
+                            rule.id,
+                            "pattern",
+                            rule.severity,
+                            kind,
+                            where,
+                            mask(found),
+                            f"{description} (a key)",
+                        )
         if use_canaries and not isinstance(item.payload, bytes):
             for path, key in item.key_paths():
                 for canary, how in self.canaries.find(key):
