@@ -238,7 +238,6 @@ class Installation:
     def __init__(self, router: Router, overrides: Mapping[str, Any] | None = None):
         self.router = router
         self.overrides: dict[str, Any] = dict(overrides or {})
-        self.spotlight_requested = False
         self._saved: list[tuple[Any, str, Any]] = []
         self._app_options: dict[int, dict[str, Any]] = {}
 
@@ -288,8 +287,7 @@ class Installation:
         return is_ignored_error
 
     def _setup_spotlight(self, options: dict[str, Any]) -> None:
-        if options.get("spotlight"):
-            self.spotlight_requested = True
+        return None  # Spotlight (SENTRY_SPOTLIGHT) would send every envelope to its sidecar
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._saved.append((owner, name, getattr(owner, name)))

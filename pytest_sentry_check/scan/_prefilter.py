@@ -9,7 +9,6 @@ stay quiet where its rule would fire.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -87,11 +86,6 @@ def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
     # a query parameter inside a string: "?api_key=...", "&token=..."
     parameter = rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]"
     return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}|{parameter}"
-
-
-def json_escaped(text: str) -> str:
-    """How ``text`` appears inside a JSON string (the serialized item the triggers run on)."""
-    return json.dumps(text)[1:-1]
 
 
 class TriggerSet:

@@ -12,7 +12,7 @@ import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -169,6 +169,7 @@ class _Scanner:
         self.use_user_paths = "user-path" in names
         self.patterns: tuple[PatternRule, ...] = tuple(_RULES_BY_ID[n] for n in names if n in _RULES_BY_ID)
         self.custom = [d for d in detectors if not isinstance(d, str)]
+        self._every_rule = frozenset({"field", "canary", *(rule.id for rule in self.patterns)})
         triggers = {rule.id: PATTERN_TRIGGERS[rule.id] for rule in self.patterns}
         if "credit-card" in triggers:
             # a bare digit run is a card where a card-like key sits anywhere above it: both must occur
@@ -201,9 +202,9 @@ class _Scanner:
             else:
                 text = _serialize(item.payload)
         except Exception:  # odd payloads (hostile __str__, cycles): no prefilter, walk everything
-            return {"field", "canary", *(rule.id for rule in self.patterns)}
+            return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:  # the walk is linear; backtracking triggers are not
-            return {"field", "canary", *(rule.id for rule in self.patterns)}
+            return set(self._every_rule)
         if _PERCENT.search(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         fired = self.triggers.match(text)
@@ -258,33 +259,19 @@ class _Scanner:
                             yield Finding(
                                 rule.id, "pattern", rule.severity, kind, dotted, preview, description
                             )
-        if patterns and not isinstance(item.payload, bytes):  # a secret used as a key
-            for path, key in item.key_paths():
-                if len(key) >= 6 and not _is_safe(path):
-                    parent = ".".join(path[:-1])
-                    for rule, found, description in find_patterns(key, parent, patterns):
+        if (patterns or use_canaries) and not isinstance(item.payload, bytes):
+            for path, key in item.key_paths():  # a secret used as a key
+                if patterns and len(key) >= 6 and not _is_safe(path):
+                    for rule, found, description in find_patterns(key, ".".join(path[:-1]), patterns):
                         where = ".".join((*path[:-1], mask(key)))  # the key is the finding
+                        detail = f"{description} (a key)"
+                        yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(found), detail)
+                if use_canaries:
+                    for canary, how in self.canaries.find(key):
+                        detail = f"registered secret in a key, {how}"
                         yield Finding(
-                            rule.id,
-                            "pattern",
-                            rule.severity,
-                            kind,
-                            where,
-                            mask(found),
-                            f"{description} (a key)",
+                            "canary", "canary", "critical", kind, ".".join(path), mask(canary), detail
                         )
-        if use_canaries and not isinstance(item.payload, bytes):
-            for path, key in item.key_paths():
-                for canary, how in self.canaries.find(key):
-                    yield Finding(
-                        "canary",
-                        "canary",
-                        "critical",
-                        kind,
-                        ".".join(path),
-                        mask(canary),
-                        f"registered secret in a key, {how}",
-                    )
 
     def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
         if kind in ("session", "sessions") and leaf.key == "sid":
@@ -512,6 +499,3 @@ def render_findings(findings: Sequence[Finding], limit: int = 20) -> list[str]:
         paths = {f.path for f in findings}
         lines.append(f"  ... and {len(findings) - limit} more ({len(paths)} distinct paths in all)")
     return lines
-
-
-ExtraDetectors = Callable[[], Iterable[Detector]]
