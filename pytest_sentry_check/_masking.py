@@ -15,6 +15,8 @@ __all__ = ["forget_secrets", "mask", "register_secret", "sensitive_key", "shorte
 _secrets: set[str] = set()
 # Rules confident enough to mask on sight in any message (loaded lazily: the scanner imports us).
 _MASK_ON_SIGHT_SEVERITIES = ("critical", "high")
+# personal data that shows up in messages and summaries (a log line "reset failed for ana@...")
+_MASK_ON_SIGHT_RULES = frozenset({"email"})
 
 
 def register_secret(value: str) -> None:
@@ -45,7 +47,9 @@ def _mask_patterns(text: str) -> str:
     from .scan._patterns import PATTERN_RULES
 
     for rule in PATTERN_RULES:
-        if rule.severity in _MASK_ON_SIGHT_SEVERITIES and rule.regex.search(text):
+        if (
+            rule.severity in _MASK_ON_SIGHT_SEVERITIES or rule.id in _MASK_ON_SIGHT_RULES
+        ) and rule.regex.search(text):
 
             def masked(match: re.Match[str], rule: Any = rule) -> str:
                 return mask(match.group(0)) if rule.validate(match, "") else match.group(0)
@@ -84,7 +88,7 @@ def shorten_repr(value: Any, limit: int = 60) -> str:
 
 def mask_secrets(text: str) -> str:
     """``text`` with registered secrets (in any spelling: case, URL, base64...) and anything a
-    critical or high pattern recognises masked; the length is not changed otherwise."""
+    critical or high pattern recognises masked, and email addresses; the length is not changed otherwise."""
     if _secrets:
         from .scan._canaries import CanaryMatcher
 

@@ -11,14 +11,17 @@ from typing import Any
 from sentry_sdk.consts import DEFAULT_OPTIONS
 
 __all__ = [
+    "GATE_MODES",
     "SDK_ERROR_MODES",
     "CheckOptions",
     "merge_markers",
     "parse_option_lines",
+    "validate_allow",
     "validate_client_options",
 ]
 
 SDK_ERROR_MODES = ("fail", "warn", "ignore")
+GATE_MODES = ("fail", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,16 @@ class CheckOptions:
             options, e.g. ``{"traces_sample_rate": 1.0}``.
         sdk_errors: what to do when the SDK swallowed an exception from the application's
             callbacks or from serialization: ``"fail"`` the test, ``"warn"``, or ``"ignore"``.
+        gate: the leak gate for this test: ``"fail"``, ``"warn"`` or ``"off"``.
+        allow: rule ids or path globs of intended findings; unlike the other keys, the entries
+            of every marker level and of the ini ``sentry_allow`` add up.
     """
 
     capture: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
     sdk_errors: str = "fail"
+    gate: str = "fail"
+    allow: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -44,6 +52,8 @@ class CheckOptions:
         capture: bool = True,
         options: Mapping[str, Any] | None = None,
         sdk_errors: str = "fail",
+        gate: str = "fail",
+        allow: Iterable[str] = (),
     ):
         __tracebackhide__ = True
         if not isinstance(capture, bool):
@@ -58,6 +68,25 @@ class CheckOptions:
             self, "options", validate_client_options(options or {}, "sentry_check(options=...)")
         )
         object.__setattr__(self, "sdk_errors", sdk_errors)
+        if gate not in GATE_MODES:
+            raise TypeError(
+                f"sentry_check(gate=...) takes one of {', '.join(map(repr, GATE_MODES))}, not {gate!r}"
+            )
+        object.__setattr__(self, "gate", gate)
+        object.__setattr__(self, "allow", validate_allow(allow, "sentry_check(allow=...)"))
+
+
+def validate_allow(entries: Any, where: str) -> tuple[str, ...]:
+    """Allow entries (rule ids or path globs) as a tuple, or ``TypeError``."""
+    __tracebackhide__ = True
+    if isinstance(entries, str) or not isinstance(entries, Iterable):
+        raise TypeError(f"{where} takes a list of rule ids or path globs, not {entries!r}")
+    checked: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, str) or not entry:
+            raise TypeError(f"{where}: each entry is a rule id or a path glob, not {entry!r}")
+        checked.append(entry)
+    return tuple(checked)
 
 
 def validate_client_options(options: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -78,9 +107,12 @@ def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any])
     __tracebackhide__ = True
     merged: dict[str, Any] = {}
     options: dict[str, Any] = {}
+    allow: list[str] = []
     for kwargs in markers:
         for key, value in kwargs.items():
-            if key == "options":
+            if key == "allow":
+                allow.extend(e for e in validate_allow(value, "sentry_check(allow=...)") if e not in allow)
+            elif key == "options":
                 for name, option in validate_client_options(value, "sentry_check(options=...)").items():
                     options.setdefault(name, option)
             elif key not in merged:
@@ -90,14 +122,16 @@ def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any])
     for key, value in base.items():
         if key != "options":
             merged.setdefault(key, value)
-    known = ("capture", "options", "sdk_errors")
+    allow.extend(e for e in base.get("allow", ()) if e not in allow)
+    merged.pop("allow", None)
+    known = ("capture", "options", "sdk_errors", "gate", "allow")
     unknown = [key for key in merged if key not in known]
     if unknown:
         raise TypeError(
             f"@pytest.mark.sentry_check got an unexpected keyword {unknown[0]!r}; "
             f"it takes: {', '.join(known)}"
         )
-    return CheckOptions(**merged, options=options)
+    return CheckOptions(**merged, options=options, allow=allow)
 
 
 def parse_option_lines(lines: Iterable[str], where: str) -> dict[str, Any]:

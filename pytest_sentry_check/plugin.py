@@ -7,6 +7,7 @@ the process sends into pytest-sentry-check, and each test gets its own capture.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import warnings
 from collections.abc import Callable, Generator, Iterator
@@ -16,13 +17,31 @@ import pytest
 import sentry_sdk
 from sentry_sdk.envelope import Envelope
 
-from ._capture import Installation
+from ._capture import Installation, flush_pending
+from ._gate import (
+    BEFORE_FIRST_TEST,
+    Baseline,
+    BaselineError,
+    GateFinding,
+    GateLedger,
+    render_findings,
+    scan_envelopes,
+)
 from ._masking import shorten
-from ._options import SDK_ERROR_MODES, CheckOptions, merge_markers, parse_option_lines
+from ._options import (
+    GATE_MODES,
+    SDK_ERROR_MODES,
+    CheckOptions,
+    merge_markers,
+    parse_option_lines,
+    validate_allow,
+)
 from ._query import SentryEvents
+from ._reports import github_annotations, json_report, sarif_report, write_json
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
-from .scan import Detector, SecretRegistry, set_plugin_detectors
+from .scan import Detector, SecretRegistry, rule_count, set_plugin_detectors
+from .scan._canaries import active_secrets
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]
 
@@ -30,6 +49,7 @@ __all__ = ["TEST_DSN", "SentryCheckWarning"]
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
+_DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _SESSION = pytest.StashKey[CaptureSession]()
 _OPTIONS = pytest.StashKey[CheckOptions]()
 _UNMARKED = pytest.StashKey[CheckOptions]()
@@ -40,6 +60,12 @@ _SUMMARY_LINES_PER_TEST = 6
 _LATE = pytest.StashKey[list[str]]()
 _DETECTORS_BEFORE = pytest.StashKey[list[Detector]]()
 _THREADS = pytest.StashKey[set[threading.Thread]]()
+_LEDGER = pytest.StashKey[GateLedger]()
+_WATCH = pytest.StashKey["_GateWatch"]()
+_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
+_CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
+_GATE_LINES_PER_TEST = 20
+_GATE_NOTES = pytest.StashKey[list[str]]()
 
 
 class SentryCheckWarning(pytest.PytestWarning):
@@ -71,6 +97,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="list what each test sent to Sentry in the terminal summary.",
     )
+    group.addoption(
+        "--sentry-gate",
+        dest="sentry_gate",
+        choices=GATE_MODES,
+        default=None,
+        help="scan everything each test made the app send to Sentry for secrets and personal data: "
+        "fail the test and the run (default), warn, or off. Ini: sentry_gate.",
+    )
+    group.addoption(
+        "--sentry-baseline",
+        dest="sentry_baseline",
+        metavar="PATH",
+        default=None,
+        help="a baseline file of accepted findings: only findings not in it fail the gate.",
+    )
+    group.addoption(
+        "--sentry-baseline-update",
+        dest="sentry_baseline_update",
+        action="store_true",
+        default=False,
+        help="write the findings of the tests that ran to the --sentry-baseline file "
+        "(and do not fail on them).",
+    )
+    group.addoption(
+        "--sentry-report",
+        dest="sentry_report",
+        metavar="PATH",
+        default=None,
+        help="write the gate's findings as JSON (schema: docs/gate.md#json-report).",
+    )
+    group.addoption(
+        "--sentry-sarif",
+        dest="sentry_sarif",
+        metavar="PATH",
+        default=None,
+        help="write the gate's findings as SARIF 2.1.0 (GitHub code scanning).",
+    )
+    parser.addini(
+        "sentry_gate",
+        default="fail",
+        help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
+    )
+    parser.addini(
+        "sentry_allow",
+        type="linelist",
+        default=[],
+        help="findings the gate allows everywhere: rule ids or path globs, one per line.",
+    )
     parser.addini(
         "sentry_options",
         type="linelist",
@@ -101,8 +175,42 @@ def _base_options(config: pytest.Config) -> dict[str, Any]:
             raise pytest.UsageError(
                 f"sentry_sdk_errors must be one of {', '.join(SDK_ERROR_MODES)}, not {mode!r}"
             )
-        config.stash[_BASE] = {"sdk_errors": mode, "options": _ini_overrides(config)}
+        gate = config.getoption("sentry_gate", None) or config.getini("sentry_gate")
+        if gate not in GATE_MODES:
+            raise pytest.UsageError(f"sentry_gate must be one of {', '.join(GATE_MODES)}, not {gate!r}")
+        try:
+            allow = validate_allow(config.getini("sentry_allow"), "ini sentry_allow")
+        except TypeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_BASE] = {
+            "sdk_errors": mode,
+            "options": _ini_overrides(config),
+            "gate": gate,
+            "allow": allow,
+        }
     return config.stash[_BASE]
+
+
+def _ledger(config: pytest.Config) -> GateLedger:
+    if _LEDGER not in config.stash:
+        base = _base_options(config)
+        path = config.getoption("sentry_baseline", None)
+        if config.getoption("sentry_baseline_update", False) and not path:
+            raise pytest.UsageError(
+                "--sentry-baseline-update needs --sentry-baseline=PATH (the file to write)"
+            )
+        try:
+            baseline = Baseline.load(path) if path else Baseline()
+        except BaselineError as exc:
+            raise pytest.UsageError(f"--sentry-baseline: {exc}") from None
+        ledger = GateLedger(
+            mode=base["gate"],
+            baseline=baseline,
+            updating_baseline=bool(config.getoption("sentry_baseline_update", False)),
+        )
+        ledger.declared.update(("ini", entry) for entry in base["allow"])
+        config.stash[_LEDGER] = ledger
+    return config.stash[_LEDGER]
 
 
 def _install(config: pytest.Config) -> None:
@@ -125,6 +233,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     _install(config)
     _base_options(config)
+    _ledger(config)
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
     config.stash[_DETECTORS_BEFORE] = set_plugin_detectors(detectors)
 
@@ -139,13 +248,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del config.stash[_INSTALLATION]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     base = _base_options(config)
     overrides = ", ".join(f"{k}={v!r}" for k, v in base["options"].items()) or "none"
-    return (
+    gate = f"sentry-check: gate={base['gate']}"
+    if base["gate"] != "off":
+        gate += f", rules={rule_count()}"
+        baseline = config.getoption("sentry_baseline", None)
+        if baseline:
+            update = " (update)" if config.getoption("sentry_baseline_update", False) else ""
+            gate += f", baseline={baseline}{update}"
+        if base["allow"]:
+            gate += f", allow={len(base['allow'])} ini entries"
+    return [
         f"sentry-check: capturing (sentry-sdk {sentry_sdk.VERSION}), sdk_errors={base['sdk_errors']}, "
-        f"option overrides: {overrides}"
-    )
+        f"option overrides: {overrides}",
+        gate,
+    ]
 
 
 def _options_for(item: pytest.Item) -> CheckOptions:
@@ -179,7 +298,15 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         session = CaptureSession(installation, item.nodeid, options.options, record=options.capture)
         session.open(mark_threads=False)
         item.stash[_SESSION] = session
-    return (yield)
+        if options.capture and options.gate != "off":
+            watch = _GateWatch(session.capture)
+            session.capture.listeners.append(watch.receive)
+            item.stash[_WATCH] = watch
+    try:
+        return (yield)
+    finally:
+        if _WATCH in item.stash:
+            item.stash[_WATCH].remember_canaries()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -189,14 +316,116 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         session.mark_threads()
 
 
+class _GateWatch:
+    """What a test received that the gate has not scanned yet, the canaries it registered,
+    and the findings so far."""
+
+    __slots__ = ("capture", "found", "pending", "secrets")
+
+    def __init__(self, capture: Capture):
+        self.capture = capture
+        self.pending: list[ReceivedEnvelope] = []
+        self.secrets: set[str] = set()
+        self.found: list[GateFinding] = []
+
+    def receive(self, received: ReceivedEnvelope) -> None:
+        self.pending.append(received)  # called under capture.changed
+
+    def take(self) -> list[ReceivedEnvelope]:
+        with self.capture.changed:
+            pending, self.pending = self.pending, []
+        return pending
+
+    def remember_canaries(self) -> None:
+        # the sentry_secrets fixture forgets its values at teardown, before the last scan
+        self.secrets.update(active_secrets())
+
+
+def _allow_of(item: pytest.Item, ledger: GateLedger) -> list[tuple[str, str]]:
+    """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's."""
+    if _ALLOW not in item.stash:
+        pairs = [
+            (node.nodeid, entry)
+            for node, mark in item.iter_markers_with_node("sentry_check")
+            for entry in mark.kwargs.get("allow", ())
+        ]
+        ledger.declared.update(pairs)
+        pairs += [("ini", entry) for entry in _base_options(item.config)["allow"]]
+        item.stash[_ALLOW] = pairs
+    return item.stash[_ALLOW]
+
+
+def _location(item: pytest.Item) -> tuple[str, int]:
+    path, line, _ = item.location
+    return path, (line + 1 if line is not None else 0)
+
+
+def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFinding]:
+    envelopes = watch.take()
+    if not envelopes:
+        return []
+    ledger = _ledger(item.config)
+    ledger.envelopes_scanned += len(envelopes)
+    found = scan_envelopes(envelopes, watch.secrets)
+    if not found:
+        return []
+    options = _options_for(item)
+    results = ledger.classify(
+        item.nodeid, _location(item), found, allow=_allow_of(item, ledger), phase=phase, mode=options.gate
+    )
+    watch.found.extend(results)
+    return results
+
+
+def render_gate_failure(findings: list[GateFinding]) -> str:
+    """The message of a test that made the application send secrets or personal data."""
+    count = f"{len(findings)} secret{'s' if len(findings) != 1 else ''} or personal data"
+    lines = [f"sentry-check: the application sent {count} to Sentry during this test:"]
+    lines += render_findings(findings, _GATE_LINES_PER_TEST)
+    lines.append(
+        "Scrub them in before_send or the SDK's event_scrubber. If one is intended, mark the test "
+        '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
+        f"--sentry-baseline (see {_DOCS_GATE})."
+    )
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    watch = item.stash.get(_WATCH, None) if call.when == "call" else None
+    if watch is not None:
+        watch.remember_canaries()
+        flush_pending(sentry_sdk.get_client())
+        blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking]
+        if blocking:
+            message = render_gate_failure(blocking)
+            if report.failed:
+                report.sections.append(("sentry-check: leaks", message))
+            else:  # a leak fails the test, whatever its own outcome (xfail included)
+                if hasattr(report, "wasxfail"):
+                    del report.wasxfail
+                report.outcome = "failed"
+                report.longrepr = message
+    return report
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
+    watch = item.stash.get(_WATCH, None)
+    if watch is not None:
+        watch.remember_canaries()
     try:
         result = yield
     finally:
         session = item.stash.get(_SESSION, None)
         if session is not None:
             session.close()
+    failures = []
+    if watch is not None:
+        del item.stash[_WATCH]
+        failures += _finish_gate_for(item, watch)
     if session is not None:
         # Keep nothing per test past its teardown: a large suite would hold every capture.
         del item.stash[_SESSION]
@@ -204,8 +433,27 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             item.config.stash.setdefault(_CAPTURED, []).append(
                 (item.nodeid, describe_capture(session.events))
             )
-        _report_sdk_errors(item, session.capture.sdk_errors)
+        failures += _report_sdk_errors(item, session.capture.sdk_errors)
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
     return result
+
+
+def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
+    """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
+    ledger = _ledger(item.config)
+    late = _gate_scan(item, watch, "teardown")
+    ledger.tests_run.add(item.nodeid)
+    if watch.secrets:
+        item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(watch.secrets)
+    for finding in watch.found:
+        item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
+    warned = [f for f in watch.found if f.status == "warned"]
+    if warned:
+        message = render_gate_failure(warned)
+        warnings.warn(SentryCheckWarning(message), stacklevel=1)
+    blocking = [f for f in late if f.blocking]
+    return [render_gate_failure(blocking)] if blocking else []
 
 
 def describe_capture(events: SentryEvents) -> list[str]:
@@ -237,16 +485,16 @@ def describe_capture(events: SentryEvents) -> list[str]:
     return lines
 
 
-def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> None:
-    __tracebackhide__ = True
+def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> list[str]:
+    """Warn about swallowed exceptions, or return the failure message."""
     mode = _options_for(item).sdk_errors
     if not errors or mode == "ignore":
-        return
+        return []
     message = render_sdk_errors(errors)
     if mode == "warn":
         warnings.warn(SentryCheckWarning(message), stacklevel=1)
-        return
-    pytest.fail(message, pytrace=False)
+        return []
+    return [message]
 
 
 def render_sdk_errors(errors: list[SdkError]) -> str:
@@ -306,18 +554,73 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_THREADS] = set(threading.enumerate())
 
 
+def _scan_late(session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
+    """Scan what arrived after its test ended, and what was sent before the first test."""
+    router = installation.router
+    items = {item.nodeid: item for item in session.items} if router.late_captures else {}
+    canaries = session.config.stash.get(_CANARIES_OF_LATE, {})
+    for capture in router.late_captures:
+        item = items.get(capture.name)
+        if capture.discard or not capture.late.envelopes or item is None:
+            continue
+        options = _options_for(item)
+        if options.gate == "off":
+            continue
+        envelopes = capture.late.envelopes
+        ledger.envelopes_scanned += len(envelopes)
+        found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
+        allow = _allow_of(item, ledger)
+        ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
+    if router.unattributed.envelopes and ledger.mode != "off":
+        envelopes = router.unattributed.envelopes
+        ledger.envelopes_scanned += len(envelopes)
+        where = session.config.inipath
+        location = (os.path.relpath(where, session.config.rootpath), 1) if where else ("", 0)
+        allow = [("ini", entry) for entry in _base_options(session.config)["allow"]]
+        found = scan_envelopes(envelopes)
+        ledger.classify(BEFORE_FIRST_TEST, location, found, allow=allow, phase="collection")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     installation = config.stash.get(_INSTALLATION, None)
+    ledger = _ledger(config)
     if installation is not None:
+        _scan_late(session, installation, ledger)
         lines = late_arrival_lines(installation, config.stash.get(_THREADS, set()))
         config.stash.setdefault(_LATE, []).extend(lines)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reports
         workeroutput["sentry_check"] = json.dumps(
-            {"captured": config.stash.get(_CAPTURED, []), "late": config.stash.get(_LATE, [])}
+            {
+                "captured": config.stash.get(_CAPTURED, []),
+                "late": config.stash.get(_LATE, []),
+                "gate": ledger.to_json(),
+            }
         )
+        return
+    _finish_gate(session, ledger)
+
+
+def _finish_gate(session: pytest.Session, ledger: GateLedger) -> None:
+    """The controller (or the only process): baseline update, reports, exit status."""
+    config = session.config
+    notes = config.stash.setdefault(_GATE_NOTES, [])
+    path = config.getoption("sentry_baseline", None)
+    if ledger.updating_baseline and path:
+        before = len(ledger.baseline)
+        updated = ledger.baseline.updated(ledger.findings, ledger.tests_run)
+        updated.write(path)
+        entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
+        notes.append(f"baseline written to {path}: {entries} (was {before})")
+    for option, build in (("sentry_report", json_report), ("sentry_sarif", sarif_report)):
+        target = config.getoption(option, None)
+        if target:
+            write_json(target, build(ledger))
+            notes.append(f"{'JSON report' if option == 'sentry_report' else 'SARIF'} written to {target}")
+    if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -329,6 +632,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         (nodeid, lines) for nodeid, lines in data.get("captured", [])
     )
     config.stash.setdefault(_LATE, []).extend(data.get("late", []))
+    _ledger(config).merge(data.get("gate", {}))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -344,6 +648,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 terminalreporter.write_line(line)
         silent = len(recorded) - len(captured)
         terminalreporter.write_line(f"{len(captured)} tests sent something to Sentry, {silent} sent nothing.")
+    _gate_summary(terminalreporter, config)
     late = config.stash.get(_LATE, [])
     if late:
         terminalreporter.write_sep("-", "sentry-check: late arrivals")
@@ -353,6 +658,27 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             "Join the threads that send them before the test ends, or wait for them with "
             "sentry_events.wait_for(...) (see docs/capture.md#late-arrivals)."
         )
+
+
+def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    ledger = _ledger(config)
+    notes = config.stash.get(_GATE_NOTES, [])
+    if ledger.mode == "off" and not ledger.findings and not notes:
+        return
+    terminalreporter.write_sep("-", f"sentry-check: leak gate ({ledger.mode})")
+    for line in ledger.summary_lines():
+        terminalreporter.write_line(line)
+    if any(f.status in ("failed", "warned") for f in ledger.findings):
+        terminalreporter.write_line(
+            "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
+            "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "
+            f"with --sentry-baseline=PATH --sentry-baseline-update (see {_DOCS_GATE})."
+        )
+    for note in notes:
+        terminalreporter.write_line(note)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(ledger.findings):
+            terminalreporter.write_line(line)
 
 
 # -- fixtures ---------------------------------------------------------------------------

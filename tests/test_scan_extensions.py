@@ -11,6 +11,9 @@ from sentry_sdk.envelope import Envelope
 from pytest_sentry_check import capture, scan
 from pytest_sentry_check.scan import Finding, ScanItem
 
+# These tests send planted secrets on purpose to test the scanner itself.
+pytestmark = pytest.mark.sentry_check(gate="off")
+
 DETECTOR = """
 from pytest_sentry_check.scan import Finding
 

@@ -11,6 +11,9 @@ from pytest_sentry_check import Event, scan
 from pytest_sentry_check._masking import forget_secrets, register_secret
 from pytest_sentry_check.scan import _scanner
 
+# These tests send planted secrets on purpose to test the scanner itself.
+pytestmark = pytest.mark.sentry_check(gate="off")
+
 MUST_FIND = {
     "card under a card key higher up": (
         {"request": {"data": {"card": {"number": "4111111111111111"}}}},

@@ -69,7 +69,7 @@ def test_the_drop_is_visible_in_the_test_too(pytester: pytest.Pytester) -> None:
         from fastapi.testclient import TestClient
         import app
 
-        @pytest.mark.sentry_check(sdk_errors="ignore")
+        @pytest.mark.sentry_check(sdk_errors="ignore", gate="off")  # the token is in frame locals
         def test_orders(sentry_events):
             sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", before_send=app.before_send)
             TestClient(app.app, raise_server_exceptions=False).get("/orders?token=abc")

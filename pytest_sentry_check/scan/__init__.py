@@ -6,7 +6,7 @@ It works without pytest, on any payload: ``scan(target)`` returns findings,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ._canaries import CANARY_KINDS, SecretRegistry, active_secrets
@@ -31,6 +31,7 @@ __all__ = [
     "assert_scrubbed",
     "items_of",
     "scan",
+    "scan_by_item",
 ]
 
 _DOCS = "docs/scrubbing.md#allowing-findings"
@@ -88,6 +89,24 @@ def scan(
         allow=allow,
         extra_detectors=extra,
     )
+
+
+def scan_by_item(target: Any, *, secrets: Iterable[str] = ()) -> Iterator[tuple[ScanItem, list[Finding]]]:
+    """The default and plugin detectors over ``target``, item by item (what the CI gate runs)."""
+    from ._scanner import _scanner as cached_scanner
+
+    scanner = cached_scanner(
+        tuple(secrets), tuple(DEFAULT_FIELDS), (), (*DEFAULT_DETECTORS, *_default_extra_detectors())
+    )
+    for item in items_of(target):
+        findings = list(scanner.scan_item(item))
+        if findings:
+            yield item, findings
+
+
+def rule_count() -> int:
+    """How many rules the gate runs: the default ones and the plugins'."""
+    return len(DEFAULT_DETECTORS) + len(_default_extra_detectors())
 
 
 def assert_scrubbed(

@@ -94,6 +94,15 @@ def report(name: str) -> dict[str, str]:
     return {"status": "degraded"}
 
 
+@app.post("/password-reset")
+async def password_reset(request: Request) -> dict[str, str]:
+    body = await request.json()
+    # Deliberately leaky, for the gate's demo: the log message carries the address, and
+    # before_send masks exception values, not log messages.
+    logger.error("password reset failed for %s", body["email"])
+    return {"status": "queued"}
+
+
 @obs.capture_errors(operation="nightly-reconcile")
 def reconcile(batch: list[str]) -> int:
     with obs.background_transaction("nightly-reconcile"):

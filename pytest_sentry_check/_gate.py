@@ -1,0 +1,374 @@
+"""The CI gate's bookkeeping: which findings fail the run, which are allowed or baselined.
+
+No pytest here. The plugin scans each test's envelopes and hands the findings to a
+:class:`GateLedger`, which classifies them (allow entries first, then the baseline), keeps
+them (never the payloads), remembers which allow and baseline entries matched, and merges
+the ledgers of xdist workers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .scan import SEVERITIES, Finding
+
+__all__ = [
+    "BASELINE_VERSION",
+    "BEFORE_FIRST_TEST",
+    "GATE_MODES",
+    "Baseline",
+    "BaselineError",
+    "GateFinding",
+    "GateLedger",
+    "describe_item",
+    "fingerprint",
+    "generic_path",
+    "render_findings",
+    "scan_envelopes",
+]
+
+GATE_MODES = ("fail", "warn", "off")
+BASELINE_VERSION = 1
+#: The test name of envelopes sent before the first test (imports, collection).
+BEFORE_FIRST_TEST = "<before the first test>"
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
+
+
+@dataclass(frozen=True)
+class GateFinding:
+    """A finding of the gate: what the scanner found, in which test, and what became of it.
+
+    ``status`` is ``failed`` (fails the run), ``warned`` (gate in warn mode), ``allowed``
+    (``allowed_by`` names the allow entry) or ``baselined``. ``phase`` says when it was
+    scanned: ``call`` (end of the test body), ``teardown`` or ``late`` (after the test ended).
+    """
+
+    test: str
+    file: str
+    line: int
+    finding: Finding
+    status: str
+    phase: str
+    record: str = ""
+    allowed_by: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id of the leak: hash of test, item type, rule and path (no value)."""
+        return fingerprint(self.test, self.finding.item_type, self.finding.rule, self.finding.path)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "file": self.file,
+            "line": self.line,
+            "rule": self.finding.rule,
+            "kind": self.finding.kind,
+            "severity": self.finding.severity,
+            "item_type": self.finding.item_type,
+            "path": self.finding.path,
+            "preview": self.finding.preview,
+            "detail": self.finding.detail,
+            "record": self.record,
+            "status": self.status,
+            "allowed_by": self.allowed_by,
+            "phase": self.phase,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GateFinding:
+        finding = Finding(
+            data["rule"], data["kind"], data["severity"], data["item_type"], data["path"],
+            data["preview"], data.get("detail", ""),
+        )  # fmt: skip
+        return cls(
+            data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
+            data.get("record", ""), data.get("allowed_by", ""),
+        )  # fmt: skip
+
+    def __str__(self) -> str:
+        record = f" in {self.record}" if self.record else ""
+        return f"{self.finding}{record}"
+
+
+def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
+    return hashlib.sha256(f"{test}\x00{item_type}\x00{rule}\x00{path}".encode()).hexdigest()[:24]
+
+
+def generic_path(path: str) -> str:
+    """``exception.values.0.stacktrace.frames.3.vars`` -> ``exception.values.*.stacktrace.frames.*.vars``."""
+    return _INDEX.sub("*", path)
+
+
+def describe_item(item_type: str, payload: Any) -> str:
+    """Which record a finding is in, without its data: type, short id, exception type, transaction."""
+    if not isinstance(payload, Mapping):
+        return item_type
+    parts = []
+    event_id = payload.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        parts.append(event_id[:8])
+    exception = payload.get("exception")
+    values = exception.get("values") if isinstance(exception, Mapping) else None
+    if isinstance(values, list) and values and isinstance(values[-1], Mapping):
+        exc_type = values[-1].get("type")
+        if isinstance(exc_type, str):
+            parts.append(exc_type[:60])
+    transaction = payload.get("transaction")
+    if isinstance(transaction, str) and transaction:
+        parts.append(f"transaction {transaction[:60]!r}")
+    return f"{item_type} {', '.join(parts)}".strip()
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read."""
+
+
+class Baseline:
+    """Accepted findings, by fingerprint (test, item type, rule, path; never a value)."""
+
+    def __init__(self, entries: Iterable[Mapping[str, Any]] = (), path: str = ""):
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            data = {key: str(entry[key]) for key in ("test", "item_type", "rule", "path")}
+            self.entries[fingerprint(**data)] = data
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Baseline:
+        """Read a baseline file; a missing file is an empty baseline (before the first update)."""
+        file = Path(path)
+        if not file.exists():
+            return cls(path=str(path))
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if data.get("version") != BASELINE_VERSION:
+                version = data.get("version")
+                raise BaselineError(f"unsupported version {version!r} (expected {BASELINE_VERSION})")
+            return cls(data["findings"], path=str(path))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise BaselineError(f"{path}: not a pytest-sentry-check baseline ({exc})") from None
+        except BaselineError as exc:
+            raise BaselineError(f"{path}: {exc}") from None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def updated(self, findings: Iterable[GateFinding], tests_run: Iterable[str]) -> Baseline:
+        """This baseline with the entries of the tests that ran replaced by their current findings."""
+        ran = set(tests_run)
+        kept = [entry for entry in self.entries.values() if entry["test"] not in ran]
+        current = [
+            {"test": f.test, "item_type": f.finding.item_type, "rule": f.finding.rule, "path": f.finding.path}
+            for f in findings
+            if f.status in ("failed", "warned", "baselined")
+        ]
+        return Baseline([*kept, *current], path=self.path)
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        entries = sorted(
+            self.entries.values(), key=lambda e: (e["test"], e["item_type"], e["path"], e["rule"])
+        )
+        text = json.dumps(
+            {"version": BASELINE_VERSION, "tool": "pytest-sentry-check", "findings": entries}, indent=2
+        )
+        Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+@dataclass
+class GateLedger:
+    """Every finding of a run (per test), the allow entries declared and used, the tests scanned.
+
+    Allow entries are keyed by where they were declared: ``("ini", entry)`` for ``sentry_allow``,
+    ``(node id, entry)`` for a marker on that node (module, class or function).
+    """
+
+    mode: str = "fail"
+    baseline: Baseline = field(default_factory=Baseline)
+    #: ``--sentry-baseline-update``: what is not allowed is accepted (and written to the baseline).
+    updating_baseline: bool = False
+    findings: list[GateFinding] = field(default_factory=list)
+    declared: set[tuple[str, str]] = field(default_factory=set)
+    used: set[tuple[str, str]] = field(default_factory=set)
+    used_baseline: set[str] = field(default_factory=set)
+    tests_run: set[str] = field(default_factory=set)
+    envelopes_scanned: int = 0
+
+    def classify(
+        self,
+        test: str,
+        location: tuple[str, int],
+        found: Iterable[tuple[str, Finding]],
+        *,
+        allow: Sequence[tuple[str, str]],
+        phase: str,
+        mode: str | None = None,
+    ) -> list[GateFinding]:
+        """Record ``found`` (record description, finding) for ``test``; returns them classified.
+
+        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob.
+        """
+        mode = mode or self.mode
+        results = []
+        for record, finding in found:
+            status, allowed_by = ("failed" if mode == "fail" else "warned"), ""
+            for origin, entry in allow:
+                if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
+                    status, allowed_by = "allowed", entry
+                    self.used.add((origin, entry))
+                    break
+            else:
+                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+                if key in self.baseline or self.updating_baseline:
+                    status = "baselined"
+                    self.used_baseline.add(key)
+            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by))
+        self.findings.extend(results)
+        return results
+
+    @property
+    def blocking(self) -> list[GateFinding]:
+        return [f for f in self.findings if f.blocking]
+
+    def unused_allow(self) -> list[tuple[str, str]]:
+        return sorted(self.declared - self.used)
+
+    def unused_baseline(self) -> list[dict[str, Any]]:
+        """Baseline entries of tests that ran and no longer leak what they accepted."""
+        return [
+            entry
+            for key, entry in sorted(self.baseline.entries.items())
+            if entry["test"] in self.tests_run and key not in self.used_baseline
+        ]
+
+    # -- xdist: workers send their ledger, the controller merges ----------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "declared": sorted(self.declared),
+            "used": sorted(self.used),
+            "used_baseline": sorted(self.used_baseline),
+            "tests_run": sorted(self.tests_run),
+            "envelopes_scanned": self.envelopes_scanned,
+        }
+
+    def merge(self, data: Mapping[str, Any]) -> None:
+        self.findings.extend(GateFinding.from_json(f) for f in data.get("findings", []))
+        self.declared.update(tuple(pair) for pair in data.get("declared", []))
+        self.used.update(tuple(pair) for pair in data.get("used", []))
+        self.used_baseline.update(data.get("used_baseline", []))
+        self.tests_run.update(data.get("tests_run", []))
+        self.envelopes_scanned += int(data.get("envelopes_scanned", 0))
+
+    # -- summaries ---------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        statuses = Counter(f.status for f in self.findings)
+        return {
+            "findings": len(self.findings),
+            "failed": statuses["failed"],
+            "warned": statuses["warned"],
+            "allowed": statuses["allowed"],
+            "baselined": statuses["baselined"],
+            "tests_scanned": len(self.tests_run),
+            "tests_with_findings": len({f.test for f in self.findings}),
+            "envelopes_scanned": self.envelopes_scanned,
+        }
+
+    def summary_lines(self, top: int = 5) -> list[str]:
+        """The terminal summary: totals, then per rule, per test and top paths of what is not allowed."""
+        counts = self.counts()
+        envelopes, tests = counts["envelopes_scanned"], counts["tests_scanned"]
+        scanned = f"{_plural(envelopes, 'envelope')} from {_plural(tests, 'test')}"
+        if not self.findings:
+            lines = [f"{scanned} scanned: no secret or personal data found."]
+        else:
+            statuses = ", ".join(
+                f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s]
+            )
+            lines = [
+                f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
+                f"{_plural(counts['tests_with_findings'], 'test')} ({statuses})"
+            ]
+        open_findings = [f for f in self.findings if f.status in ("failed", "warned")]
+        if open_findings:
+            lines.append("by rule:  " + _top(Counter(f.finding.rule for f in open_findings), top))
+            lines.append("by test:  " + _top(Counter(f.test for f in open_findings), top))
+            paths = Counter(f"{f.finding.item_type}:{generic_path(f.finding.path)}" for f in open_findings)
+            lines.append("top paths:")
+            lines.extend(f"  {path} ({count})" for path, count in paths.most_common(top))
+        for origin, entry in self.unused_allow():
+            where = "ini sentry_allow" if origin == "ini" else f"marker on {origin}"
+            lines.append(f"unused allow entry {entry!r} ({where}): it matched nothing; remove it")
+        stale = self.unused_baseline()
+        if stale:
+            lines.append(
+                f"{_plural(len(stale), 'baseline entry', 'baseline entries')} no longer found "
+                "(fixed?): run with --sentry-baseline-update to drop them"
+            )
+        return lines
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _top(counter: Counter[str], n: int) -> str:
+    shown = ", ".join(f"{key} {count}" for key, count in counter.most_common(n))
+    more = len(counter) - n
+    return shown + (f", ... {more} more" if more > 0 else "")
+
+
+def scan_envelopes(envelopes: Iterable[Any], secrets: Iterable[str] = ()) -> list[tuple[str, Finding]]:
+    """Scan received envelopes (``ReceivedEnvelope``) with every gate rule: (record, finding) pairs."""
+    from .scan import scan_by_item
+
+    secrets = tuple(secrets)
+    return [
+        (describe_item(item.item_type, item.payload), finding)
+        for received in envelopes
+        for item, findings in scan_by_item(received.envelope, secrets=secrets)
+        for finding in findings
+    ]
+
+
+def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
+    """Lines for people, most severe first: findings that differ only in list indexes (the same
+    local variable in 13 frames) share a line with ``*`` for the indexes and their count."""
+    groups: dict[tuple[str, ...], list[GateFinding]] = {}
+    for f in findings:
+        key = (f.finding.rule, f.finding.detail, f.finding.item_type, generic_path(f.finding.path))
+        groups.setdefault((*key, f.finding.preview, f.record), []).append(f)
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    ranked = sorted(groups.values(), key=lambda group: order.get(group[0].finding.severity, len(order)))
+    lines = []
+    for group in ranked[:limit]:
+        first = group[0]
+        if len(group) == 1:
+            lines.append(f"  {first}")
+        else:
+            generic = replace(first.finding, path=generic_path(first.finding.path))
+            record = f" in {first.record}" if first.record else ""
+            lines.append(f"  {generic}{record} ({len(group)} places)")
+    if len(ranked) > limit:
+        rest = sum(len(group) for group in ranked[limit:])
+        lines.append(f"  ... and {rest} more in {len(ranked) - limit} other places")
+    return lines
