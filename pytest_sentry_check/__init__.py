@@ -26,6 +26,7 @@ from ._records import (  # noqa: E402
 )
 from ._session import capture  # noqa: E402
 from ._store import Dropped, SdkError  # noqa: E402
+from ._warnings import SentryCheckWarning  # noqa: E402
 from .scan import Finding, assert_scrubbed, scan  # noqa: E402
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Profile",
     "Records",
     "SdkError",
+    "SentryCheckWarning",
     "SentryEvents",
     "Session",
     "Span",

@@ -15,7 +15,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "GateLedger",
     "describe_item",
     "fingerprint",
+    "fix_hints",
     "generic_path",
     "render_findings",
     "scan_envelopes",
@@ -351,24 +352,43 @@ def scan_envelopes(envelopes: Iterable[Any], secrets: Iterable[str] = ()) -> lis
 
 
 def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
-    """Lines for people, most severe first: findings that differ only in list indexes (the same
-    local variable in 13 frames) share a line with ``*`` for the indexes and their count."""
-    groups: dict[tuple[str, ...], list[GateFinding]] = {}
-    for f in findings:
-        key = (f.finding.rule, f.finding.detail, f.finding.item_type, generic_path(f.finding.path))
-        groups.setdefault((*key, f.finding.preview, f.record), []).append(f)
+    """Lines for people, most severe first, one per place: findings at the same path of the same
+    record share a line (their rules listed), and paths that differ only in list indexes (the
+    same local variable in 17 frames) share one with ``*`` for the indexes and a count."""
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    ranked = sorted(groups.values(), key=lambda group: order.get(group[0].finding.severity, len(order)))
+    groups: dict[tuple[str, str, str], list[GateFinding]] = {}
+    for f in sorted(findings, key=lambda f: order.get(f.finding.severity, len(order))):
+        key = (f.finding.item_type, generic_path(f.finding.path), f.record)
+        groups.setdefault(key, []).append(f)
     lines = []
-    for group in ranked[:limit]:
-        first = group[0]
-        if len(group) == 1:
-            lines.append(f"  {first}")
-        else:
-            generic = replace(first.finding, path=generic_path(first.finding.path))
-            record = f" in {first.record}" if first.record else ""
-            lines.append(f"  {generic}{record} ({len(group)} places)")
-    if len(ranked) > limit:
-        rest = sum(len(group) for group in ranked[limit:])
-        lines.append(f"  ... and {rest} more in {len(ranked) - limit} other places")
+    for (item_type, generic, record), group in list(groups.items())[:limit]:
+        first = group[0].finding
+        rules = list(dict.fromkeys(f.finding.rule for f in group))
+        what = f"{first.rule} ({first.detail})" if len(rules) == 1 and first.detail else ", ".join(rules)
+        places = {f.finding.path for f in group}
+        path = first.path if len(places) == 1 else generic
+        where = f" in {record}" if record else ""
+        count = f" ({len(places)} places)" if len(places) > 1 else ""
+        lines.append(
+            f"  [{first.severity}] {what} at {item_type}:{path or '<root>'}{count}: {first.preview}{where}"
+        )
+    if len(groups) > limit:
+        rest = sum(len(group) for group in list(groups.values())[limit:])
+        lines.append(f"  ... and {rest} more findings in {len(groups) - limit} other places")
     return lines
+
+
+def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
+    """What would stop these leaks, by where they are."""
+    paths = [f.finding.path for f in findings]
+    hints = []
+    if any(".stacktrace.frames." in path and ".vars." in path for path in paths):
+        hints.append(
+            "Frame locals carry them (send_default_pii=False keeps those): "
+            "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send."
+        )
+    if any(path.startswith("breadcrumbs.") for path in paths):
+        hints.append("Breadcrumbs carry them: filter them in before_breadcrumb.")
+    if any(path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")) for path in paths):
+        hints.append("Scope or request data carries them: remove or mask them in before_send.")
+    return hints

@@ -24,6 +24,7 @@ from ._gate import (
     BaselineError,
     GateFinding,
     GateLedger,
+    fix_hints,
     render_findings,
     scan_envelopes,
 )
@@ -40,10 +41,11 @@ from ._query import SentryEvents
 from ._reports import github_annotations, json_report, sarif_report, write_json
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
+from ._warnings import SentryCheckWarning
 from .scan import Detector, SecretRegistry, rule_count, set_plugin_detectors
 from .scan._canaries import active_secrets
 
-__all__ = ["TEST_DSN", "SentryCheckWarning"]
+__all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for old imports
 
 #: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
@@ -66,12 +68,6 @@ _ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 _GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
-
-
-class SentryCheckWarning(pytest.PytestWarning):
-    """Something the application's Sentry integration did that a test should know about."""
-
-    __module__ = "pytest_sentry_check"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -379,11 +375,12 @@ def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFin
 
 def render_gate_failure(findings: list[GateFinding]) -> str:
     """The message of a test that made the application send secrets or personal data."""
-    count = f"{len(findings)} secret{'s' if len(findings) != 1 else ''} or personal data"
-    lines = [f"sentry-check: the application sent {count} to Sentry during this test:"]
+    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
     lines += render_findings(findings, _GATE_LINES_PER_TEST)
+    lines += fix_hints(findings)
     lines.append(
-        "Scrub them in before_send or the SDK's event_scrubber. If one is intended, mark the test "
+        "If one is intended, mark the test "
         '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
         f"--sentry-baseline (see {_DOCS_GATE})."
     )

@@ -33,5 +33,7 @@ def test_example_suite_passes_and_shows_what_was_captured() -> None:
     assert "hunter2" not in out
     # the gate scanned everything; the one known leak is allowed by its test's marker
     gate = lines.index("-" * 24 + " sentry-check: leak gate (fail) " + "-" * 24)
-    assert re.fullmatch(r"\d+ envelopes from 17 tests scanned: 2 findings in 1 test \(2 allowed\)", lines[gate + 1])
+    assert re.fullmatch(
+        r"\d+ envelopes from 17 tests scanned: 2 findings in 1 test \(2 allowed\)", lines[gate + 1]
+    )
     assert "ana@shop.example" not in out
