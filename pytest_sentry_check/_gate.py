@@ -44,7 +44,7 @@ BEFORE_FIRST_TEST = "<before the first test>"
 _INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GateFinding:
     """A finding of the gate: what the scanner found, in which test, and what became of it.
 

@@ -443,8 +443,9 @@ def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
     ledger.tests_run.add(item.nodeid)
     if watch.secrets:
         item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(watch.secrets)
-    for finding in watch.found:
-        item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
+    if getattr(item.config.option, "xmlpath", None):  # JUnit properties only when JUnit is written
+        for finding in watch.found:
+            item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
     warned = [f for f in watch.found if f.status == "warned"]
     if warned:
         message = render_gate_failure(warned)

@@ -10,7 +10,7 @@ __all__ = ["SEVERITIES", "Finding"]
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A secret or piece of personal data found in what the application sent.
 
