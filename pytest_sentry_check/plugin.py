@@ -299,17 +299,16 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
             session.capture.listeners.append(watch.receive)
             item.stash[_WATCH] = watch
     try:
-        return (yield)
+        result = yield
     finally:
         if _WATCH in item.stash:
             item.stash[_WATCH].remember_canaries()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> None:
-    session = item.stash.get(_SESSION, None)
-    if session is not None:
-        session.mark_threads()
+    opened = item.stash.get(_SESSION, None)
+    if opened is not None:
+        # The body starts now: threads started from here on belong to this test; threads
+        # that fixtures started (a session-wide worker, say) are not tied to it.
+        opened.mark_threads()
+    return result
 
 
 class _GateWatch:
@@ -328,6 +327,8 @@ class _GateWatch:
         self.pending.append(received)  # called under capture.changed
 
     def take(self) -> list[ReceivedEnvelope]:
+        if not self.pending:  # most tests send nothing
+            return []
         with self.capture.changed:
             pending, self.pending = self.pending, []
         return pending
@@ -430,7 +431,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             item.config.stash.setdefault(_CAPTURED, []).append(
                 (item.nodeid, describe_capture(session.events))
             )
-        failures += _report_sdk_errors(item, session.capture.sdk_errors)
+        if session.capture.sdk_errors:
+            failures += _report_sdk_errors(item, session.capture.sdk_errors)
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
     return result
@@ -439,8 +441,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
     ledger = _ledger(item.config)
-    late = _gate_scan(item, watch, "teardown")
     ledger.tests_run.add(item.nodeid)
+    if not (watch.pending or watch.found or watch.secrets):  # most tests: nothing to do
+        return []
+    late = _gate_scan(item, watch, "teardown")
     if watch.secrets:
         item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(watch.secrets)
     if getattr(item.config.option, "xmlpath", None):  # JUnit properties only when JUnit is written

@@ -21,6 +21,8 @@ _active: list[SecretRegistry] = []
 
 def active_secrets() -> tuple[str, ...]:
     """The values of every registry currently open (the running test's ``sentry_secrets``)."""
+    if not _active:
+        return ()
     return tuple(value for registry in _active for value in registry.values)
 
 
