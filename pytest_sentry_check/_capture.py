@@ -22,6 +22,7 @@ import functools
 import math
 import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
@@ -30,6 +31,7 @@ from typing import Any
 import sentry_sdk
 import sentry_sdk.client
 import sentry_sdk.spotlight
+import sentry_sdk.transport
 from sentry_sdk.envelope import Envelope, Item
 from sentry_sdk.transport import Transport
 
@@ -60,6 +62,7 @@ CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
 )
 
 _SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options
+_SDK_MAKE_TRANSPORT: Callable[..., Any] = sentry_sdk.transport.make_transport
 
 _SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(
     sentry_sdk.client._Client, "_is_ignored_error", None
@@ -143,6 +146,9 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     look different is always flushed.
     """
     if not client.is_active():
+        return
+    if not isinstance(getattr(client, "transport", None), CaptureTransport):
+        client.flush(timeout=timeout)  # a real transport to the local server: its queue
         return
     for component, attribute in _BUFFERS:
         holder = getattr(client, component, None)
@@ -240,6 +246,9 @@ class Installation:
         self.overrides: dict[str, Any] = dict(overrides or {})
         self._saved: list[tuple[Any, str, Any]] = []
         self._app_options: dict[int, dict[str, Any]] = {}
+        #: ``host:port`` of local ingest servers: clients whose DSN points there keep the SDK's
+        #: real HTTP transport (loopback only), so faults the server injects reach the SDK.
+        self.local_servers: set[str] = set()
 
     def current_overrides(self) -> dict[str, Any]:
         capture = self.router.active()
@@ -266,8 +275,15 @@ class Installation:
 
         return get_options
 
-    def _make_transport(self, options: dict[str, Any]) -> CaptureTransport:
+    def _make_transport(self, options: dict[str, Any]) -> Any:
         app_options = self._app_options.pop(id(options), None)
+        dsn = options.get("dsn")
+        if (
+            self.local_servers
+            and isinstance(dsn, str)
+            and urllib.parse.urlsplit(dsn).netloc.rpartition("@")[2] in self.local_servers
+        ):
+            return _SDK_MAKE_TRANSPORT(options)
         if app_options is None:  # a client built without get_options (unpickled, or by hand)
             app_options = dict(options)
             wrap_callbacks(options, self.router)

@@ -780,3 +780,39 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
         return envelopes
 
     return start
+
+
+@pytest.fixture(scope="session")
+def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """The session's local ingest server (started on first use)."""
+    installation = pytestconfig.stash.get(_INSTALLATION, None)
+    if installation is None:
+        pytest.fail("sentry_server: pytest-sentry-check is not active", pytrace=False)
+    from ._ingest import deliver
+    from ._server import SentryServer
+
+    router = installation.router
+    server = SentryServer(lambda raw: deliver(router, raw)).start()
+    netloc = f"{server.host}:{server.port}"
+    installation.local_servers.add(netloc)
+    try:
+        yield server
+    finally:
+        installation.local_servers.discard(netloc)
+        server.stop()
+
+
+@pytest.fixture
+def sentry_server(_sentry_check_server: Any) -> Iterator[Any]:
+    """A local Sentry ingest server on loopback, for processes the test cannot patch.
+
+    Hand ``sentry_server.dsn`` to a subprocess (``SENTRY_DSN``): what it sends arrives in this
+    test's ``sentry_events`` and goes through the leak gate. Faults for the next requests:
+    ``fail_next(status=429, retry_after=60)``, ``slow_next(seconds)``, ``reset_next()``. The
+    server lives for the session; faults are cleared around each test.
+    """
+    _sentry_check_server.clear_faults()
+    try:
+        yield _sentry_check_server
+    finally:
+        _sentry_check_server.clear_faults()

@@ -1,0 +1,141 @@
+"""``pytest-sentry-check serve`` and ``pytest-sentry-check scan``: the ingest server and the leak
+scanner outside pytest (docker-compose stacks, end-to-end suites)."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from ._gate import GateLedger, fix_hints, render_findings, scan_envelopes
+from ._reports import json_report, sarif_report, write_json
+from ._store import ReceivedEnvelope
+
+__all__ = ["main"]
+
+ENVELOPE_SUFFIX = ".envelope"
+
+
+class EnvelopeStore:
+    """Writes each envelope to ``folder`` as one file in Sentry's envelope format, atomically."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        existing = len(list(folder.glob(f"*{ENVELOPE_SUFFIX}")))
+        self._numbers = itertools.count(existing + 1)
+        self._lock = threading.Lock()
+
+    def __call__(self, raw: bytes) -> None:
+        with self._lock:
+            name = f"{next(self._numbers):06d}-{uuid.uuid4().hex[:8]}{ENVELOPE_SUFFIX}"
+        partial = self.folder / f".{name}.partial"
+        partial.write_bytes(raw)
+        os.replace(partial, self.folder / name)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from ._server import DEFAULT_PUBLIC_KEY, SentryServer
+
+    store = EnvelopeStore(Path(args.store))
+    server = SentryServer(
+        store,
+        host=args.host,
+        port=args.port,
+        public_key=args.key or DEFAULT_PUBLIC_KEY,
+        project_id=args.project,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    print(f"pytest-sentry-check: ingest server on {args.host}:{server.port}", flush=True)
+    print(f"DSN: {server.dsn}", flush=True)
+    print(f"storing envelopes in {store.folder}", flush=True)
+    stop.wait()
+    server.stop()
+    print(f"stopped: {server.accepted} envelopes stored, {server.rejected} requests refused", flush=True)
+    return 0
+
+
+def _envelope_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(path.glob(f"*{ENVELOPE_SUFFIX}")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise SystemExit(f"pytest-sentry-check scan: no such file or directory: {name}")
+    return files
+
+
+def scan(args: argparse.Namespace) -> int:
+    """Scan stored envelopes: exit 1 on findings that are not allowed, 0 when clean."""
+    ledger = GateLedger(mode="fail")
+    ledger.declared.update(("command line", entry) for entry in args.allow)
+    allow = [("command line", entry) for entry in args.allow]
+    files = _envelope_files(args.paths)
+    for path in files:
+        received = ReceivedEnvelope(path.read_bytes(), path.stat().st_mtime, "")
+        found = scan_envelopes([received], args.secret)
+        ledger.envelopes_scanned += 1
+        ledger.tests_run.add(str(path))
+        findings = ledger.classify(str(path), (str(path), 0), found, allow=allow, phase="stored")
+        blocking = [f for f in findings if f.blocking]
+        if blocking:
+            print(f"{path}: {len(blocking)} finding{'s' if len(blocking) != 1 else ''}")
+            for line in render_findings(blocking):
+                print(line)
+    counts = ledger.counts()
+    print(
+        f"pytest-sentry-check scan: {len(files)} envelope{'s' if len(files) != 1 else ''} scanned, "
+        f"{counts['failed']} findings, {counts['allowed']} allowed"
+    )
+    for hint in fix_hints(ledger.blocking):
+        print(hint)
+    for origin, entry in ledger.unused_allow():
+        print(f"unused allow entry {entry!r} ({origin}): it matched nothing")
+    if args.report:
+        write_json(args.report, json_report(ledger))
+    if args.sarif:
+        write_json(args.sarif, sarif_report(ledger))
+    return 1 if ledger.blocking else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pytest-sentry-check",
+        description="A local Sentry ingest server, and the leak scanner over what it stored.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serving = commands.add_parser("serve", help="run the ingest server; store every envelope in a folder")
+    serving.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serving.add_argument("--port", type=int, default=0, help="port (default: a free one, printed)")
+    serving.add_argument("--store", required=True, metavar="DIR", help="folder for the received envelopes")
+    serving.add_argument("--key", default=None, help="the DSN's public key (default: a fixed test key)")
+    serving.add_argument("--project", default="1", help="the DSN's project id (default 1)")
+    scanning = commands.add_parser("scan", help="scan stored envelopes for secrets and personal data")
+    scanning.add_argument("paths", nargs="+", metavar="PATH", help="envelope files or folders of them")
+    scanning.add_argument("--allow", action="append", default=[], help="a rule id or path glob to allow")
+    scanning.add_argument("--secret", action="append", default=[], help="a canary value to look for")
+    scanning.add_argument("--report", metavar="PATH", help="write the JSON report")
+    scanning.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0")
+    args = parser.parse_args(argv)
+    return serve(args) if args.command == "serve" else scan(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

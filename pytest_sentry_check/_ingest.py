@@ -1,0 +1,149 @@
+"""Sentry's ingestion protocol, as a local server must speak it: auth, bodies, envelopes.
+
+No web framework here: :mod:`._server` calls these with what the request carried. Every check
+raises :class:`IngestError` with the status code Sentry's ingestion (Relay) would answer, so a
+bad request is a clear 4xx and nothing half-parsed is ever stored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sentry_sdk.envelope import Envelope, Item, PayloadRef
+
+from ._store import ReceivedEnvelope, Router
+
+__all__ = [
+    "JSON_ITEM_TYPES",
+    "IngestError",
+    "Limits",
+    "auth_key",
+    "decode_body",
+    "deliver",
+    "parse_body",
+]
+
+#: Item types whose payload must be JSON (attachments, profiles' chunks and replays are bytes).
+JSON_ITEM_TYPES = frozenset(
+    {"event", "transaction", "session", "sessions", "check_in", "client_report", "log", "span",
+     "trace_metric", "statsd", "metric_meta", "profile", "user_report", "feedback"}
+)  # fmt: skip
+
+
+class IngestError(Exception):
+    """A request the server refuses: ``status`` is the HTTP status, the message says why."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Body size limits: Sentry's own are 40 MB compressed and 200 MB for an envelope."""
+
+    body: int = 40 * 1024 * 1024
+    decompressed: int = 200 * 1024 * 1024
+
+
+def auth_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """The public key from ``X-Sentry-Auth``, ``Authorization: Sentry ...`` or ``?sentry_key=``."""
+    for name in ("x-sentry-auth", "authorization"):
+        value = headers.get(name, "")
+        if value.lower().startswith("sentry "):
+            for part in value[7:].split(","):
+                key, _, found = part.strip().partition("=")
+                if key == "sentry_key" and found:
+                    return found
+    return query.get("sentry_key") or None
+
+
+def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
+    """The request body without its ``Content-Encoding`` (gzip, deflate, br), within the limits."""
+    if len(body) > limits.body:
+        raise IngestError(413, f"body of {len(body)} bytes is over the limit of {limits.body}")
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # wbits: 32 + 15 reads a gzip or zlib header; raw deflate needs -15
+        attempts = (47,) if encoding != "deflate" else (15, -15)
+        for wbits in attempts:
+            try:
+                decompressor = zlib.decompressobj(wbits)
+                data = decompressor.decompress(body, limits.decompressed + 1)
+                if len(data) > limits.decompressed:
+                    raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
+                if not decompressor.eof:
+                    raise IngestError(400, f"{encoding} body is truncated")
+                return data
+            except zlib.error as exc:
+                error = exc
+        raise IngestError(400, f"{encoding} body could not be decompressed: {error}")
+    if encoding == "br":
+        try:
+            import brotli
+        except ImportError:
+            raise IngestError(415, "brotli body, but the brotli package is not installed") from None
+        try:
+            data = brotli.decompress(body)
+        except brotli.error as exc:
+            raise IngestError(400, f"br body could not be decompressed: {exc}") from None
+        if len(data) > limits.decompressed:
+            raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
+        return bytes(data)
+    raise IngestError(415, f"unsupported Content-Encoding {encoding!r} (gzip, deflate, br or none)")
+
+
+def _json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise IngestError(400, f"{what} is not valid JSON: {exc}") from None
+
+
+def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
+    """The envelope to store, as bytes, from a decoded body; ``IngestError`` if it is invalid.
+
+    ``endpoint`` is ``envelope`` or ``store``. The store endpoint, and the envelope endpoint
+    given ``application/json``, take one event as JSON (as Relay does).
+    """
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise IngestError(415, f"{media} is not accepted here (send an envelope or a JSON event)")
+    if endpoint == "store" or media == "application/json":
+        event = _json(body, "event")
+        if not isinstance(event, dict):
+            raise IngestError(400, "event is not a JSON object")
+        item_type = "transaction" if event.get("type") == "transaction" else "event"
+        headers = {"event_id": event["event_id"]} if isinstance(event.get("event_id"), str) else {}
+        envelope = Envelope(headers=headers, items=[Item(PayloadRef(json=event), type=item_type)])
+        return envelope.serialize()
+    try:
+        envelope = Envelope.deserialize(body)
+    except (ValueError, TypeError) as exc:
+        raise IngestError(400, f"not an envelope: {exc}") from None
+    if not isinstance(envelope.headers, dict):
+        raise IngestError(400, "not an envelope: its header line is not a JSON object")
+    for index, item in enumerate(envelope.items):
+        declared = item.headers.get("length")
+        payload = item.payload.get_bytes()
+        if declared is not None and declared != len(payload):
+            raise IngestError(
+                400, f"item {index} ({item.type}) declares {declared} bytes, has {len(payload)}"
+            )
+        if item.type in JSON_ITEM_TYPES and item.payload.json is None:
+            _json(payload, f"item {index} ({item.type})")
+    return body
+
+
+def deliver(router: Router, raw: bytes) -> None:
+    """Route an envelope the local server accepted as if the SDK in this process had sent it:
+    into the running test's capture and the gate (its client reports become ``dropped``)."""
+    router.deliver("envelopes", ReceivedEnvelope(raw, time.time(), "sentry-check-server"))

@@ -1,0 +1,255 @@
+"""A local Sentry ingest server (FastAPI, served by uvicorn on loopback) with fault injection.
+
+Processes the test process cannot patch (a uvicorn subprocess, a worker, a docker-compose
+stack) get :attr:`SentryServer.dsn`. What they send arrives here through sentry-sdk's real
+HTTP transport and is handed to ``on_envelope`` (the plugin routes it into the running test;
+the CLI writes it to a directory). Needs the ``server`` extra: ``fastapi`` and ``uvicorn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._ingest import IngestError, Limits, auth_key, decode_body, parse_body
+
+__all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer"]
+
+DEFAULT_PUBLIC_KEY = "5e7c1a2b9d8f4e6a8b0c1d2e3f4a5b6c"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the server does to one request instead of accepting it."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    reset: bool = False
+
+
+def _require_server_extra() -> tuple[Any, Any]:
+    try:
+        import fastapi
+        import uvicorn
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise RuntimeError(
+            f"the local Sentry server needs FastAPI and uvicorn ({exc.name} is missing): "
+            "pip install 'pytest-sentry-check[server]'"
+        ) from None
+    return fastapi, uvicorn
+
+
+class SentryServer:
+    """Sentry's ingest endpoints on ``127.0.0.1``, on a free port unless ``port`` is given.
+
+    ``on_envelope(raw)`` receives every accepted envelope (decompressed, Sentry's own envelope
+    format), on the server's thread, before the response is sent.
+    """
+
+    def __init__(
+        self,
+        on_envelope: Callable[[bytes], None],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_key: str = DEFAULT_PUBLIC_KEY,
+        project_id: str = "1",
+        limits: Limits | None = None,
+    ):
+        self.on_envelope = on_envelope
+        self.host = host
+        self.port = port
+        self.public_key = public_key
+        self.project_id = project_id
+        self.limits = limits or Limits()
+        self.accepted = 0
+        self.rejected = 0
+        self._faults: collections.deque[Fault] = collections.deque()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._server: Any = None
+
+    # -- the DSN and faults ---------------------------------------------------------------------
+
+    @property
+    def dsn(self) -> str:
+        """The DSN to hand to another process (``SENTRY_DSN``)."""
+        return f"http://{self.public_key}@{self.host}:{self.port}/{self.project_id}"
+
+    def fail_next(
+        self,
+        status: int = 429,
+        *,
+        retry_after: float | None = None,
+        rate_limits: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests with ``status`` (and store nothing).
+
+        ``retry_after`` sets ``Retry-After`` (seconds); ``rate_limits`` sets
+        ``X-Sentry-Rate-Limits`` verbatim (``"60:error;transaction:organization"``).
+        """
+        headers = {}
+        if retry_after is not None:
+            headers["Retry-After"] = f"{retry_after:g}"
+        if rate_limits is not None:
+            headers["X-Sentry-Rate-Limits"] = rate_limits
+        self._add(Fault(status=status, headers=headers), times)
+
+    def slow_next(self, seconds: float, *, times: int = 1) -> None:
+        """Answer the next ``times`` requests after ``seconds`` (then accept them as usual)."""
+        self._add(Fault(delay=seconds), times)
+
+    def reset_next(self, *, times: int = 1) -> None:
+        """Reset the connection of the next ``times`` requests (a TCP RST, no response)."""
+        self._add(Fault(reset=True), times)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _add(self, fault: Fault, times: int) -> None:
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    # -- the application ------------------------------------------------------------------------
+
+    def app(self) -> Any:
+        """The FastAPI application: ``POST /api/{project_id}/envelope/`` and ``.../store/``."""
+        fastapi, _ = _require_server_extra()
+        from fastapi import Request
+        from fastapi.responses import JSONResponse, Response
+
+        app = fastapi.FastAPI(
+            title="pytest-sentry-check ingest", docs_url=None, redoc_url=None, openapi_url=None
+        )
+
+        async def ingest(request: Request, project_id: str, endpoint: str) -> Response:
+            fault = self._next_fault()
+            if fault is not None and fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault is not None and fault.reset:
+                _reset(request)
+                self.rejected += 1
+                return Response(status_code=500)
+            if fault is not None and fault.status is not None:
+                self.rejected += 1
+                return JSONResponse(
+                    {"detail": "injected by sentry_server"}, status_code=fault.status, headers=fault.headers
+                )
+            try:
+                raw = await self._accept(request, project_id, endpoint)
+            except IngestError as exc:
+                self.rejected += 1
+                return JSONResponse({"detail": exc.message}, status_code=exc.status)
+            self.on_envelope(raw)
+            self.accepted += 1
+            return JSONResponse({"id": _event_id(raw)})
+
+        # Starlette routes (the request, nothing parsed): the body is read under our limits
+        async def envelope(request: Request) -> Response:
+            return await ingest(request, request.path_params["project_id"], "envelope")
+
+        async def store(request: Request) -> Response:
+            return await ingest(request, request.path_params["project_id"], "store")
+
+        app.router.add_route("/api/{project_id}/envelope/", envelope, methods=["POST"])
+        app.router.add_route("/api/{project_id}/store/", store, methods=["POST"])
+
+        return app
+
+    async def _accept(self, request: Any, project_id: str, endpoint: str) -> bytes:
+        if project_id != self.project_id:
+            raise IngestError(404, f"unknown project {project_id!r} (this server has {self.project_id!r})")
+        key = auth_key(request.headers, request.query_params)
+        if key is None:
+            raise IngestError(401, "missing authorization information (X-Sentry-Auth or sentry_key)")
+        if key != self.public_key:
+            raise IngestError(401, "unknown public key")
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
+            raise IngestError(413, f"body of {declared} bytes is over the limit of {self.limits.body}")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.limits.body:
+                raise IngestError(413, f"body is over the limit of {self.limits.body} bytes")
+        decoded = decode_body(bytes(body), request.headers.get("content-encoding", ""), self.limits)
+        return parse_body(decoded, request.headers.get("content-type", ""), endpoint)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> SentryServer:
+        """Serve on a background thread; returns once the server accepts connections."""
+        _, uvicorn = _require_server_extra()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app(), log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+        )
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # not the main thread
+
+        def serve() -> None:
+            asyncio.run(self._server.serve(sockets=[sock]))
+
+        self._thread = threading.Thread(target=serve, name="sentry-check-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                sock.close()
+                raise RuntimeError(f"the local Sentry server did not start on {self.host}:{self.port}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving and wait for the thread; idempotent."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> SentryServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _event_id(raw: bytes) -> str | None:
+    import json
+
+    try:
+        headers = json.loads(raw.split(b"\n", 1)[0] or b"{}")
+    except ValueError:
+        return None
+    event_id = headers.get("event_id") if isinstance(headers, dict) else None
+    return event_id if isinstance(event_id, str) else None
+
+
+def _reset(request: Any) -> None:
+    """Abort the request's connection with a TCP RST. uvicorn's ASGI ``receive`` is a method of
+    its request cycle, which holds the asyncio transport; without it, fall back to a 500."""
+    transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
