@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from ._gate import GateLedger, fix_hints, render_findings, scan_envelopes
+from ._ingest import IngestError, parse_body
 from ._reports import json_report, sarif_report, write_json
 from ._store import ReceivedEnvelope
 
@@ -33,7 +34,7 @@ class EnvelopeStore:
         self._numbers = itertools.count(existing + 1)
         self._lock = threading.Lock()
 
-    def __call__(self, raw: bytes) -> None:
+    def __call__(self, raw: bytes, key: str = "") -> None:
         with self._lock:
             name = f"{next(self._numbers):06d}-{uuid.uuid4().hex[:8]}{ENVELOPE_SUFFIX}"
         partial = self.folder / f".{name}.partial"
@@ -74,7 +75,7 @@ def _envelope_files(paths: Sequence[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files.extend(sorted(path.glob(f"*{ENVELOPE_SUFFIX}")))
+            files.extend(sorted(p for p in path.glob(f"*{ENVELOPE_SUFFIX}") if p.is_file()))
         elif path.is_file():
             files.append(path)
         else:
@@ -82,14 +83,33 @@ def _envelope_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
+def _read_envelope(path: Path) -> ReceivedEnvelope | str:
+    """The stored envelope, or why it is not one (a scan must not pass what it cannot read)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    try:
+        parse_body(raw, "application/x-sentry-envelope", "envelope")
+    except IngestError as exc:
+        return exc.message
+    return ReceivedEnvelope(raw, path.stat().st_mtime, "")
+
+
 def scan(args: argparse.Namespace) -> int:
-    """Scan stored envelopes: exit 1 on findings that are not allowed, 0 when clean."""
+    """Scan stored envelopes: exit 1 on findings that are not allowed, 2 when an input is not an
+    envelope (or there is none), 0 when clean."""
     ledger = GateLedger(mode="fail")
     ledger.declared.update(("command line", entry) for entry in args.allow)
     allow = [("command line", entry) for entry in args.allow]
     files = _envelope_files(args.paths)
+    unreadable = 0
     for path in files:
-        received = ReceivedEnvelope(path.read_bytes(), path.stat().st_mtime, "")
+        received = _read_envelope(path)
+        if isinstance(received, str):
+            print(f"{path}: not scanned: {received}")
+            unreadable += 1
+            continue
         found = scan_envelopes([received], args.secret)
         ledger.envelopes_scanned += 1
         ledger.tests_run.add(str(path))
@@ -100,10 +120,14 @@ def scan(args: argparse.Namespace) -> int:
             for line in render_findings(blocking):
                 print(line)
     counts = ledger.counts()
+    scanned = len(files) - unreadable
     print(
-        f"pytest-sentry-check scan: {len(files)} envelope{'s' if len(files) != 1 else ''} scanned, "
+        f"pytest-sentry-check scan: {scanned} envelope{'s' if scanned != 1 else ''} scanned, "
         f"{counts['failed']} findings, {counts['allowed']} allowed"
+        + (f", {unreadable} not envelopes" if unreadable else "")
     )
+    if not files:
+        print(f"no *{ENVELOPE_SUFFIX} file in {', '.join(args.paths)}: nothing was scanned")
     for hint in fix_hints(ledger.blocking):
         print(hint)
     for origin, entry in ledger.unused_allow():
@@ -111,8 +135,10 @@ def scan(args: argparse.Namespace) -> int:
     if args.report:
         write_json(args.report, json_report(ledger))
     if args.sarif:
-        write_json(args.sarif, sarif_report(ledger))
-    return 1 if ledger.blocking else 0
+        write_json(args.sarif, sarif_report(ledger, Path.cwd()))
+    if ledger.blocking:
+        return 1
+    return 2 if unreadable or not files else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._masking import mask_secrets
 from .scan import SEVERITIES, Finding
+from .scan._canaries import CanaryMatcher
 
 __all__ = [
     "BASELINE_VERSION",
@@ -161,6 +163,8 @@ class Baseline:
                 version = data.get("version")
                 raise BaselineError(f"unsupported version {version!r} (expected {BASELINE_VERSION})")
             return cls(data["findings"], path=str(path))
+        except OSError as exc:
+            raise BaselineError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BaselineError(f"{path}: not a pytest-sentry-check baseline ({exc})") from None
         except BaselineError as exc:
@@ -190,6 +194,7 @@ class Baseline:
         text = json.dumps(
             {"version": BASELINE_VERSION, "tool": "pytest-sentry-check", "findings": entries}, indent=2
         )
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text + "\n", encoding="utf-8")
 
 
@@ -228,7 +233,17 @@ class GateLedger:
         """
         mode = mode or self.mode
         results = []
+        # what conftest files send at import time, every xdist process sends: count it once
+        seen = (
+            {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+            if test == BEFORE_FIRST_TEST
+            else set()
+        )
         for record, finding in found:
+            if seen:
+                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+                if key in seen:
+                    continue
             status, allowed_by = ("failed" if mode == "fail" else "warned"), ""
             for origin, entry in allow:
                 if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
@@ -272,7 +287,15 @@ class GateLedger:
         }
 
     def merge(self, data: Mapping[str, Any]) -> None:
-        self.findings.extend(GateFinding.from_json(f) for f in data.get("findings", []))
+        # what conftest files sent at import time, every xdist process sent: count it once
+        seen = {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+        for entry in data.get("findings", []):
+            finding = GateFinding.from_json(entry)
+            if finding.test == BEFORE_FIRST_TEST:
+                if finding.fingerprint in seen:
+                    continue
+                seen.add(finding.fingerprint)
+            self.findings.append(finding)
         self.declared.update(tuple(pair) for pair in data.get("declared", []))
         self.used.update(tuple(pair) for pair in data.get("used", []))
         self.used_baseline.update(data.get("used_baseline", []))
@@ -289,7 +312,7 @@ class GateLedger:
             "warned": statuses["warned"],
             "allowed": statuses["allowed"],
             "baselined": statuses["baselined"],
-            "tests_scanned": len(self.tests_run),
+            "tests_scanned": len(self.tests_run - {BEFORE_FIRST_TEST}),
             "tests_with_findings": len({f.test for f in self.findings}),
             "envelopes_scanned": self.envelopes_scanned,
         }
@@ -343,8 +366,13 @@ def scan_envelopes(envelopes: Iterable[Any], secrets: Iterable[str] = ()) -> lis
     from .scan import scan_by_item
 
     secrets = tuple(secrets)
+    canaries = CanaryMatcher(secrets) if secrets else None
+
+    def shown(record: str) -> str:  # a transaction name can hold a secret too
+        return mask_secrets(canaries.mask(record) if canaries else record)
+
     return [
-        (describe_item(item.item_type, item.payload), finding)
+        (shown(describe_item(item.item_type, item.payload)), finding)
         for received in envelopes
         for item, findings in scan_by_item(received.envelope, secrets=secrets)
         for finding in findings

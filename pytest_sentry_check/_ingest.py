@@ -16,7 +16,7 @@ from typing import Any
 
 from sentry_sdk.envelope import Envelope, Item, PayloadRef
 
-from ._store import ReceivedEnvelope, Router
+from ._store import Capture, ReceivedEnvelope, Router
 
 __all__ = [
     "JSON_ITEM_TYPES",
@@ -82,6 +82,11 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
                     raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
                 if not decompressor.eof:
                     raise IngestError(400, f"{encoding} body is truncated")
+                if decompressor.unused_data:
+                    extra = len(decompressor.unused_data)
+                    raise IngestError(
+                        400, f"{encoding} body has {extra} bytes after its end (several members?)"
+                    )
                 return data
             except zlib.error as exc:
                 error = exc
@@ -91,12 +96,15 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
             import brotli
         except ImportError:
             raise IngestError(415, "brotli body, but the brotli package is not installed") from None
-        try:
-            data = brotli.decompress(body)
+        decompressor = brotli.Decompressor()
+        try:  # bounded output: a small body must not expand into gigabytes
+            data = decompressor.process(body, output_buffer_limit=limits.decompressed + 1)
         except brotli.error as exc:
             raise IngestError(400, f"br body could not be decompressed: {exc}") from None
         if len(data) > limits.decompressed:
             raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
+        if not decompressor.is_finished():
+            raise IngestError(400, "br body is truncated")
         return bytes(data)
     raise IngestError(415, f"unsupported Content-Encoding {encoding!r} (gzip, deflate, br or none)")
 
@@ -104,8 +112,8 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
 def _json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data)
-    except ValueError as exc:
-        raise IngestError(400, f"{what} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(400, f"{what} is not valid JSON: {type(exc).__name__}: {exc}"[:300]) from None
 
 
 def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
@@ -127,11 +135,13 @@ def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
         return envelope.serialize()
     try:
         envelope = Envelope.deserialize(body)
-    except (ValueError, TypeError) as exc:
-        raise IngestError(400, f"not an envelope: {exc}") from None
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:  # odd JSON shapes too
+        raise IngestError(400, f"not an envelope: {exc}"[:300]) from None
     if not isinstance(envelope.headers, dict):
         raise IngestError(400, "not an envelope: its header line is not a JSON object")
     for index, item in enumerate(envelope.items):
+        if not isinstance(item.headers, dict) or not isinstance(item.headers.get("type"), str):
+            raise IngestError(400, f"item {index}: its header is not a JSON object with a type")
         declared = item.headers.get("length")
         payload = item.payload.get_bytes()
         if declared is not None and declared != len(payload):
@@ -143,7 +153,8 @@ def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
     return body
 
 
-def deliver(router: Router, raw: bytes) -> None:
+def deliver(router: Router, raw: bytes, to: Capture | None = None) -> None:
     """Route an envelope the local server accepted as if the SDK in this process had sent it:
-    into the running test's capture and the gate (its client reports become ``dropped``)."""
-    router.deliver("envelopes", ReceivedEnvelope(raw, time.time(), "sentry-check-server"))
+    into ``to`` (the test whose DSN key it carried) or the running test's capture, and the gate.
+    Its client reports become ``dropped``."""
+    router.deliver("envelopes", ReceivedEnvelope(raw, time.time(), "sentry-check-server"), to)

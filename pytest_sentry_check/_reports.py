@@ -122,8 +122,11 @@ def _sarif_result(finding: GateFinding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def sarif_report(ledger: GateLedger) -> dict[str, Any]:
-    """SARIF 2.1.0 for GitHub code scanning: one result per finding, located at its test."""
+def sarif_report(ledger: GateLedger, root: Path | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 for GitHub code scanning: one result per finding, located at its test.
+
+    ``root`` is the directory the findings' file paths are relative to (pytest's rootdir).
+    """
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     severities: dict[str, str] = {}
     for finding in ledger.findings:
@@ -144,7 +147,7 @@ def sarif_report(ledger: GateLedger) -> dict[str, Any]:
                         "rules": [_sarif_rule(rule, severities[rule]) for rule in rule_ids],
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": (root or Path.cwd()).resolve().as_uri() + "/"}},
                 "results": [_sarif_result(f, index[f.finding.rule]) for f in ledger.findings],
             }
         ],

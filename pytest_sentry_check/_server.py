@@ -20,7 +20,7 @@ from typing import Any
 
 from ._ingest import IngestError, Limits, auth_key, decode_body, parse_body
 
-__all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer"]
+__all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView"]
 
 DEFAULT_PUBLIC_KEY = "5e7c1a2b9d8f4e6a8b0c1d2e3f4a5b6c"
 
@@ -50,13 +50,14 @@ def _require_server_extra() -> tuple[Any, Any]:
 class SentryServer:
     """Sentry's ingest endpoints on ``127.0.0.1``, on a free port unless ``port`` is given.
 
-    ``on_envelope(raw)`` receives every accepted envelope (decompressed, Sentry's own envelope
-    format), on the server's thread, before the response is sent.
+    ``on_envelope(raw, key)`` receives every accepted envelope (decompressed, Sentry's own
+    envelope format) and the DSN key it was sent with, on the server's thread, before the
+    response is sent. Keys are ``public_key`` and those added with :meth:`add_key`.
     """
 
     def __init__(
         self,
-        on_envelope: Callable[[bytes], None],
+        on_envelope: Callable[[bytes, str], None],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -73,6 +74,7 @@ class SentryServer:
         self.accepted = 0
         self.rejected = 0
         self._faults: collections.deque[Fault] = collections.deque()
+        self._keys: set[str] = {public_key}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._server: Any = None
@@ -82,7 +84,15 @@ class SentryServer:
     @property
     def dsn(self) -> str:
         """The DSN to hand to another process (``SENTRY_DSN``)."""
-        return f"http://{self.public_key}@{self.host}:{self.port}/{self.project_id}"
+        return self.dsn_for(self.public_key)
+
+    def dsn_for(self, key: str) -> str:
+        return f"http://{key}@{self.host}:{self.port}/{self.project_id}"
+
+    def add_key(self, key: str) -> None:
+        """Accept ``key`` too (the plugin gives each test its own, to know who sent what)."""
+        with self._lock:
+            self._keys.add(key)
 
     def fail_next(
         self,
@@ -150,11 +160,15 @@ class SentryServer:
                     {"detail": "injected by sentry_server"}, status_code=fault.status, headers=fault.headers
                 )
             try:
-                raw = await self._accept(request, project_id, endpoint)
+                raw, key = await self._accept(request, project_id, endpoint)
             except IngestError as exc:
                 self.rejected += 1
                 return JSONResponse({"detail": exc.message}, status_code=exc.status)
-            self.on_envelope(raw)
+            try:
+                self.on_envelope(raw, key)
+            except Exception as exc:  # the store failed (a full disk, say): say so, keep serving
+                self.rejected += 1
+                return JSONResponse({"detail": f"could not store the envelope: {exc}"}, status_code=500)
             self.accepted += 1
             return JSONResponse({"id": _event_id(raw)})
 
@@ -170,13 +184,13 @@ class SentryServer:
 
         return app
 
-    async def _accept(self, request: Any, project_id: str, endpoint: str) -> bytes:
+    async def _accept(self, request: Any, project_id: str, endpoint: str) -> tuple[bytes, str]:
         if project_id != self.project_id:
             raise IngestError(404, f"unknown project {project_id!r} (this server has {self.project_id!r})")
         key = auth_key(request.headers, request.query_params)
         if key is None:
             raise IngestError(401, "missing authorization information (X-Sentry-Auth or sentry_key)")
-        if key != self.public_key:
+        if key not in self._keys:
             raise IngestError(401, "unknown public key")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
@@ -187,7 +201,7 @@ class SentryServer:
             if len(body) > self.limits.body:
                 raise IngestError(413, f"body is over the limit of {self.limits.body} bytes")
         decoded = decode_body(bytes(body), request.headers.get("content-encoding", ""), self.limits)
-        return parse_body(decoded, request.headers.get("content-type", ""), endpoint)
+        return parse_body(decoded, request.headers.get("content-type", ""), endpoint), key
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -253,3 +267,55 @@ def _reset(request: Any) -> None:
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
+
+
+class ServerView:
+    """One test's view of the session's server: a DSN key of its own (so what another process
+    sends is attributed to the test that gave it the DSN, even when it arrives later), and the
+    server's faults."""
+
+    def __init__(self, server: SentryServer, key: str):
+        self.server = server
+        self.public_key = key
+
+    @property
+    def dsn(self) -> str:
+        """This test's DSN: hand it to another process (``SENTRY_DSN``)."""
+        return self.server.dsn_for(self.public_key)
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def project_id(self) -> str:
+        return self.server.project_id
+
+    def fail_next(
+        self,
+        status: int = 429,
+        *,
+        retry_after: float | None = None,
+        rate_limits: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """See :meth:`SentryServer.fail_next`."""
+        self.server.fail_next(status, retry_after=retry_after, rate_limits=rate_limits, times=times)
+
+    def slow_next(self, seconds: float, *, times: int = 1) -> None:
+        """See :meth:`SentryServer.slow_next`."""
+        self.server.slow_next(seconds, times=times)
+
+    def reset_next(self, *, times: int = 1) -> None:
+        """See :meth:`SentryServer.reset_next`."""
+        self.server.reset_next(times=times)
+
+    def clear_faults(self) -> None:
+        self.server.clear_faults()
+
+    def __repr__(self) -> str:
+        return f"<sentry_server {self.host}:{self.port}>"

@@ -298,9 +298,10 @@ class Router:
                 return self._open[-1]
             return self.last_closed
 
-    def deliver(self, kind: str, value: Any) -> None:
-        """Add an envelope (``envelopes``), a ``dropped`` record or an ``sdk_errors`` entry."""
-        target = self.active(take_hint=True)
+    def deliver(self, kind: str, value: Any, to: Capture | None = None) -> None:
+        """Add an envelope (``envelopes``), a ``dropped`` record or an ``sdk_errors`` entry, to
+        the capture it belongs to (or to ``to``: the local server knows it by the DSN's key)."""
+        target = to if to is not None else self.active(take_hint=True)
         if target is None:
             with self._lock:
                 getattr(self.unattributed, kind).append(value)

@@ -298,6 +298,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
             watch = _GateWatch(session.capture)
             session.capture.listeners.append(watch.receive)
             item.stash[_WATCH] = watch
+            _allow_of(item, _ledger(item.config))  # declared now, so unused entries are reported
     try:
         result = yield
     finally:
@@ -339,16 +340,23 @@ class _GateWatch:
 
 
 def _allow_of(item: pytest.Item, ledger: GateLedger) -> list[tuple[str, str]]:
-    """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's."""
+    """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's.
+
+    The origin is the node that declared the entry; a function's own marker is keyed by the
+    function, not by each of its parametrizations.
+    """
     if _ALLOW not in item.stash:
+        ini = [("ini", entry) for entry in _base_options(item.config)["allow"]]
+        if item.stash[_OPTIONS].allow == tuple(entry for _, entry in ini):  # no marker adds any
+            item.stash[_ALLOW] = ini
+            return ini
         pairs = [
-            (node.nodeid, entry)
+            (node.nodeid.split("[", 1)[0] if node is item else node.nodeid, entry)
             for node, mark in item.iter_markers_with_node("sentry_check")
             for entry in mark.kwargs.get("allow", ())
         ]
         ledger.declared.update(pairs)
-        pairs += [("ini", entry) for entry in _base_options(item.config)["allow"]]
-        item.stash[_ALLOW] = pairs
+        item.stash[_ALLOW] = pairs + ini
     return item.stash[_ALLOW]
 
 
@@ -393,6 +401,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     watch = item.stash.get(_WATCH, None) if call.when == "call" else None
     if watch is not None:
+        _ledger(item.config).tests_run.add(item.nodeid)  # the body ran (not skipped, set up)
         watch.remember_canaries()
         flush_pending(sentry_sdk.get_client())
         blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking]
@@ -414,25 +423,26 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     watch = item.stash.get(_WATCH, None)
     if watch is not None:
         watch.remember_canaries()
+    failures: list[str] = []
     try:
         result = yield
     finally:
+        # also when a fixture's teardown raised: what it sent before is still scanned
         session = item.stash.get(_SESSION, None)
         if session is not None:
             session.close()
-    failures = []
-    if watch is not None:
-        del item.stash[_WATCH]
-        failures += _finish_gate_for(item, watch)
-    if session is not None:
-        # Keep nothing per test past its teardown: a large suite would hold every capture.
-        del item.stash[_SESSION]
-        if item.config.getoption("sentry_summary", False) and not session.capture.discard:
-            item.config.stash.setdefault(_CAPTURED, []).append(
-                (item.nodeid, describe_capture(session.events))
-            )
-        if session.capture.sdk_errors:
-            failures += _report_sdk_errors(item, session.capture.sdk_errors)
+        if watch is not None:
+            del item.stash[_WATCH]
+            failures += _finish_gate_for(item, watch)
+        if session is not None:
+            # Keep nothing per test past its teardown: a large suite would hold every capture.
+            del item.stash[_SESSION]
+            if item.config.getoption("sentry_summary", False) and not session.capture.discard:
+                item.config.stash.setdefault(_CAPTURED, []).append(
+                    (item.nodeid, describe_capture(session.events))
+                )
+            if session.capture.sdk_errors:
+                failures += _report_sdk_errors(item, session.capture.sdk_errors)
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
     return result
@@ -440,8 +450,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 
 def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
-    ledger = _ledger(item.config)
-    ledger.tests_run.add(item.nodeid)
     if not (watch.pending or watch.found or watch.secrets):  # most tests: nothing to do
         return []
     late = _gate_scan(item, watch, "teardown")
@@ -573,6 +581,8 @@ def _scan_late(session: pytest.Session, installation: Installation, ledger: Gate
         found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
         allow = _allow_of(item, ledger)
         ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
+    if ledger.mode != "off":
+        ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
     if router.unattributed.envelopes and ledger.mode != "off":
         envelopes = router.unattributed.envelopes
         ledger.envelopes_scanned += len(envelopes)
@@ -591,7 +601,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if installation is not None:
         _scan_late(session, installation, ledger)
         lines = late_arrival_lines(installation, config.stash.get(_THREADS, set()))
-        config.stash.setdefault(_LATE, []).extend(lines)
+        late = config.stash.setdefault(_LATE, [])
+        late.extend(line for line in lines if line not in late)  # xdist: workers' came first
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reports
         workeroutput["sentry_check"] = json.dumps(
@@ -616,11 +627,13 @@ def _finish_gate(session: pytest.Session, ledger: GateLedger) -> None:
         updated.write(path)
         entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
         notes.append(f"baseline written to {path}: {entries} (was {before})")
-    for option, build in (("sentry_report", json_report), ("sentry_sarif", sarif_report)):
-        target = config.getoption(option, None)
-        if target:
-            write_json(target, build(ledger))
-            notes.append(f"{'JSON report' if option == 'sentry_report' else 'SARIF'} written to {target}")
+    report, sarif = config.getoption("sentry_report", None), config.getoption("sentry_sarif", None)
+    if report:
+        write_json(report, json_report(ledger))
+        notes.append(f"JSON report written to {report}")
+    if sarif:
+        write_json(sarif, sarif_report(ledger, config.rootpath))
+        notes.append(f"SARIF written to {sarif}")
     if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -633,7 +646,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     config.stash.setdefault(_CAPTURED, []).extend(
         (nodeid, lines) for nodeid, lines in data.get("captured", [])
     )
-    config.stash.setdefault(_LATE, []).extend(data.get("late", []))
+    late = config.stash.setdefault(_LATE, [])
+    late.extend(line for line in data.get("late", []) if line not in late)  # conftest imports: every process
     _ledger(config).merge(data.get("gate", {}))
 
 
@@ -783,8 +797,8 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
 
 
 @pytest.fixture(scope="session")
-def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[Any]:
-    """The session's local ingest server (started on first use)."""
+def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[tuple[Any, dict[str, Capture]]]:
+    """The session's local ingest server (started on first use), and which test owns each key."""
     installation = pytestconfig.stash.get(_INSTALLATION, None)
     if installation is None:
         pytest.fail("sentry_server: pytest-sentry-check is not active", pytrace=False)
@@ -792,27 +806,41 @@ def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[Any]:
     from ._server import SentryServer
 
     router = installation.router
-    server = SentryServer(lambda raw: deliver(router, raw)).start()
+    owners: dict[str, Capture] = {}
+    server = SentryServer(lambda raw, key: deliver(router, raw, owners.get(key))).start()
     netloc = f"{server.host}:{server.port}"
     installation.local_servers.add(netloc)
     try:
-        yield server
+        yield server, owners
     finally:
         installation.local_servers.discard(netloc)
         server.stop()
 
 
 @pytest.fixture
-def sentry_server(_sentry_check_server: Any) -> Iterator[Any]:
+def sentry_server(
+    _sentry_check_server: tuple[Any, dict[str, Capture]], request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """A local Sentry ingest server on loopback, for processes the test cannot patch.
 
     Hand ``sentry_server.dsn`` to a subprocess (``SENTRY_DSN``): what it sends arrives in this
-    test's ``sentry_events`` and goes through the leak gate. Faults for the next requests:
-    ``fail_next(status=429, retry_after=60)``, ``slow_next(seconds)``, ``reset_next()``. The
-    server lives for the session; faults are cleared around each test.
+    test's ``sentry_events`` and goes through the leak gate. The DSN's key is this test's, so
+    what arrives after the test ended is its late arrival, never the next test's. Faults for the
+    next requests: ``fail_next(status=429, retry_after=60)``, ``slow_next(seconds)``,
+    ``reset_next()``. The server lives for the session; faults are cleared around each test.
     """
-    _sentry_check_server.clear_faults()
+    import uuid
+
+    from ._server import ServerView
+
+    server, owners = _sentry_check_server
+    key = uuid.uuid4().hex
+    session = request.node.stash.get(_SESSION, None)
+    if session is not None:
+        owners[key] = session.capture
+    server.add_key(key)
+    server.clear_faults()
     try:
-        yield _sentry_check_server
+        yield ServerView(server, key)
     finally:
-        _sentry_check_server.clear_faults()
+        server.clear_faults()

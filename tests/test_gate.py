@@ -717,3 +717,192 @@ def test_fingerprints_hold_no_value_and_are_stable() -> None:
 def test_missing_baseline_file_is_an_empty_baseline(tmp_path: Path) -> None:
     assert len(Baseline.load(tmp_path / "none.json")) == 0
     assert not os.path.exists(tmp_path / "none.json")
+
+
+# -- regressions from review ------------------------------------------------------------------
+
+
+def test_a_secret_in_the_transaction_name_is_masked_everywhere(
+    gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gated.makepyfile(
+        """
+        import sentry_sdk, gate_app
+
+        def test_reset(sentry_init, sentry_secrets):
+            sentry_init()
+            token = sentry_secrets.make("token")
+            with sentry_sdk.start_transaction(name="/reset/" + token):
+                sentry_sdk.set_transaction_name("/reset/" + token)
+                sentry_sdk.capture_message("reset for " + gate_app.CUSTOMER_EMAIL)
+            print("TOKEN=" + token)
+        """
+    )
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = gated.runpytest("-s", "--sentry-report=r.json", "--sentry-sarif=r.sarif", "--junitxml=j.xml")
+    result.assert_outcomes(failed=1)
+    token = next(line for line in result.stdout.lines if "TOKEN=" in line).split("TOKEN=")[1]
+    everything = "\n".join(
+        [result.stdout.str(), *((gated.path / name).read_text() for name in ("r.json", "r.sarif", "j.xml"))]
+    )
+    assert everything.count(token) == 1  # the test's own print
+    assert EMAIL not in everything
+    result.stdout.fnmatch_lines(["*in event *, transaction '/reset/tok…[[]36 chars]'*"])
+
+
+def test_a_fixture_teardown_that_raises_does_not_hide_a_leak(gated: pytest.Pytester) -> None:
+    gated.makepyfile(
+        """
+        import pytest, sentry_sdk, gate_app
+
+        @pytest.fixture
+        def broken(sentry_init):
+            sentry_init()
+            yield
+            sentry_sdk.capture_message("bye " + gate_app.CUSTOMER_EMAIL)
+            raise RuntimeError("teardown broke")
+
+        def test_body(broken):
+            pass
+        """
+    )
+    result = gated.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 1 finding in 1 test (1 failed)"])
+
+
+def test_a_skipped_test_keeps_its_baseline_entries(
+    gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gated.makepyfile(
+        test_notify=NOTIFY.replace(
+            "def test_notify",
+            "@pytest.mark.skipif(bool(__import__('os').environ.get('SKIPIT')), reason='x')\ndef test_notify",
+        )
+    )
+    gated.runpytest("--sentry-baseline=b.json", "--sentry-baseline-update")
+    assert len(json.loads((gated.path / "b.json").read_text())["findings"]) == 2
+    monkeypatch.setenv("SKIPIT", "1")
+    skipped = gated.runpytest("--sentry-baseline=b.json", "--sentry-baseline-update")
+    skipped.stdout.no_fnmatch_line("*no longer found*")
+    assert len(json.loads((gated.path / "b.json").read_text())["findings"]) == 2
+
+
+def test_an_import_time_leak_can_be_baselined_and_goes_stale_when_fixed(gated: pytest.Pytester) -> None:
+    gated.makeconftest(
+        """
+        import sentry_sdk, gate_app
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        sentry_sdk.capture_message("booted for " + gate_app.CUSTOMER_EMAIL)
+        """
+    )
+    gated.makepyfile("def test_nothing():\n    pass\n")
+    leaking = gated.runpytest()
+    assert leaking.ret == pytest.ExitCode.TESTS_FAILED
+    leaking.stdout.fnmatch_lines(["by test:  <before the first test> 1"])
+    gated.runpytest("--sentry-baseline=b.json", "--sentry-baseline-update")
+    assert gated.runpytest("--sentry-baseline=b.json").ret == pytest.ExitCode.OK
+    gated.makeconftest("import sentry_sdk\nsentry_sdk.init(dsn='https://k@o1.ingest.sentry.io/2')\n")
+    fixed = gated.runpytest("--sentry-baseline=b.json")
+    fixed.stdout.fnmatch_lines(["1 baseline entry no longer found (fixed?)*"])
+
+
+def test_unused_marker_entries_are_reported_even_when_the_test_sends_nothing(gated: pytest.Pytester) -> None:
+    gated.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.sentry_check(allow=["ip-address"])
+        def test_quiet():
+            pass
+        """
+    )
+    result = gated.runpytest()
+    result.stdout.fnmatch_lines(
+        [
+            "unused allow entry 'ip-address' (marker on test_unused_marker_entries_are_reported_even_when_the_test_sends_nothing.py::test_quiet): *"
+        ]
+    )
+
+
+def test_a_parametrized_tests_marker_is_one_declaration(gated: pytest.Pytester) -> None:
+    """Each entry is used by one of the parameters: none is reported unused."""
+    gated.makepyfile(
+        """
+        import pytest, sentry_sdk, gate_app
+
+        @pytest.mark.sentry_check(allow=["email", "ip-address"])
+        @pytest.mark.parametrize("value", [gate_app.CUSTOMER_EMAIL, "203.0.113.77"])
+        def test_param(sentry_init, value):
+            sentry_init()
+            sentry_sdk.set_context("client", {"seen": value})
+            sentry_sdk.capture_message("hello")
+        """
+    )
+    result = gated.runpytest()
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*unused allow entry*")
+
+
+def test_a_secret_used_as_a_key_masks_only_that_key(gated: pytest.Pytester) -> None:
+    """An email key must not swallow its neighbours: path globs still match around it."""
+    gated.makepyfile(
+        """
+        import pytest, sentry_sdk, gate_app
+
+        @pytest.mark.sentry_check(allow=["contexts.support.*"])
+        def test_support(sentry_init):
+            sentry_init()
+            sentry_sdk.set_context("support", {gate_app.CUSTOMER_EMAIL: {"password": "hunter2-secret"}})
+            sentry_sdk.capture_message("ticket")
+        """
+    )
+    result = gated.runpytest("--sentry-report=r.json")
+    result.assert_outcomes(passed=1)
+    paths = {f["path"] for f in json.loads((gated.path / "r.json").read_text())["findings"]}
+    assert paths == {"contexts.support.ana…[22 chars]", "contexts.support.ana…[22 chars].password"}
+
+
+def test_with_xdist_an_import_time_leak_counts_once(gated: pytest.Pytester) -> None:
+    gated.makeconftest(
+        """
+        import sentry_sdk, gate_app
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        sentry_sdk.capture_message("booted for " + gate_app.CUSTOMER_EMAIL)
+        """
+    )
+    gated.makepyfile("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    serial = gated.runpytest_subprocess("-p", "no:cacheprovider", "--sentry-report=s.json")
+    parallel = gated.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--sentry-report=p.json")
+    counts = [
+        json.loads((gated.path / name).read_text())["summary"]["findings"] for name in ("s.json", "p.json")
+    ]
+    assert counts == [1, 1]
+    assert serial.ret == parallel.ret == pytest.ExitCode.TESTS_FAILED
+    assert sum("sent before the first test" in line for line in parallel.stdout.lines) == 1
+
+
+def test_the_report_of_a_run_with_the_gate_off_is_valid(gated: pytest.Pytester) -> None:
+    gated.makepyfile("def test_a():\n    pass\n")
+    gated.runpytest("--sentry-gate=off", "--sentry-report=r.json")
+    jsonschema.validate(
+        json.loads((gated.path / "r.json").read_text()), json.loads(REPORT_SCHEMA.read_text())
+    )
+
+
+def test_sarif_paths_are_relative_to_the_rootdir(
+    gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tests = gated.mkdir("tests")
+    (tests / "test_n.py").write_text(
+        "import sentry_sdk\n\n\ndef test_n(sentry_init):\n    sentry_init()\n"
+        "    sentry_sdk.capture_message('for ana.lopez' + '@shop.example')\n"
+    )
+    monkeypatch.chdir(tests)
+    gated.runpytest("--rootdir", str(gated.path), "--sentry-sarif=out.sarif")
+    sarif = json.loads((tests / "out.sarif").read_text())
+    run = sarif["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == gated.path.resolve().as_uri() + "/"
+    assert (
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tests/test_n.py"
+    )

@@ -28,7 +28,7 @@ from sentry_sdk.envelope import Envelope
 from pytest_sentry_check import SentryEvents
 from pytest_sentry_check._ingest import Limits
 from pytest_sentry_check._reports import REPORT_SCHEMA
-from pytest_sentry_check._server import SentryServer
+from pytest_sentry_check._server import SentryServer, ServerView
 
 EVENT_ID = "0123456789abcdef0123456789abcdef"
 ENVELOPE = b'{"event_id":"' + EVENT_ID.encode() + b'"}\n{"type":"event"}\n{"message":"hi","level":"info"}\n'
@@ -74,7 +74,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def service(tmp_path: Path, sentry_server: SentryServer) -> Iterator[str]:
+def service(tmp_path: Path, sentry_server: ServerView) -> Iterator[str]:
     """The service in a uvicorn subprocess, sending to the local server; yields its base URL."""
     (tmp_path / "service.py").write_text(SERVICE)
     port = _free_port()
@@ -166,7 +166,7 @@ def _app(dsn: str) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-def test_a_rate_limit_is_honoured(sentry_server: SentryServer, sentry_events: SentryEvents) -> None:
+def test_a_rate_limit_is_honoured(sentry_server: ServerView, sentry_events: SentryEvents) -> None:
     """429 with X-Sentry-Rate-Limits: the SDK stops sending errors, and says so in a client report."""
     client = _app(sentry_server.dsn)
     sentry_server.fail_next(429, retry_after=60, rate_limits="60:error:organization")
@@ -182,7 +182,7 @@ def test_a_rate_limit_is_honoured(sentry_server: SentryServer, sentry_events: Se
 
 @pytest.mark.parametrize("fault", ["503", "reset"])
 def test_a_failing_sentry_loses_the_event_and_reports_it(
-    sentry_server: SentryServer, sentry_events: SentryEvents, fault: str
+    sentry_server: ServerView, sentry_events: SentryEvents, fault: str
 ) -> None:
     client = _app(sentry_server.dsn)
     if fault == "reset":
@@ -199,7 +199,7 @@ def test_a_failing_sentry_loses_the_event_and_reports_it(
 
 
 def test_a_slow_sentry_delays_but_loses_nothing(
-    sentry_server: SentryServer, sentry_events: SentryEvents
+    sentry_server: ServerView, sentry_events: SentryEvents
 ) -> None:
     client = _app(sentry_server.dsn)
     sentry_server.slow_next(0.5)
@@ -217,7 +217,9 @@ def test_a_slow_sentry_delays_but_loses_nothing(
 def standalone() -> Iterator[tuple[SentryServer, list[bytes]]]:
     """A server of its own (small limits), storing into a list."""
     stored: list[bytes] = []
-    server = SentryServer(stored.append, limits=Limits(body=64 * 1024, decompressed=256 * 1024)).start()
+    server = SentryServer(
+        lambda raw, key: stored.append(raw), limits=Limits(body=64 * 1024, decompressed=256 * 1024)
+    ).start()
     try:
         yield server, stored
     finally:
@@ -275,7 +277,7 @@ def test_sentry_key_in_the_query_string_is_accepted(standalone: tuple[SentryServ
             "missing authorization information (X-Sentry-Auth or sentry_key)",
         ),
         (ENVELOPE, {"X-Sentry-Auth": "Sentry sentry_key=wrong, sentry_version=7"}, 401, "unknown public key"),
-        (gzip.compress(ENVELOPE)[:-12], {"Content-Encoding": "gzip"}, 400, "gzip body is truncated"),
+        (gzip.compress(ENVELOPE, mtime=0)[:-12], {"Content-Encoding": "gzip"}, 400, "gzip body is truncated"),
         (b"not gzip at all", {"Content-Encoding": "gzip"}, 400, "gzip body could not be decompressed: *"),
         (
             ENVELOPE,
@@ -300,11 +302,55 @@ def test_sentry_key_in_the_query_string_is_accepted(standalone: tuple[SentryServ
         (b'{}\n{"type":"log","length":9}\n{not json\n', {}, 400, "item 0 (log) is not valid JSON: *"),
         (b"x" * (65 * 1024), {}, 413, "body * is over the limit of 65536*"),
         (
-            gzip.compress(b"x" * (300 * 1024)),
+            gzip.compress(b"x" * (300 * 1024), mtime=0),
             {"Content-Encoding": "gzip"},
             413,
             "body decompresses to over 262144 bytes",
         ),
+        (
+            gzip.compress(ENVELOPE, mtime=0) + b"junk",
+            {"Content-Encoding": "gzip"},
+            400,
+            "gzip body has 4 bytes after its end*",
+        ),
+        (b"{}\n[1, 2]\n{}\n", {}, 400, "not an envelope: *"),
+        (
+            b'{}\n{"type": [1], "length": 2}\n{}\n',
+            {},
+            400,
+            "item 0: its header is not a JSON object with a type",
+        ),
+        (
+            b"[" * 60_000,
+            {"Content-Type": "application/json"},
+            400,
+            "event is not valid JSON: RecursionError*",
+        ),
+        (
+            brotli.compress(b"\0" * (8 * 1024 * 1024)),
+            {"Content-Encoding": "br"},
+            413,
+            "body decompresses to over 262144 bytes",
+        ),
+    ],
+    ids=[
+        "no key",
+        "wrong key",
+        "truncated gzip",
+        "not gzip",
+        "unknown encoding",
+        "multipart",
+        "garbage",
+        "length mismatch",
+        "item not json",
+        "log item not json",
+        "oversize",
+        "gzip bomb",
+        "gzip trailing data",
+        "item header a list",
+        "item type a list",
+        "deep nesting",
+        "brotli bomb",
     ],
 )
 def test_bad_requests_get_a_clear_4xx_and_nothing_is_stored(
@@ -340,7 +386,7 @@ def test_an_unknown_project_is_refused(standalone: tuple[SentryServer, list[byte
 
 def test_stopping_leaves_no_thread_and_frees_the_port() -> None:
     before = set(threading.enumerate())
-    server = SentryServer(lambda raw: None).start()
+    server = SentryServer(lambda raw, key: None).start()
     port = server.port
     assert _post(server, ENVELOPE).status_code == 200
     server.stop()
@@ -368,7 +414,7 @@ def test_eight_processes_posting_a_thousand_envelopes_each_lose_none(tmp_path: P
     received: list[bytes] = []
     lock = threading.Lock()
 
-    def store(raw: bytes) -> None:
+    def store(raw: bytes, key: str) -> None:
         with lock:
             received.append(raw)
 
@@ -462,3 +508,60 @@ def test_scan_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
         result.stderr.strip()
         == f"pytest-sentry-check scan: no such file or directory: {tmp_path / 'nowhere'}"
     )
+
+
+def test_what_another_process_sends_late_stays_with_the_test_that_started_it(
+    pytester: pytest.Pytester,
+) -> None:
+    """Each test's DSN carries its own key: a late envelope is its sender's late arrival."""
+    pytester.makepyfile(
+        """
+        import subprocess, sys, time
+        started = []
+
+        def test_a(sentry_server):
+            code = "import time, sentry_sdk; time.sleep(1.5); sentry_sdk.init(); sentry_sdk.capture_message('from a')"
+            env = {"SENTRY_DSN": sentry_server.dsn, "PATH": ""}
+            started.append(subprocess.Popen([sys.executable, "-c", code], env=env))
+
+        def test_b(sentry_server, sentry_events):
+            started[0].wait(timeout=30)
+            time.sleep(0.5)
+            assert len(sentry_events) == 0
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::test_a: 1 envelope (event) arrived after the test ended"])
+
+
+def test_a_failing_store_is_a_500_that_says_why(tmp_path: Path) -> None:
+    def full_disk(raw: bytes, key: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    with SentryServer(full_disk) as server:
+        response = _post(server, ENVELOPE)
+        assert (response.status_code, response.json()) == (
+            500,
+            {"detail": "could not store the envelope: [Errno 28] No space left on device"},
+        )
+
+
+def test_scan_refuses_what_is_not_an_envelope(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "000001-junk.envelope").write_bytes(b"\x00\x01binary junk")
+    (store / "000002-dir.envelope").mkdir()
+    (store / "000003-ok.envelope").write_bytes(ENVELOPE)
+    cli = [sys.executable, "-m", "pytest_sentry_check._cli", "scan"]
+    result = subprocess.run([*cli, str(store)], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [
+        f"{store / '000001-junk.envelope'}: not scanned: not an envelope: Expecting value: line 1 column 1 (char 0)",
+        "pytest-sentry-check scan: 1 envelope scanned, 0 findings, 0 allowed, 1 not envelopes",
+    ]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run([*cli, str(empty)], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[-1] == f"no *.envelope file in {empty}: nothing was scanned"

@@ -182,17 +182,21 @@ class _Scanner:
         self.triggers = _trigger_set(tuple(sorted(triggers.items())))
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
-        for finding in self._scan_item(item):
-            # a key holding a registered secret must not show up whole in the path
-            path = self.canaries.mask(finding.path) if self.canaries else finding.path
-            yield replace(finding, path=mask_secrets(path))
-
-    def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         fired = self._fired(item)
         if fired or self.use_user_paths:
             yield from self._walk(item, fired)
         for detector in self.custom:
-            yield from detector(item)
+            for finding in detector(item):
+                yield replace(finding, path=self._shown_text(finding.path))
+
+    def _shown_text(self, path: str) -> str:
+        """A path from elsewhere (a plugin detector), secrets in it masked."""
+        return mask_secrets(self.canaries.mask(path) if self.canaries else path)
+
+    def _shown(self, path: tuple[str, ...]) -> str:
+        """The path as findings show it: a key holding a secret is masked, segment by segment
+        (masking the joined path would swallow its neighbours: an email key eats the dots)."""
+        return ".".join(self._shown_text(segment) for segment in path)
 
     def _fired(self, item: ScanItem) -> set[str]:
         """The rules worth walking the item for: their triggers matched its serialized text."""
@@ -226,51 +230,70 @@ class _Scanner:
                 text = value if isinstance(value, str) else str(value)
             except Exception:  # a hostile __str__ must not stop the scan
                 continue
-            dotted = leaf.dotted
-            if use_canaries:
-                for canary, how in self.canaries.find(text):
-                    yield Finding(
-                        "canary",
-                        "canary",
-                        "critical",
-                        kind,
-                        dotted,
-                        mask(canary),
-                        f"registered secret, {how}",
-                    )
-            if _is_safe(leaf.path, leaf.key):
-                if self.use_user_paths and leaf.key in ("abs_path", "filename"):
-                    yield from self._user_path(kind, dotted, text)
-                continue
-            if use_fields and leaf.key:
-                yield from self._field(kind, leaf, text)
-            if use_fields and isinstance(value, str) and "=" in text:
-                yield from self._query_parameters(kind, dotted, text)
-            if card_rule and isinstance(value, int) and len(text) >= 13:  # a card number stored as int
-                for rule, found, description in find_patterns(text, dotted, card_rule):
-                    yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
-            if patterns and isinstance(value, str) and len(text) >= 6:
-                seen: set[tuple[str, str]] = set()
-                for candidate in _decodings(text):
-                    for rule, found, description in find_patterns(candidate, dotted, patterns):
-                        if (rule.id, found) not in seen:
-                            seen.add((rule.id, found))
-                            preview = mask(found)
-                            yield Finding(
-                                rule.id, "pattern", rule.severity, kind, dotted, preview, description
-                            )
+            found = self._leaf_findings(
+                kind,
+                leaf,
+                text,
+                use_canaries=use_canaries,
+                use_fields=use_fields,
+                patterns=patterns,
+                card_rule=card_rule,
+            )
+            shown = ""
+            for finding in found:
+                shown = shown or self._shown(leaf.path)
+                yield replace(finding, path=shown)
         if (patterns or use_canaries) and not isinstance(item.payload, bytes):
             for path, key in item.key_paths():  # a secret used as a key
                 if patterns and len(key) >= 6 and not _is_safe(path):
-                    for rule, found, description in find_patterns(key, ".".join(path[:-1]), patterns):
-                        where = ".".join((*path[:-1], mask(key)))  # the key is the finding
+                    for rule, match, description in find_patterns(key, ".".join(path[:-1]), patterns):
+                        where = ".".join((self._shown(path[:-1]), mask(key))).lstrip(".")
                         detail = f"{description} (a key)"
-                        yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(found), detail)
+                        yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(match), detail)
                 if use_canaries:
                     for canary, how in self.canaries.find(key):
                         detail = f"registered secret in a key, {how}"
+                        where = self._shown(path)
+                        yield Finding("canary", "canary", "critical", kind, where, mask(canary), detail)
+
+    def _leaf_findings(
+        self,
+        kind: str,
+        leaf: Leaf,
+        text: str,
+        *,
+        use_canaries: bool,
+        use_fields: bool,
+        patterns: tuple[PatternRule, ...],
+        card_rule: tuple[PatternRule, ...],
+    ) -> Iterator[Finding]:
+        """What the rules find in one value (paths unmasked: the caller masks them)."""
+        value = leaf.value
+        dotted = leaf.dotted
+        if use_canaries:
+            for canary, how in self.canaries.find(text):
+                yield Finding(
+                    "canary", "canary", "critical", kind, dotted, mask(canary), f"registered secret, {how}"
+                )
+        if _is_safe(leaf.path, leaf.key):
+            if self.use_user_paths and leaf.key in ("abs_path", "filename"):
+                yield from self._user_path(kind, dotted, text)
+            return
+        if use_fields and leaf.key:
+            yield from self._field(kind, leaf, text)
+        if use_fields and isinstance(value, str) and "=" in text:
+            yield from self._query_parameters(kind, dotted, text)
+        if card_rule and isinstance(value, int) and len(text) >= 13:  # a card number stored as int
+            for rule, found, description in find_patterns(text, dotted, card_rule):
+                yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
+        if patterns and isinstance(value, str) and len(text) >= 6:
+            seen: set[tuple[str, str]] = set()
+            for candidate in _decodings(text):
+                for rule, found, description in find_patterns(candidate, dotted, patterns):
+                    if (rule.id, found) not in seen:
+                        seen.add((rule.id, found))
                         yield Finding(
-                            "canary", "canary", "critical", kind, ".".join(path), mask(canary), detail
+                            rule.id, "pattern", rule.severity, kind, dotted, mask(found), description
                         )
 
     def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
