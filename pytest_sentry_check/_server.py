@@ -208,7 +208,9 @@ class SentryServer:
     def start(self, timeout: float = 10.0) -> SentryServer:
         """Serve on a background thread; returns once the server accepts connections."""
         _, uvicorn = _require_server_extra()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so, and without
+        # it every response waits out the client's delayed ACK (40 ms) between headers and body
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
