@@ -21,3 +21,37 @@ def test_every_docs_link_in_the_code_resolves() -> None:
     assert links, "no docs links found: the pattern is wrong"
     for page, anchor in sorted(links):
         assert anchor in _anchors(ROOT / "docs" / page), f"docs/{page}#{anchor}"
+
+
+def _all_docs() -> str:
+    return "\n".join(page.read_text() for page in (ROOT / "docs").glob("*.md"))
+
+
+def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig: object) -> None:
+    """The reference is complete: nothing a user can type is missing from the docs."""
+    import pytest_sentry_check
+    from pytest_sentry_check import plugin
+
+    docs = _all_docs()
+    reference = (ROOT / "docs" / "reference.md").read_text()
+    missing = [name for name in pytest_sentry_check.__all__ if name not in docs]
+    fixtures = [
+        name
+        for name, value in vars(plugin).items()
+        if hasattr(value, "_fixture_function_marker") or type(value).__name__ == "FixtureFunctionDefinition"
+    ]
+    public_fixtures = [name for name in fixtures if not name.startswith("_")]
+    assert len(public_fixtures) == 6, public_fixtures
+    missing += [f"fixture {name}" for name in public_fixtures if f"plugin.{name}" not in reference]
+    source = (ROOT / "pytest_sentry_check" / "plugin.py").read_text()
+    options = set(re.findall(r'"(--sentry-[a-z-]+)"', source))
+    ini_keys = set(re.findall(r'parser\.addini\(\s*"(\w+)"', source))
+    marker_keys = ("capture=", "options=", "sdk_errors=", "gate=", "allow=")
+    assert len(options) == 7
+    assert len(ini_keys) == 4
+    missing += [name for name in sorted(options | ini_keys) if name not in docs]
+    missing += [key for key in marker_keys if key not in docs]
+    for command in ("serve", "scan", "--store", "--allow", "--secret", "--report", "--sarif"):
+        if command not in (ROOT / "docs" / "out-of-process.md").read_text():
+            missing.append(f"CLI {command}")
+    assert not missing, f"not in docs/: {missing}"

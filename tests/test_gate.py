@@ -150,7 +150,7 @@ def test_an_ordinary_suite_fails_on_the_token_in_frame_locals(gated: pytest.Pyte
             "  event:exception.values.*.stacktrace.frames.*.vars.scope.headers.*.* (51)",
         ]
     )
-    result.stdout.fnmatch_lines(["FAILED test_app.py::test_orders_need_a_valid_account - sentry-check: *"])
+    result.stdout.fnmatch_lines(["FAILED test_app.py::test_orders_need_a_valid_account*"])
     no_secret_in(result)
 
 
@@ -458,7 +458,7 @@ def test_a_baseline_accepts_todays_leaks_and_fails_new_ones(gated: pytest.Pytest
     gated.makepyfile(test_notify=NOTIFY)
     new = gated.runpytest(f"--sentry-baseline={baseline}")
     new.assert_outcomes(passed=2, failed=1)
-    new.stdout.fnmatch_lines(["FAILED test_notify.py::test_notify - sentry-check: *"])
+    new.stdout.fnmatch_lines(["FAILED test_notify.py::test_notify*"])
 
 
 def test_stale_baseline_entries_are_reported_and_dropped_on_update(gated: pytest.Pytester) -> None:
