@@ -26,6 +26,7 @@ from ._records import (  # noqa: E402
 )
 from ._session import capture  # noqa: E402
 from ._store import Dropped, SdkError  # noqa: E402
+from ._validate import Problem, assert_valid, validate  # noqa: E402
 from ._warnings import SentryCheckWarning  # noqa: E402
 from .scan import Finding, assert_scrubbed, scan  # noqa: E402
 
@@ -39,6 +40,7 @@ __all__ = [
     "LogRecord",
     "Metric",
     "Payload",
+    "Problem",
     "Profile",
     "Records",
     "SdkError",
@@ -48,8 +50,10 @@ __all__ = [
     "Span",
     "Transaction",
     "assert_scrubbed",
+    "assert_valid",
     "capture",
     "scan",
+    "validate",
 ]
 
 for _name in __all__:

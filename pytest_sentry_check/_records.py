@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._masking import mask, sensitive_key, shorten
+
+if TYPE_CHECKING:
+    from ._validate import Problem
 
 __all__ = [
     "Attachment",
@@ -51,6 +54,13 @@ class Payload(Mapping[str, Any]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+    def validate(self) -> list[Problem]:
+        """What Sentry would reject or drop in this record (Relay's normalizer and Sentry's
+        documented limits); needs the ``relay`` extra. See :func:`pytest_sentry_check.validate`."""
+        from ._validate import validate
+
+        return validate(self)
 
     def summary(self) -> str:
         """One short line that tells this record apart from the others."""

@@ -1,0 +1,141 @@
+"""Would Sentry keep it? Relay's own normalizer over captured events, plus Sentry's documented
+limits that the normalizer does not flag.
+
+Relay (``sentry-relay`` on PyPI, the ``relay`` extra) is imported on first use only: the core
+never needs it, and its licence and platforms make it optional.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._masking import mask_secrets, shorten
+
+__all__ = ["Problem", "assert_valid", "validate"]
+
+_DOCS = "docs/validation.md#what-is-checked"
+TAG_KEY_MAX = 32
+TAG_VALUE_MAX = 200
+_TAG_KEY_CHARS = re.compile(r"^[a-zA-Z0-9_.:-]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in an event that Sentry would reject, drop or cut.
+
+    Attributes:
+        path: where in the event (``contexts.feature``, ``tags.release-train-name-...``).
+        reason: why, in Relay's words or the documented limit's.
+        preview: the offending value, shortened, secrets masked.
+        source: ``relay`` (Relay's normalizer said so) or ``limit`` (a documented Sentry limit).
+        item_type: ``event`` or ``transaction``.
+    """
+
+    path: str
+    reason: str
+    preview: str
+    source: str
+    item_type: str = "event"
+
+    def __str__(self) -> str:
+        origin = "Relay" if self.source == "relay" else "Sentry's limits"
+        return f"{self.item_type}:{self.path}: {self.reason} (got {self.preview}) [{origin}]"
+
+
+def _normalizer() -> Any:
+    try:
+        from sentry_relay.processing import StoreNormalizer
+    except ImportError:
+        raise RuntimeError(
+            "validating events needs Relay's normalizer: pip install 'pytest-sentry-check[relay]' "
+            "(sentry-relay wheels exist for Linux and macOS)"
+        ) from None
+    return StoreNormalizer()
+
+
+def _preview(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return shorten(mask_secrets(text).replace("\n", "\\n").replace("\r", "\\r"), 60)
+
+
+_TAG_INDEX = re.compile(r"^tags\.(\d+)\.([01])$")
+
+
+def _readable(path: str, normalized: Mapping[str, Any]) -> str:
+    """Relay names a tag by its index in its sorted list: name it by its key instead."""
+    match = _TAG_INDEX.match(path)
+    tags = normalized.get("tags")
+    if match and isinstance(tags, list) and int(match.group(1)) < len(tags):
+        pair = tags[int(match.group(1))]
+        if isinstance(pair, list) and pair:
+            key = shorten(str(pair[0]), 40)
+            return f"tags.{key}" if match.group(2) == "1" else f"tags.{key} (the key)"
+    return path
+
+
+def _tags(payload: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    tags = payload.get("tags")
+    if isinstance(tags, Mapping):
+        yield from tags.items()
+    elif isinstance(tags, list):
+        yield from (tuple(pair) for pair in tags if isinstance(pair, (list, tuple)) and len(pair) == 2)
+
+
+def _limits(payload: Mapping[str, Any], item_type: str) -> Iterator[Problem]:
+    for key, value in _tags(payload):
+        key_text = str(key)
+        where = f"tags.{shorten(key_text, 40)}"
+        if len(key_text) > TAG_KEY_MAX:
+            yield Problem(
+                where, f"tag key longer than {TAG_KEY_MAX} characters", _preview(key_text), "limit", item_type
+            )
+        elif not _TAG_KEY_CHARS.match(key_text):
+            reason = "tag key with characters other than letters, digits, _ . : -"
+            yield Problem(where, reason, _preview(key_text), "limit", item_type)
+        if isinstance(value, str) and len(value) > TAG_VALUE_MAX:
+            reason = f"tag value longer than {TAG_VALUE_MAX} characters"
+            yield Problem(where, reason, _preview(value), "limit", item_type)
+
+
+def validate(target: Any) -> list[Problem]:
+    """What Relay reports as invalid in each event and transaction of ``target``, and what breaks
+    Sentry's documented limits (tag keys and values).
+
+    ``target`` is what :func:`~pytest_sentry_check.scan` takes: an ``Event``, ``sentry_events``
+    or a collection, an envelope, a dict, or a list of them.
+    """
+    from .scan import items_of
+
+    normalizer = None
+    problems: list[Problem] = []
+    for item in items_of(target):
+        if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
+            continue
+        normalizer = normalizer or _normalizer()
+        normalized = normalizer.normalize_event(dict(item.payload))
+        for error in normalized.get("errors") or ():
+            if not isinstance(error, Mapping) or error.get("type") != "invalid_data":
+                continue
+            reason = str(error.get("reason") or error.get("type"))
+            path = _readable(str(error.get("name") or ""), normalized)
+            problems.append(Problem(path, reason, _preview(error.get("value")), "relay", item.item_type))
+        problems.extend(_limits(item.payload, item.item_type))
+    return problems
+
+
+def assert_valid(target: Any) -> None:
+    """``AssertionError`` listing what Sentry would reject or drop in ``target``; ``None`` if nothing."""
+    __tracebackhide__ = True
+    problems = validate(target)
+    if not problems:
+        return
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    lines = [f"assert_valid: {count} Sentry would reject or drop:"]
+    lines += [f"  {problem}" for problem in problems[:20]]
+    if len(problems) > 20:
+        lines.append(f"  ... and {len(problems) - 20} more")
+    lines.append(f"Fix what the application sets there (see {_DOCS}).")
+    raise AssertionError("\n".join(lines))

@@ -1,0 +1,93 @@
+"""validate() / assert_valid(): what Relay's normalizer and Sentry's limits say of real events."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import sentry_sdk
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pytest_sentry_check import SentryEvents, assert_valid, validate
+
+pytest.importorskip("sentry_relay", reason="the relay extra (Linux and macOS wheels)")
+
+
+def _service() -> TestClient:
+    """Helpers as a real public service writes them: set_context with a string value."""
+    app = FastAPI()
+
+    def set_feature(name: str) -> None:
+        sentry_sdk.get_isolation_scope().set_context("feature", name)  # type: ignore[arg-type]
+
+    @app.get("/checkout")
+    def checkout() -> None:
+        set_feature("checkout-v2")
+        sentry_sdk.set_tag("release_train_for_the_checkout_service", "2026.11")
+        sentry_sdk.set_tag("customer_note", "first line\nsecond line")
+        raise RuntimeError("payment provider timeout")
+
+    @app.get("/ok")
+    def ok() -> dict[str, bool]:
+        sentry_sdk.set_context("feature", {"name": "checkout-v2"})
+        sentry_sdk.capture_message("fine")
+        return {"ok": True}
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_what_sentry_would_drop_is_named(sentry_init: object, sentry_events: SentryEvents) -> None:
+    sentry_init()  # type: ignore[operator]
+    _service().get("/checkout")
+    event = sentry_events.one(exception_type=RuntimeError)
+    problems = [(p.path, p.reason, p.source) for p in event.validate()]
+    assert problems == [
+        ("contexts.feature", "expected an object", "relay"),
+        ("tags.customer_note", "invalid character '\\n'", "relay"),
+        ("tags.release_train_for_the_checkout_service", "tag key longer than 32 characters", "limit"),
+    ]
+
+
+def test_assert_valid_lists_the_problems(sentry_init: object, sentry_events: SentryEvents) -> None:
+    sentry_init()  # type: ignore[operator]
+    _service().get("/checkout")
+    with pytest.raises(AssertionError) as failure:
+        assert_valid(sentry_events)
+    assert str(failure.value).splitlines() == [
+        "assert_valid: 3 problems Sentry would reject or drop:",
+        "  event:contexts.feature: expected an object (got checkout-v2) [Relay]",
+        "  event:tags.customer_note: invalid character '\\n' (got first line\\nsecond line) [Relay]",
+        "  event:tags.release_train_for_the_checkout_service: tag key longer than 32 characters "
+        "(got release_train_for_the_checkout_service) [Sentry's limits]",
+        "Fix what the application sets there (see docs/validation.md#what-is-checked).",
+    ]
+
+
+def test_a_valid_event_passes(sentry_init: object, sentry_events: SentryEvents) -> None:
+    sentry_init()  # type: ignore[operator]
+    _service().get("/ok")
+    assert validate(sentry_events) == []
+    assert_valid(sentry_events.one(message="fine"))
+
+
+def test_long_tag_values_and_odd_key_characters(sentry_init: object, sentry_events: SentryEvents) -> None:
+    sentry_init()  # type: ignore[operator]
+    sentry_sdk.set_tag("order id", "o-1")
+    sentry_sdk.set_tag("cart", "x" * 201)
+    sentry_sdk.capture_message("cart too big")
+    assert [(p.path, p.reason) for p in validate(sentry_events) if p.source == "limit"] == [
+        ("tags.order id", "tag key with characters other than letters, digits, _ . : -"),
+        ("tags.cart", "tag value longer than 200 characters"),
+    ]
+
+
+def test_without_relay_the_message_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentry_relay", None)
+    monkeypatch.setitem(sys.modules, "sentry_relay.processing", None)
+    with pytest.raises(RuntimeError) as failure:
+        validate({"message": "hi"})
+    assert str(failure.value) == (
+        "validating events needs Relay's normalizer: pip install 'pytest-sentry-check[relay]' "
+        "(sentry-relay wheels exist for Linux and macOS)"
+    )
