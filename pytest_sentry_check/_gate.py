@@ -27,6 +27,7 @@ __all__ = [
     "BASELINE_VERSION",
     "BEFORE_FIRST_TEST",
     "GATE_MODES",
+    "VALIDATION_RULES",
     "Baseline",
     "BaselineError",
     "GateFinding",
@@ -37,6 +38,7 @@ __all__ = [
     "generic_path",
     "render_findings",
     "scan_envelopes",
+    "validate_envelopes",
 ]
 
 GATE_MODES = ("fail", "warn", "off")
@@ -408,7 +410,7 @@ def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[st
 
 def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
     """What would stop these leaks, by where they are."""
-    paths = [f.finding.path for f in findings]
+    paths = [f.finding.path for f in findings if f.finding.kind != "validation"]
     hints = []
     if any(".stacktrace.frames." in path and ".vars." in path for path in paths):
         hints.append(
@@ -420,3 +422,33 @@ def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
     if any(path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")) for path in paths):
         hints.append("Scope or request data carries them: remove or mask them in before_send.")
     return hints
+
+
+#: Rule ids of what the validation mode reports (allow entries use them).
+VALIDATION_RULES = {"relay": "relay-invalid", "limit": "sentry-limit"}
+
+
+def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding]]:
+    """What Sentry would reject or drop in received envelopes, as findings of kind ``validation``."""
+    from ._validate import validate
+    from .scan import items_of
+
+    found = []
+    for received in envelopes:
+        for item in items_of(received.envelope):
+            if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
+                continue
+            record = mask_secrets(describe_item(item.item_type, item.payload))
+            for problem in validate(dict(item.payload)):
+                rule = VALIDATION_RULES[problem.source]
+                finding = Finding(
+                    rule,
+                    "validation",
+                    "medium",
+                    item.item_type,
+                    problem.path,
+                    problem.preview,
+                    problem.reason,
+                )
+                found.append((record, finding))
+    return found

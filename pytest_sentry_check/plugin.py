@@ -6,6 +6,7 @@ the process sends into pytest-sentry-check, and each test gets its own capture.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import threading
@@ -27,6 +28,7 @@ from ._gate import (
     fix_hints,
     render_findings,
     scan_envelopes,
+    validate_envelopes,
 )
 from ._masking import shorten
 from ._options import (
@@ -68,6 +70,7 @@ _ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 _GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
+_VALIDATE = pytest.StashKey[str]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -102,6 +105,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "fail the test and the run (default), warn, or off. Ini: sentry_gate.",
     )
     group.addoption(
+        "--sentry-validate",
+        dest="sentry_validate",
+        choices=GATE_MODES,
+        default=None,
+        help="check every event with Relay's normalizer and Sentry's limits (needs the relay "
+        "extra): fail, warn (default when sentry-relay is installed) or off. Ini: sentry_validate.",
+    )
+    group.addoption(
         "--sentry-baseline",
         dest="sentry_baseline",
         metavar="PATH",
@@ -134,6 +145,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "sentry_gate",
         default="fail",
         help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
+    )
+    parser.addini(
+        "sentry_validate",
+        default="",
+        help="fail, warn or off: check every event with Relay's normalizer and Sentry's limits "
+        "(default: warn when sentry-relay is installed, else off).",
     )
     parser.addini(
         "sentry_allow",
@@ -178,6 +195,18 @@ def _base_options(config: pytest.Config) -> dict[str, Any]:
             allow = validate_allow(config.getini("sentry_allow"), "ini sentry_allow")
         except TypeError as exc:
             raise pytest.UsageError(str(exc)) from None
+        validate = config.getoption("sentry_validate", None) or config.getini("sentry_validate")
+        relay = importlib.util.find_spec("sentry_relay") is not None
+        if validate and validate not in GATE_MODES:
+            raise pytest.UsageError(
+                f"sentry_validate must be one of {', '.join(GATE_MODES)}, not {validate!r}"
+            )
+        if validate in ("fail", "warn") and not relay:
+            raise pytest.UsageError(
+                f"sentry_validate={validate} needs Relay's normalizer: "
+                "pip install 'pytest-sentry-check[relay]'"
+            )
+        config.stash[_VALIDATE] = validate or ("warn" if relay else "off")
         config.stash[_BASE] = {
             "sdk_errors": mode,
             "options": _ini_overrides(config),
@@ -256,6 +285,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             gate += f", baseline={baseline}{update}"
         if base["allow"]:
             gate += f", allow={len(base['allow'])} ini entries"
+    gate += f"; validate={config.stash[_VALIDATE]}"
     return [
         f"sentry-check: capturing (sentry-sdk {sentry_sdk.VERSION}), sdk_errors={base['sdk_errors']}, "
         f"option overrides: {overrides}",
@@ -371,19 +401,46 @@ def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFin
         return []
     ledger = _ledger(item.config)
     ledger.envelopes_scanned += len(envelopes)
-    found = scan_envelopes(envelopes, watch.secrets)
-    if not found:
-        return []
-    options = _options_for(item)
-    results = ledger.classify(
-        item.nodeid, _location(item), found, allow=_allow_of(item, ledger), phase=phase, mode=options.gate
+    results = _classify(
+        item, ledger, scan_envelopes(envelopes, watch.secrets), phase, _options_for(item).gate
     )
+    _base_options(item.config)
+    validate = item.config.stash[_VALIDATE]
+    if validate != "off":
+        results += _classify(item, ledger, validate_envelopes(envelopes), phase, validate)
     watch.found.extend(results)
     return results
 
 
+def _classify(
+    item: pytest.Item, ledger: GateLedger, found: list[tuple[str, Any]], phase: str, mode: str
+) -> list[GateFinding]:
+    if not found:
+        return []
+    allow = _allow_of(item, ledger)
+    return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
+
+
 def render_gate_failure(findings: list[GateFinding]) -> str:
-    """The message of a test that made the application send secrets or personal data."""
+    """The message of a test that made the application send secrets or personal data, or
+    something Sentry would reject (each kind in its own paragraph)."""
+    leaks = [f for f in findings if f.finding.kind != "validation"]
+    invalid = [f for f in findings if f.finding.kind == "validation"]
+    parts = [_render_leaks(leaks)] if leaks else []
+    if invalid:
+        count = f"{len(invalid)} problem{'s' if len(invalid) != 1 else ''}"
+        lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
+        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
+        lines.append(
+            "Fix what the application sets there; if intended, mark the test "
+            '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
+            "(see docs/validation.md#what-is-checked)."
+        )
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _render_leaks(findings: list[GateFinding]) -> str:
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
     lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
     lines += render_findings(findings, _GATE_LINES_PER_TEST)
