@@ -6,7 +6,8 @@ It works without pytest, on any payload: ``scan(target)`` returns findings,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._canaries import CANARY_KINDS, SecretRegistry, active_secrets
@@ -65,6 +66,8 @@ def scan(
     safe_fields: Iterable[str] = (),
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
+    stage: str = "client",
+    datascrubbing: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """Every secret or piece of personal data in ``target``, most severe first.
 
@@ -78,6 +81,13 @@ def scan(
         detectors: rule ids (``canary``, ``field``, the pattern ids, opt-in ``user-path``) and/or
             detector callables; plugin detectors are added to the default set.
         allow: rule ids or path globs (``request.headers.*``) of intended findings.
+        stage: ``"client"`` scans what left the process (the strict view); ``"server"`` scans
+            what Sentry would store, after Relay's normalization and the project's data
+            scrubbing (needs the ``relay`` extra).
+        datascrubbing: the project's "Security & Privacy" settings for ``stage="server"``: a
+            dict (``scrubData``, ``scrubDefaults``, ``scrubIpAddresses``, ``sensitiveFields``,
+            ``excludeFields``, and advanced rules as ``piiConfig``) or a JSON file of them;
+            default: a new project's.
     """
     extra = _default_extra_detectors() if detectors is DEFAULT_DETECTORS else ()
     return _scan(
@@ -88,6 +98,8 @@ def scan(
         detectors=detectors,
         allow=allow,
         extra_detectors=extra,
+        stage=stage,
+        datascrubbing=datascrubbing,
     )
 
 
@@ -117,16 +129,29 @@ def assert_scrubbed(
     safe_fields: Iterable[str] = (),
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
+    stage: str = "client",
+    datascrubbing: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> None:
-    """``AssertionError`` listing every finding of :func:`scan` (masked); ``None`` when clean."""
+    """``AssertionError`` listing every finding of :func:`scan` (masked); ``None`` when clean.
+
+    ``stage="server"`` asserts on what Sentry would store (see :func:`scan`).
+    """
     __tracebackhide__ = True
     findings = scan(
-        target, secrets=secrets, fields=fields, safe_fields=safe_fields, detectors=detectors, allow=allow
+        target,
+        secrets=secrets,
+        fields=fields,
+        safe_fields=safe_fields,
+        detectors=detectors,
+        allow=allow,
+        stage=stage,
+        datascrubbing=datascrubbing,
     )
     if not findings:
         return
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-    lines = [f"assert_scrubbed: {count} in what the application sent to Sentry:"]
+    where = "what Sentry would store" if stage == "server" else "what the application sent to Sentry"
+    lines = [f"assert_scrubbed: {count} in {where}:"]
     lines += render_findings(findings)
     lines.append(
         "Scrub them in before_send or the SDK's event_scrubber; if one is intended, pass "

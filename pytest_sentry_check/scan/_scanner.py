@@ -491,6 +491,8 @@ def scan(
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
     extra_detectors: Iterable[Detector] = (),
+    stage: str = "client",
+    datascrubbing: Any = None,
 ) -> list[Finding]:
     """Every secret or piece of personal data in ``target``, most severe first.
 
@@ -503,13 +505,22 @@ def scan(
             and/or detector callables.
         allow: rule ids or path globs of findings that are intended.
         extra_detectors: detectors added to ``detectors`` (plugins' ones).
+        stage: ``client`` (what left the process) or ``server`` (what Sentry would store).
+        datascrubbing: the project's data-scrubbing settings for ``stage="server"``.
     """
     scanner = _scanner(tuple(secrets), tuple(fields), tuple(safe_fields), (*detectors, *extra_detectors))
+    items: Iterable[ScanItem] = items_of(target)
+    if stage == "server":
+        from ._server_stage import pii_config, server_stage
+
+        config = pii_config(datascrubbing)
+        items = (server_stage(item, config) for item in items)
+    elif stage != "client":
+        raise ValueError(f"stage is 'client' or 'server', not {stage!r}")
+    elif datascrubbing is not None:
+        raise ValueError("datascrubbing settings apply to stage='server' only")
     findings = [
-        finding
-        for item in items_of(target)
-        for finding in scanner.scan_item(item)
-        if not _allowed(finding, allow)
+        finding for item in items for finding in scanner.scan_item(item) if not _allowed(finding, allow)
     ]
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return sorted(findings, key=lambda f: order.get(f.severity, len(order)))
