@@ -9,7 +9,9 @@ the ledgers of xdist workers.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -65,6 +67,9 @@ class GateFinding:
     phase: str
     record: str = ""
     allowed_by: str = ""
+    #: whether Sentry would still store it after Relay's default scrubbing (``None``: unknown,
+    #: Relay is not installed or the item is not an event)
+    stored: bool | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -92,6 +97,7 @@ class GateFinding:
             "allowed_by": self.allowed_by,
             "phase": self.phase,
             "fingerprint": self.fingerprint,
+            "stored_after_relay": self.stored,
         }
 
     @classmethod
@@ -102,7 +108,7 @@ class GateFinding:
         )  # fmt: skip
         return cls(
             data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
-            data.get("record", ""), data.get("allowed_by", ""),
+            data.get("record", ""), data.get("allowed_by", ""), data.get("stored_after_relay"),
         )  # fmt: skip
 
     def __str__(self) -> str:
@@ -223,13 +229,14 @@ class GateLedger:
         self,
         test: str,
         location: tuple[str, int],
-        found: Iterable[tuple[str, Finding]],
+        found: Iterable[tuple[str, Finding, bool | None]],
         *,
         allow: Sequence[tuple[str, str]],
         phase: str,
         mode: str | None = None,
     ) -> list[GateFinding]:
-        """Record ``found`` (record description, finding) for ``test``; returns them classified.
+        """Record ``found`` (record description, finding, stored after Relay) for ``test``; returns
+        them classified.
 
         ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob.
         """
@@ -241,7 +248,7 @@ class GateLedger:
             if test == BEFORE_FIRST_TEST
             else set()
         )
-        for record, finding in found:
+        for record, finding, stored in found:
             if seen:
                 key = fingerprint(test, finding.item_type, finding.rule, finding.path)
                 if key in seen:
@@ -257,7 +264,7 @@ class GateLedger:
                 if key in self.baseline or self.updating_baseline:
                     status = "baselined"
                     self.used_baseline.add(key)
-            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by))
+            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, stored))
         self.findings.extend(results)
         return results
 
@@ -341,6 +348,13 @@ class GateLedger:
             paths = Counter(f"{f.finding.item_type}:{generic_path(f.finding.path)}" for f in open_findings)
             lines.append("top paths:")
             lines.extend(f"  {path} ({count})" for path, count in paths.most_common(top))
+        known = [f for f in open_findings if f.stored is not None and f.finding.kind != "validation"]
+        if known:
+            stored = sum(f.stored is True for f in known)
+            lines.append(
+                f"after Relay's default scrubbing, Sentry would still store {stored} of {len(known)} "
+                "(the others are removed at ingestion, but they left the process)"
+            )
         for origin, entry in self.unused_allow():
             where = "ini sentry_allow" if origin == "ini" else f"marker on {origin}"
             lines.append(f"unused allow entry {entry!r} ({where}): it matched nothing; remove it")
@@ -363,8 +377,11 @@ def _top(counter: Counter[str], n: int) -> str:
     return shown + (f", ... {more} more" if more > 0 else "")
 
 
-def scan_envelopes(envelopes: Iterable[Any], secrets: Iterable[str] = ()) -> list[tuple[str, Finding]]:
-    """Scan received envelopes (``ReceivedEnvelope``) with every gate rule: (record, finding) pairs."""
+def scan_envelopes(
+    envelopes: Iterable[Any], secrets: Iterable[str] = ()
+) -> list[tuple[str, Finding, bool | None]]:
+    """Scan received envelopes (``ReceivedEnvelope``) with every gate rule: (record, finding,
+    whether Sentry would still store it after Relay's default scrubbing) for each finding."""
     from .scan import scan_by_item
 
     secrets = tuple(secrets)
@@ -373,12 +390,45 @@ def scan_envelopes(envelopes: Iterable[Any], secrets: Iterable[str] = ()) -> lis
     def shown(record: str) -> str:  # a transaction name can hold a secret too
         return mask_secrets(canaries.mask(record) if canaries else record)
 
-    return [
-        (shown(describe_item(item.item_type, item.payload)), finding)
-        for received in envelopes
-        for item, findings in scan_by_item(received.envelope, secrets=secrets)
-        for finding in findings
-    ]
+    found: list[tuple[str, Finding, bool | None]] = []
+    for received in envelopes:
+        for item, findings in scan_by_item(received.envelope, secrets=secrets):
+            kept = _kept_by_relay(item, secrets)
+            record = shown(describe_item(item.item_type, item.payload))
+            for finding in findings:
+                stored = None if kept is None else (finding.rule, finding.preview) in kept
+                found.append((record, finding, stored))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _default_relay_config() -> dict[str, Any] | None:
+    if importlib.util.find_spec("sentry_relay") is None:
+        return None
+    from .scan._server_stage import pii_config
+
+    return pii_config(None)
+
+
+def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> set[tuple[str, str]] | None:
+    """(rule, preview) of what a scan still finds after Relay's default scrubbing; ``None`` when
+    that cannot be known (no Relay, or not an event)."""
+    config = _default_relay_config()
+    if (
+        config is None
+        or item.item_type not in ("event", "transaction")
+        or not isinstance(item.payload, Mapping)
+    ):
+        return None
+    from .scan import scan_by_item
+    from .scan._server_stage import server_stage
+
+    stored = server_stage(item, config)
+    return {
+        (f.rule, f.preview)
+        for _, findings in scan_by_item(dict(stored.payload), secrets=secrets)
+        for f in findings
+    }
 
 
 def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
@@ -428,12 +478,12 @@ def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
 VALIDATION_RULES = {"relay": "relay-invalid", "limit": "sentry-limit"}
 
 
-def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding]]:
+def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding, bool | None]]:
     """What Sentry would reject or drop in received envelopes, as findings of kind ``validation``."""
     from ._validate import validate
     from .scan import items_of
 
-    found = []
+    found: list[tuple[str, Finding, bool | None]] = []
     for received in envelopes:
         for item in items_of(received.envelope):
             if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
@@ -450,5 +500,5 @@ def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding]]:
                     problem.preview,
                     problem.reason,
                 )
-                found.append((record, finding))
+                found.append((record, finding, None))
     return found

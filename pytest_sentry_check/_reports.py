@@ -105,6 +105,7 @@ def _sarif_result(finding: GateFinding, rule_index: int) -> dict[str, Any]:
             "itemType": f.item_type,
             "payloadPath": f.path,
             "phase": finding.phase,
+            "storedAfterRelayScrubbing": finding.stored,
         },
     }
     if finding.status in ("allowed", "baselined"):

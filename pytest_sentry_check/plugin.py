@@ -413,7 +413,7 @@ def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFin
 
 
 def _classify(
-    item: pytest.Item, ledger: GateLedger, found: list[tuple[str, Any]], phase: str, mode: str
+    item: pytest.Item, ledger: GateLedger, found: list[tuple[str, Any, bool | None]], phase: str, mode: str
 ) -> list[GateFinding]:
     if not found:
         return []

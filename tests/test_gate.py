@@ -696,7 +696,9 @@ def test_a_ledger_merges_what_workers_send() -> None:
     worker.declared.add(("t.py", "iban"))
     worker.tests_run.add("t.py::a")
     worker.envelopes_scanned = 3
-    worker.classify("t.py::a", ("t.py", 4), [("event 1", _finding("user.email"))], allow=[], phase="call")
+    worker.classify(
+        "t.py::a", ("t.py", 4), [("event 1", _finding("user.email"), True)], allow=[], phase="call"
+    )
     controller = GateLedger(mode="fail")
     controller.merge(json.loads(json.dumps(worker.to_json())))
     assert controller.findings == worker.findings
@@ -706,7 +708,9 @@ def test_a_ledger_merges_what_workers_send() -> None:
 
 def test_fingerprints_hold_no_value_and_are_stable() -> None:
     ledger = GateLedger(mode="fail")
-    [found] = ledger.classify("t.py::a", ("t.py", 4), [("", _finding("user.email"))], allow=[], phase="call")
+    [found] = ledger.classify(
+        "t.py::a", ("t.py", 4), [("", _finding("user.email"), None)], allow=[], phase="call"
+    )
     # the same on every machine and run: a hash of the test, item type, rule and path only
     assert found.fingerprint == hashlib.sha256(b"t.py::a\0event\0email\0user.email").hexdigest()[:24]
     baseline = Baseline([{"test": "t.py::a", "item_type": "event", "rule": "email", "path": "user.email"}])
@@ -905,4 +909,32 @@ def test_sarif_paths_are_relative_to_the_rootdir(
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == gated.path.resolve().as_uri() + "/"
     assert (
         run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tests/test_n.py"
+    )
+
+
+def test_each_finding_says_whether_sentry_would_still_store_it(gated: pytest.Pytester) -> None:
+    """Relay's default scrubbing removes the Bearer token at ingestion, not the user's email."""
+    pytest.importorskip("sentry_relay")
+    gated.makepyfile(
+        """
+        import sentry_sdk, gate_app
+
+        def test_profile(sentry_init):
+            sentry_init()
+            sentry_sdk.set_user({"id": "u-1", "email": gate_app.CUSTOMER_EMAIL})
+            sentry_sdk.set_context("auth", {"header": "Bearer " + "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTcifQ.c2ln"})
+            sentry_sdk.capture_message("profile update failed")
+        """
+    )
+    result = gated.runpytest("--sentry-report=r.json")
+    stored = {
+        (f["rule"], f["path"]): f["stored_after_relay"]
+        for f in json.loads((gated.path / "r.json").read_text())["findings"]
+    }
+    assert stored[("email", "user.email")] is True
+    assert stored[("auth-header", "contexts.auth.header")] is False
+    result.stdout.fnmatch_lines(
+        [
+            "after Relay's default scrubbing, Sentry would still store 1 of 4 (the others are removed at ingestion, but they left the process)"
+        ]
     )
