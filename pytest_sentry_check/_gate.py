@@ -396,8 +396,7 @@ def scan_envelopes(
             kept = _kept_by_relay(item, secrets)
             record = shown(describe_item(item.item_type, item.payload))
             for finding in findings:
-                stored = None if kept is None else (finding.rule, finding.preview) in kept
-                found.append((record, finding, stored))
+                found.append((record, finding, None if kept is None else kept.claim(finding)))
     return found
 
 
@@ -410,9 +409,25 @@ def _default_relay_config() -> dict[str, Any] | None:
     return pii_config(None)
 
 
-def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> set[tuple[str, str]] | None:
-    """(rule, preview) of what a scan still finds after Relay's default scrubbing; ``None`` when
-    that cannot be known (no Relay, or not an event)."""
+class _Kept:
+    """What a scan still finds in an item after Relay's default scrubbing, by rule and path, to
+    tell for each client-side finding whether it is stored. Relay keeps paths, except that it
+    moves ``message`` to ``logentry.formatted`` and splits some strings into lists (a query
+    string into pairs), so a stored path under the finding's path counts too."""
+
+    def __init__(self, findings: Iterable[Finding]):
+        self.paths = {(f.rule, f.path) for f in findings}
+
+    def claim(self, finding: Finding) -> bool:
+        path = "logentry.formatted" if finding.path == "message" else finding.path
+        return (finding.rule, path) in self.paths or any(
+            rule == finding.rule and stored.startswith(path + ".") for rule, stored in self.paths
+        )
+
+
+def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> _Kept | None:
+    """What a scan still finds after Relay's default scrubbing; ``None`` when that cannot be
+    known (no Relay, not an event, or Relay cannot process it)."""
     config = _default_relay_config()
     if (
         config is None
@@ -424,11 +439,9 @@ def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> set[tuple[str, str]] 
     from .scan._server_stage import server_stage
 
     stored = server_stage(item, config)
-    return {
-        (f.rule, f.preview)
-        for _, findings in scan_by_item(dict(stored.payload), secrets=secrets)
-        for f in findings
-    }
+    if not stored.payload:  # Relay rejected it: unknown what the client would make of that
+        return None
+    return _Kept(f for _, findings in scan_by_item(dict(stored.payload), secrets=secrets) for f in findings)
 
 
 def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
@@ -478,17 +491,26 @@ def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
 VALIDATION_RULES = {"relay": "relay-invalid", "limit": "sentry-limit"}
 
 
-def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding, bool | None]]:
-    """What Sentry would reject or drop in received envelopes, as findings of kind ``validation``."""
+def validate_envelopes(
+    envelopes: Iterable[Any], secrets: Iterable[str] = ()
+) -> list[tuple[str, Finding, bool | None]]:
+    """What Sentry would reject or drop in received envelopes, as findings of kind ``validation``
+    (values and records masked, the test's canaries too: they may be unregistered by now)."""
     from ._validate import validate
     from .scan import items_of
+
+    secrets = tuple(secrets)
+    canaries = CanaryMatcher(secrets) if secrets else None
+
+    def shown(text: str) -> str:
+        return mask_secrets(canaries.mask(text) if canaries else text)
 
     found: list[tuple[str, Finding, bool | None]] = []
     for received in envelopes:
         for item in items_of(received.envelope):
             if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
                 continue
-            record = mask_secrets(describe_item(item.item_type, item.payload))
+            record = shown(describe_item(item.item_type, item.payload))
             for problem in validate(dict(item.payload)):
                 rule = VALIDATION_RULES[problem.source]
                 finding = Finding(
@@ -497,7 +519,7 @@ def validate_envelopes(envelopes: Iterable[Any]) -> list[tuple[str, Finding, boo
                     "medium",
                     item.item_type,
                     problem.path,
-                    problem.preview,
+                    shown(problem.preview),
                     problem.reason,
                 )
                 found.append((record, finding, None))

@@ -115,12 +115,21 @@ def validate(target: Any) -> list[Problem]:
         if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
             continue
         normalizer = normalizer or _normalizer()
-        normalized = normalizer.normalize_event(dict(item.payload))
+        try:
+            normalized = normalizer.normalize_event(dict(item.payload))
+        except Exception as exc:  # Relay rejects the whole item (or it is no JSON at all)
+            reason = f"Relay rejects the whole {item.item_type}: {shorten(' '.join(str(exc).split()), 160)}"
+            problems.append(Problem("", reason, "-", "relay", item.item_type))
+            continue
+        seen: set[tuple[str, str]] = set()
         for error in normalized.get("errors") or ():
             if not isinstance(error, Mapping) or error.get("type") != "invalid_data":
                 continue
             reason = str(error.get("reason") or error.get("type"))
             path = _readable(str(error.get("name") or ""), normalized)
+            if (path, reason) in seen:  # Relay lists some errors twice
+                continue
+            seen.add((path, reason))
             problems.append(Problem(path, reason, _preview(error.get("value")), "relay", item.item_type))
         problems.extend(_limits(item.payload, item.item_type))
     return problems

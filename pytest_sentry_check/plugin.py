@@ -324,7 +324,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         session = CaptureSession(installation, item.nodeid, options.options, record=options.capture)
         session.open(mark_threads=False)
         item.stash[_SESSION] = session
-        if options.capture and options.gate != "off":
+        if options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off"):
             watch = _GateWatch(session.capture)
             session.capture.listeners.append(watch.receive)
             item.stash[_WATCH] = watch
@@ -401,13 +401,12 @@ def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFin
         return []
     ledger = _ledger(item.config)
     ledger.envelopes_scanned += len(envelopes)
-    results = _classify(
-        item, ledger, scan_envelopes(envelopes, watch.secrets), phase, _options_for(item).gate
-    )
-    _base_options(item.config)
+    gate = _options_for(item).gate
+    found = scan_envelopes(envelopes, watch.secrets) if gate != "off" else []
+    results = _classify(item, ledger, found, phase, gate)
     validate = item.config.stash[_VALIDATE]
     if validate != "off":
-        results += _classify(item, ledger, validate_envelopes(envelopes), phase, validate)
+        results += _classify(item, ledger, validate_envelopes(envelopes, watch.secrets), phase, validate)
     watch.found.extend(results)
     return results
 

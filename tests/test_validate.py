@@ -177,3 +177,59 @@ def test_a_wrong_mode_or_a_missing_relay_is_a_usage_error(
     )
     result = pytester.runpytest()
     result.stdout.fnmatch_lines(["sentry-check: gate=fail, rules=20; validate=off"])
+
+
+def test_a_transaction_relay_rejects_is_a_problem_not_a_crash(pytester: pytest.Pytester) -> None:
+    """An end before its start: Relay refuses the whole transaction; the run goes on."""
+    pytester.makepyfile(
+        """
+        import datetime, sentry_sdk
+
+        def test_job(sentry_init):
+            sentry_init(traces_sample_rate=1.0)
+            sentry_sdk.set_user({"id": "u-1", "email": "ana.lopez" + "@shop.example"})
+            now = datetime.datetime.now(datetime.timezone.utc)
+            transaction = sentry_sdk.start_transaction(name="job", start_timestamp=now)
+            transaction.finish(end_timestamp=now - datetime.timedelta(seconds=5))
+        """
+    )
+    result = pytester.runpytest("--sentry-gate=warn")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "    [[]medium] relay-invalid (Relay rejects the whole transaction: invalid transaction event: end timestamp is smaller than start timestamp*"
+        ]
+    )
+    assert pytester.runpytest("--sentry-validate=off").ret == pytest.ExitCode.TESTS_FAILED  # the email
+
+
+def test_validation_runs_with_the_gate_off_and_masks_canaries(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest, sentry_sdk
+
+        @pytest.fixture
+        def job(sentry_init, sentry_secrets):
+            sentry_init()
+            token = sentry_secrets.add("tok_7Hq2LmZp9XwV4")
+            yield
+            sentry_sdk.get_isolation_scope().set_context("job", token)
+            sentry_sdk.capture_message("job done")
+
+        def test_job(job):
+            pass
+        """
+    )
+    result = pytester.runpytest("--sentry-gate=off", "--sentry-validate=fail", "--sentry-report=r.json")
+    result.assert_outcomes(passed=1, errors=1)
+    assert "tok_7Hq2LmZp9XwV4" not in result.stdout.str()
+    assert "tok_7Hq2LmZp9XwV4" not in (pytester.path / "r.json").read_text()
+    result.stdout.fnmatch_lines(
+        ["  [[]medium] relay-invalid (expected an object) at event:contexts.job: tok…[[]17 chars] in event *"]
+    )
+
+
+def test_relay_listing_an_error_twice_is_one_problem() -> None:
+    problems = validate({"message": "x", "contexts": ["a"], "tags": "abc"})
+    assert len(problems) == len({(p.path, p.reason) for p in problems})
+    assert ("contexts", "expected an object") in {(p.path, p.reason) for p in problems}

@@ -78,6 +78,9 @@ def server_stage(item: ScanItem, config: Mapping[str, Any]) -> ScanItem:
     if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
         return item
     processing = _processing()
-    normalized = processing.StoreNormalizer().normalize_event(dict(item.payload))
-    stored = processing.pii_strip_event(dict(config), normalized) if config else normalized
+    try:
+        normalized = processing.StoreNormalizer().normalize_event(dict(item.payload))
+        stored = processing.pii_strip_event(dict(config), normalized) if config else normalized
+    except Exception:  # Relay rejects the whole item: Sentry stores nothing of it
+        return ScanItem(item.item_type, {})
     return ScanItem(item.item_type, stored)
