@@ -24,7 +24,7 @@ def test_every_docs_link_in_the_code_resolves() -> None:
 
 
 def _all_docs() -> str:
-    return "\n".join(page.read_text() for page in (ROOT / "docs").glob("*.md"))
+    return "\n".join(page.read_text() for page in (ROOT / "docs").rglob("*.md"))
 
 
 def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig: object) -> None:
