@@ -55,3 +55,26 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
         if command not in (ROOT / "docs" / "out-of-process.md").read_text():
             missing.append(f"CLI {command}")
     assert not missing, f"not in docs/: {missing}"
+
+
+def test_every_criterion_record_property_and_hook_is_documented() -> None:
+    from pytest_sentry_check import _criteria, _records, hookspecs
+
+    querying = (ROOT / "docs" / "querying.md").read_text()
+    missing = []
+    for record_type, checks in _criteria._CRITERIA.items():
+        missing += [
+            f"{record_type.__name__} criterion {name}" for name in checks if f"`{name}" not in querying
+        ]
+    missing += [f"modifier {name}" for name in _criteria.MODIFIERS if name not in querying]
+    event_properties = [
+        name
+        for name, value in vars(_records.Event).items()
+        if isinstance(value, property) and not name.startswith("_")
+    ]
+    assert len(event_properties) >= 15, event_properties
+    missing += [f"Event.{name}" for name in event_properties if name not in querying]
+    hooks = [name for name in vars(hookspecs) if name.startswith("pytest_sentry_check_")]
+    assert hooks
+    missing += [hook for hook in hooks if hook not in _all_docs()]
+    assert not missing, f"not in docs/: {missing}"
