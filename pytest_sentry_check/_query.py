@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 import sentry_sdk
@@ -139,6 +139,14 @@ class Records(Sequence[R], Generic[R]):
             else:
                 matching.append(record)
         return matching, others
+
+    def snapshot(self, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Every record normalized for snapshot tests (see ``Payload.snapshot``); placeholders
+        are numbered across the collection, so shared ids stay shared."""
+        from ._snapshot import snapshot
+
+        seen: dict[tuple[str, str], int] = {}
+        return [snapshot(dict(record), keep=keep, drop=drop, seen=seen) for record in self]  # type: ignore[call-overload]
 
     def filter(self, **criteria: Any) -> Records[R]:
         """The records matching every criterion, as a fixed collection."""

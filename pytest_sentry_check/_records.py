@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._masking import mask, sensitive_key, shorten
@@ -54,6 +54,14 @@ class Payload(Mapping[str, Any]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+    def snapshot(self, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> dict[str, Any]:
+        """This record normalized for snapshot tests: ids, timestamps, durations, thread ids,
+        absolute paths, line numbers outside the app, versions and the server name replaced by
+        stable placeholders. ``keep``/``drop`` take path globs. See ``docs/snapshots.md``."""
+        from ._snapshot import snapshot
+
+        return snapshot(self._data, keep=keep, drop=drop)
 
     def validate(self) -> list[Problem]:
         """What Sentry would reject or drop in this record (Relay's normalizer and Sentry's
