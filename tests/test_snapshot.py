@@ -32,7 +32,9 @@ def _differences(a: object, b: object, path: str = "") -> list[str]:
             for d in _differences(a.get(key), b.get(key), f"{path}.{key}")
         ]
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}.{i}")]
+        return [
+            d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}.{i}")
+        ]
     return [] if a == b else [f"{path}: {a!r:.80} != {b!r:.80}"]
 
 
