@@ -40,6 +40,7 @@ __all__ = [
     "generic_path",
     "render_findings",
     "scan_envelopes",
+    "suggested_fix",
     "validate_envelopes",
 ]
 
@@ -98,6 +99,7 @@ class GateFinding:
             "phase": self.phase,
             "fingerprint": self.fingerprint,
             "stored_after_relay": self.stored,
+            "fix": suggested_fix(self.finding) if self.finding.kind != "validation" else None,
         }
 
     @classmethod
@@ -469,6 +471,33 @@ def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[st
         rest = sum(len(group) for group in list(groups.values())[limit:])
         lines.append(f"  ... and {rest} more findings in {len(groups) - limit} other places")
     return lines
+
+
+def suggested_fix(finding: Finding) -> dict[str, str]:
+    """How to stop one leak: the SDK-side change, and a Relay advanced-scrubbing rule for the
+    project (a selector over the same place, ``*`` for list indexes) as a second line of defence."""
+    path = finding.path
+    if ".stacktrace.frames." in path and ".vars." in path:
+        sdk = "sentry_sdk.init(include_local_variables=False), or scrub the frames' vars in before_send"
+    elif path.startswith("breadcrumbs."):
+        sdk = "filter or mask it in before_breadcrumb"
+    elif path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")):
+        sdk = f"remove or mask {path.split('.')[0]} data in before_send (or never set it)"
+    elif path.startswith(("message", "logentry.", "exception.values.")):
+        sdk = "do not interpolate the value into the message; mask it in before_send"
+    else:
+        sdk = "remove or mask it in before_send"
+    parts = path.split(".") if path else []
+    ends_in_a_list = bool(parts) and parts[-1].isdigit()
+    while parts and parts[-1].isdigit():  # Relay's * does not match a final list index; ** does
+        parts.pop()
+    generic = ".".join("*" if part.isdigit() else part for part in parts)
+    selector = f"{generic}.**" if ends_in_a_list and generic else (generic or "**")
+    return {
+        "sdk": sdk,
+        "relay_selector": selector,
+        "relay_rule": f'{{"applications": {{"{selector}": ["@anything:remove"]}}}}',
+    }
 
 
 def fix_hints(findings: Iterable[GateFinding]) -> list[str]:

@@ -4,7 +4,7 @@ inline-snapshot or a plain ``==``.
 What varies from run to run is replaced by placeholders:
 - ids, numbered by first appearance so that equal ids stay equal (``<span_id:2>``);
 - timestamps, durations and thread ids;
-- absolute paths (the file name is kept), line numbers of frames outside the app;
+- absolute paths (the file name is kept); line numbers and locals of frames outside the app;
 - SDK, runtime and package versions, the server name, and memory addresses in reprs.
 """
 
@@ -28,6 +28,7 @@ _THREADS = frozenset({"thread_id", "thread.id", "thread.name", "sentry.thread.id
 _VERSIONS = frozenset({"version", "build", "kernel_version", "raw_description"})
 _ID_KINDS = {"parent_span_id": "span_id", "segment_id": "span_id"}
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_THREAD_IDENT = re.compile(r"(started(?: daemon)?) \d+")
 _DROPPED = ("modules", "extra.sys.argv", "sdk.packages", "sdk.integrations", "_meta", "debug_meta")
 
 
@@ -64,11 +65,14 @@ def snapshot(
         if path and _matches(path, keep):
             return value
         if isinstance(value, Mapping):
-            frame_in_app = value.get("in_app") is True if "in_app" in value else in_app
+            is_frame = "in_app" in value
+            frame_in_app = value.get("in_app") is True if is_frame else in_app
             return {
                 str(k): walk(v, f"{path}.{k}" if path else str(k), str(k), frame_in_app)
                 for k, v in sorted(value.items(), key=lambda item: str(item[0]))
                 if not _matches(f"{path}.{k}" if path else str(k), drop)
+                # the locals of library frames hold pools, threads and queues: never stable
+                and not (is_frame and not frame_in_app and k == "vars")
             }
         if isinstance(value, (list, tuple)):
             return [walk(v, f"{path}.{i}", key, in_app) for i, v in enumerate(value)]
@@ -84,8 +88,8 @@ def snapshot(
             return "<lineno>"
         if key == "server_name" or (key in _VERSIONS and (path.startswith(("sdk.", "contexts.")))):
             return f"<{key}>"
-        if isinstance(value, str) and " at 0x" in value:  # reprs of objects in frame locals
-            return _ADDRESS.sub(" at 0x…", value)
+        if isinstance(value, str) and (" at 0x" in value or "started" in value):  # object reprs
+            return _THREAD_IDENT.sub(r"\1", _ADDRESS.sub(" at 0x…", value))
         return value
 
     return walk(dict(payload), "", "", False)  # type: ignore[no-any-return]

@@ -103,3 +103,30 @@ def test_wrong_settings_are_clear_errors(kwargs: dict[str, object], message: str
     with pytest.raises(ValueError) as failure:
         scan({"message": "hi"}, **kwargs)  # type: ignore[arg-type]
     assert str(failure.value) == message
+
+
+def test_the_suggested_relay_rule_scrubs_what_it_was_suggested_for(
+    leaked: str, sentry_events: SentryEvents
+) -> None:
+    """Each gate finding suggests a Relay rule; applied as the project's advanced scrubbing, it
+    removes the finding from what Sentry stores."""
+    from pytest_sentry_check._gate import suggested_fix
+
+    stored = scan(sentry_events, stage="server")
+    email = next(f for f in stored if f.path == "user.email")
+    fix = suggested_fix(email)
+    assert fix["relay_selector"] == "user.email"
+    assert fix["sdk"] == "remove or mask user data in before_send (or never set it)"
+    rule = json.loads(fix["relay_rule"])
+    after = scan(sentry_events, stage="server", datascrubbing={"piiConfig": rule})
+    assert "user.email" not in {f.path for f in after}
+    cookie = next(f for f in stored if ".vars." in f.path)
+    cookie_fix = suggested_fix(cookie)
+    assert cookie_fix["relay_selector"].endswith(".headers.**")
+    assert cookie_fix["sdk"].startswith("sentry_sdk.init(include_local_variables=False)")
+    after = scan(
+        sentry_events, stage="server", datascrubbing={"piiConfig": json.loads(cookie_fix["relay_rule"])}
+    )
+    assert {f.path for f in after if f.rule == cookie.rule and ".vars." in f.path} < {
+        f.path for f in stored if f.rule == cookie.rule and ".vars." in f.path
+    }

@@ -47,7 +47,7 @@ def test_the_same_behaviour_gives_the_same_snapshot() -> None:
             errors = events.filter(exception_value="payment provider timeout")
             snapshots.append((errors.snapshot(), events.transactions.filter(name="/checkout").snapshot()))
         sentry_sdk.get_client().close()
-    assert snapshots[0] == snapshots[1], _differences(snapshots[0], snapshots[1])
+    assert not _differences(snapshots[0], snapshots[1])
     [event], [transaction] = snapshots[0]
     assert event["event_id"] == "<event_id:1>"
     assert event["timestamp"] == "<timestamp>"
