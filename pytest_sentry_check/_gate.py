@@ -9,7 +9,6 @@ the ledgers of xdist workers.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import hashlib
 import importlib.util
 import json
@@ -402,13 +401,19 @@ def scan_envelopes(
     return found
 
 
-@functools.lru_cache(maxsize=1)
-def _default_relay_config() -> dict[str, Any] | None:
-    if importlib.util.find_spec("sentry_relay") is None:
-        return None
-    from .scan._server_stage import pii_config
+_relay_configs: dict[str, dict[str, Any] | None] = {}
 
-    return pii_config(None)
+
+def _default_relay_config() -> dict[str, Any] | None:
+    """Relay's PII config for the project's settings (the ini ``sentry_datascrubbing``, else a
+    new project's), computed once per settings."""
+    from .scan import _server_stage
+
+    key = repr(_server_stage._project)
+    if key not in _relay_configs:
+        found = importlib.util.find_spec("sentry_relay") is not None
+        _relay_configs[key] = _server_stage.pii_config(None) if found else None
+    return _relay_configs[key]
 
 
 class _Kept:

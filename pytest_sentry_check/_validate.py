@@ -7,6 +7,7 @@ never needs it, and its licence and platforms make it optional.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ __all__ = ["Problem", "assert_valid", "validate"]
 
 _DOCS = "docs/validation.md#what-is-checked"
 TAG_KEY_MAX = 32
+#: "Events that exceed 200KB compressed or 1MB decompressed will be rejected" (Sentry's size limits).
+EVENT_MAX_BYTES = 1_000_000
 TAG_VALUE_MAX = 200
 _TAG_KEY_CHARS = re.compile(r"^[a-zA-Z0-9_.:-]+$")
 
@@ -84,7 +87,18 @@ def _tags(payload: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         yield from (tuple(pair) for pair in tags if isinstance(pair, (list, tuple)) and len(pair) == 2)
 
 
+def _size(payload: Mapping[str, Any]) -> int:
+    try:
+        return len(json.dumps(payload, default=repr).encode())
+    except (TypeError, ValueError, RecursionError):
+        return 0
+
+
 def _limits(payload: Mapping[str, Any], item_type: str) -> Iterator[Problem]:
+    size = _size(payload)
+    if size > EVENT_MAX_BYTES:
+        reason = f"{item_type} of {size / 1e6:.1f} MB: Sentry rejects events over 1 MB decompressed (413)"
+        yield Problem("", reason, "-", "limit", item_type)
     for key, value in _tags(payload):
         key_text = str(key)
         where = f"tags.{shorten(key_text, 40)}"

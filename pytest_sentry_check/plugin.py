@@ -46,6 +46,7 @@ from ._store import Capture, ReceivedEnvelope, SdkError
 from ._warnings import SentryCheckWarning
 from .scan import Detector, SecretRegistry, rule_count, set_plugin_detectors
 from .scan._canaries import active_secrets
+from .scan._server_stage import load_datascrubbing, set_project_datascrubbing
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for old imports
 
@@ -71,6 +72,7 @@ _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 _GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
 _VALIDATE = pytest.StashKey[str]()
+_DATASCRUBBING_BEFORE = pytest.StashKey[Any]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -151,6 +153,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
         help="fail, warn or off: check every event with Relay's normalizer and Sentry's limits "
         "(default: warn when sentry-relay is installed, else off).",
+    )
+    parser.addini(
+        "sentry_datascrubbing",
+        default="",
+        help="a JSON file of the Sentry project's data-scrubbing settings (relative to the ini "
+        "file): the default of scan(stage='server') and of the gate's stored_after_relay.",
     )
     parser.addini(
         "sentry_allow",
@@ -261,9 +269,23 @@ def pytest_configure(config: pytest.Config) -> None:
     _ledger(config)
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
     config.stash[_DETECTORS_BEFORE] = set_plugin_detectors(detectors)
+    config.stash[_DATASCRUBBING_BEFORE] = set_project_datascrubbing(_datascrubbing(config))
+
+
+def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
+    name = config.getini("sentry_datascrubbing")
+    if not name:
+        return None
+    path = (config.inipath.parent if config.inipath else config.rootpath) / name
+    try:
+        return load_datascrubbing(path)
+    except (OSError, ValueError, TypeError) as exc:
+        raise pytest.UsageError(f"sentry_datascrubbing: {path}: {exc}") from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _DATASCRUBBING_BEFORE in config.stash:
+        set_project_datascrubbing(config.stash[_DATASCRUBBING_BEFORE])
     if _DETECTORS_BEFORE in config.stash:
         previous: list[Detector] = config.stash[_DETECTORS_BEFORE]
         set_plugin_detectors(previous)

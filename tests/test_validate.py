@@ -233,3 +233,10 @@ def test_relay_listing_an_error_twice_is_one_problem() -> None:
     problems = validate({"message": "x", "contexts": ["a"], "tags": "abc"})
     assert len(problems) == len({(p.path, p.reason) for p in problems})
     assert ("contexts", "expected an object") in {(p.path, p.reason) for p in problems}
+
+
+def test_an_event_over_sentrys_size_limit_is_named() -> None:
+    problems = validate({"message": "big", "extra": {"state": "x" * 1_200_000}})
+    assert [(p.path, p.reason, p.source) for p in problems if p.source == "limit"] == [
+        ("", "event of 1.2 MB: Sentry rejects events over 1 MB decompressed (413)", "limit")
+    ]

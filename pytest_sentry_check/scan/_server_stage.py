@@ -14,7 +14,7 @@ from typing import Any
 
 from ._scanner import ScanItem
 
-__all__ = ["DEFAULT_DATASCRUBBING", "server_stage"]
+__all__ = ["DEFAULT_DATASCRUBBING", "server_stage", "set_project_datascrubbing"]
 
 #: A new Sentry project's "Security & Privacy" settings.
 DEFAULT_DATASCRUBBING: Mapping[str, Any] = {
@@ -24,6 +24,17 @@ DEFAULT_DATASCRUBBING: Mapping[str, Any] = {
     "sensitiveFields": [],  # Additional Sensitive Fields
     "excludeFields": [],  # Safe Fields
 }
+
+
+_project: Any = None
+
+
+def set_project_datascrubbing(settings: Any) -> Any:
+    """Make ``settings`` (a dict or a JSON file) the default of ``stage="server"`` (the plugin
+    sets the ini ``sentry_datascrubbing`` here); returns the previous default."""
+    global _project
+    previous, _project = _project, settings
+    return previous
 
 
 def _processing() -> Any:
@@ -56,7 +67,7 @@ def load_datascrubbing(settings: Mapping[str, Any] | str | os.PathLike[str] | No
 def pii_config(settings: Mapping[str, Any] | str | os.PathLike[str] | None) -> dict[str, Any]:
     """Relay's PII config for the settings: the UI's options converted, plus advanced rules."""
     processing = _processing()
-    loaded = load_datascrubbing(settings)
+    loaded = load_datascrubbing(settings if settings is not None else _project)
     advanced = loaded.pop("piiConfig", None)
     config: dict[str, Any] = processing.convert_datascrubbing_config(loaded) or {}
     if advanced:
