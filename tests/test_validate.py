@@ -240,3 +240,15 @@ def test_an_event_over_sentrys_size_limit_is_named() -> None:
     assert [(p.path, p.reason, p.source) for p in problems if p.source == "limit"] == [
         ("", "event of 1.2 MB: Sentry rejects events over 1 MB decompressed (413)", "limit")
     ]
+
+
+def test_a_fingerprint_string_and_a_bad_breadcrumb_timestamp(
+    sentry_init: object, sentry_events: SentryEvents
+) -> None:
+    """Two more rejection classes: Sentry drops the fingerprint and the breadcrumb's timestamp."""
+    sentry_init(before_send=lambda event, hint: {**event, "fingerprint": "checkout-timeout"})  # type: ignore[operator]
+    sentry_sdk.add_breadcrumb(message="retry", timestamp="yesterday")  # type: ignore[arg-type]
+    sentry_sdk.capture_message("checkout slow")
+    problems = {(p.path, p.reason) for p in sentry_events.one().validate()}
+    assert ("fingerprint", "expected an array") in problems
+    assert ("breadcrumbs.values.0.timestamp", "input contains invalid characters") in problems
