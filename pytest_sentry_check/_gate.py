@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,17 +243,13 @@ class GateLedger:
         """
         mode = mode or self.mode
         results = []
-        # what conftest files send at import time, every xdist process sends: count it once
-        seen = (
-            {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
-            if test == BEFORE_FIRST_TEST
-            else set()
-        )
+        seen = self._import_time_fingerprints() if test == BEFORE_FIRST_TEST else None
         for record, finding, stored in found:
-            if seen:
+            if seen is not None:
                 key = fingerprint(test, finding.item_type, finding.rule, finding.path)
                 if key in seen:
                     continue
+                seen.add(key)
             status, allowed_by = ("failed" if mode == "fail" else "warned"), ""
             for origin, entry in allow:
                 if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
@@ -296,9 +292,13 @@ class GateLedger:
             "envelopes_scanned": self.envelopes_scanned,
         }
 
+    def _import_time_fingerprints(self) -> set[str]:
+        """What conftest files send at import time, every xdist process sends: such findings
+        count once, by fingerprint."""
+        return {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+
     def merge(self, data: Mapping[str, Any]) -> None:
-        # what conftest files sent at import time, every xdist process sent: count it once
-        seen = {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+        seen = self._import_time_fingerprints()
         for entry in data.get("findings", []):
             finding = GateFinding.from_json(entry)
             if finding.test == BEFORE_FIRST_TEST:
@@ -378,6 +378,13 @@ def _top(counter: Counter[str], n: int) -> str:
     return shown + (f", ... {more} more" if more > 0 else "")
 
 
+def _masker(secrets: tuple[str, ...]) -> Callable[[str], str]:
+    """Masks text for reports: the test's canaries (``sentry_secrets`` may have closed by now,
+    so its registry no longer masks them) and what ``mask_secrets`` masks on sight."""
+    canaries = CanaryMatcher(secrets) if secrets else None
+    return lambda text: mask_secrets(canaries.mask(text) if canaries else text)
+
+
 def scan_envelopes(
     envelopes: Iterable[Any], secrets: Iterable[str] = ()
 ) -> list[tuple[str, Finding, bool | None]]:
@@ -386,11 +393,7 @@ def scan_envelopes(
     from .scan import scan_by_item
 
     secrets = tuple(secrets)
-    canaries = CanaryMatcher(secrets) if secrets else None
-
-    def shown(record: str) -> str:  # a transaction name can hold a secret too
-        return mask_secrets(canaries.mask(record) if canaries else record)
-
+    shown = _masker(secrets)  # a transaction name can hold a secret too
     found: list[tuple[str, Finding, bool | None]] = []
     for received in envelopes:
         for item, findings in scan_by_item(received.envelope, secrets=secrets):
@@ -478,20 +481,43 @@ def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[st
     return lines
 
 
+def _place(path: str) -> str:
+    """Where in an event a leak is, as far as fixing it goes."""
+    if ".stacktrace.frames." in path and ".vars." in path:
+        return "frame locals"
+    if path.startswith("breadcrumbs."):
+        return "breadcrumbs"
+    if path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")):
+        return "scope data"
+    if path.startswith(("message", "logentry.", "exception.values.")):
+        return "message"
+    return ""
+
+
+_SDK_FIXES = {
+    "frame locals": "sentry_sdk.init(include_local_variables=False), "
+    "or scrub the frames' vars in before_send",
+    "breadcrumbs": "filter or mask it in before_breadcrumb",
+    "message": "do not interpolate the value into the message; mask it in before_send",
+    "": "remove or mask it in before_send",
+}
+_HINTS = {
+    "frame locals": "Frame locals carry them (send_default_pii=False keeps those): "
+    "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send.",
+    "breadcrumbs": "Breadcrumbs carry them: filter them in before_breadcrumb.",
+    "scope data": "Scope or request data carries them: remove or mask them in before_send.",
+}
+
+
 def suggested_fix(finding: Finding) -> dict[str, str]:
     """How to stop one leak: the SDK-side change, and a Relay advanced-scrubbing rule for the
     project (a selector over the same place, ``*`` for list indexes) as a second line of defence."""
     path = finding.path
-    if ".stacktrace.frames." in path and ".vars." in path:
-        sdk = "sentry_sdk.init(include_local_variables=False), or scrub the frames' vars in before_send"
-    elif path.startswith("breadcrumbs."):
-        sdk = "filter or mask it in before_breadcrumb"
-    elif path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")):
+    place = _place(path)
+    if place == "scope data":
         sdk = f"remove or mask {path.split('.')[0]} data in before_send (or never set it)"
-    elif path.startswith(("message", "logentry.", "exception.values.")):
-        sdk = "do not interpolate the value into the message; mask it in before_send"
     else:
-        sdk = "remove or mask it in before_send"
+        sdk = _SDK_FIXES[place]
     parts = path.split(".") if path else []
     ends_in_a_list = bool(parts) and parts[-1].isdigit()
     while parts and parts[-1].isdigit():  # Relay's * does not match a final list index; ** does
@@ -501,24 +527,14 @@ def suggested_fix(finding: Finding) -> dict[str, str]:
     return {
         "sdk": sdk,
         "relay_selector": selector,
-        "relay_rule": f'{{"applications": {{"{selector}": ["@anything:remove"]}}}}',
+        "relay_rule": json.dumps({"applications": {selector: ["@anything:remove"]}}),
     }
 
 
 def fix_hints(findings: Iterable[GateFinding]) -> list[str]:
     """What would stop these leaks, by where they are."""
-    paths = [f.finding.path for f in findings if f.finding.kind != "validation"]
-    hints = []
-    if any(".stacktrace.frames." in path and ".vars." in path for path in paths):
-        hints.append(
-            "Frame locals carry them (send_default_pii=False keeps those): "
-            "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send."
-        )
-    if any(path.startswith("breadcrumbs.") for path in paths):
-        hints.append("Breadcrumbs carry them: filter them in before_breadcrumb.")
-    if any(path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")) for path in paths):
-        hints.append("Scope or request data carries them: remove or mask them in before_send.")
-    return hints
+    places = {_place(f.finding.path) for f in findings if f.finding.kind != "validation"}
+    return [hint for place, hint in _HINTS.items() if place in places]
 
 
 #: Rule ids of what the validation mode reports (allow entries use them).
@@ -533,12 +549,7 @@ def validate_envelopes(
     from ._validate import validate
     from .scan import items_of
 
-    secrets = tuple(secrets)
-    canaries = CanaryMatcher(secrets) if secrets else None
-
-    def shown(text: str) -> str:
-        return mask_secrets(canaries.mask(text) if canaries else text)
-
+    shown = _masker(tuple(secrets))
     found: list[tuple[str, Finding, bool | None]] = []
     for received in envelopes:
         for item in items_of(received.envelope):

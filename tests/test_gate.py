@@ -104,6 +104,25 @@ def test_notify():
 """
 
 
+# A worker thread that sends after its test ended, while the next test runs.
+LATE_SUITE = """
+import threading, time
+import sentry_sdk, gate_app
+sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+started = []
+
+def test_starts_a_worker():
+    def later():
+        time.sleep(0.3)
+        sentry_sdk.capture_message("retry for " + gate_app.CUSTOMER_EMAIL)
+    started.append(threading.Thread(target=later))
+    started[0].start()
+
+def test_next():
+    started[0].join()
+"""
+
+
 @pytest.fixture
 def gated(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makepyfile(gate_app=GATE_APP)
@@ -385,24 +404,7 @@ def test_a_leak_in_fixture_teardown_fails_the_teardown(gated: pytest.Pytester) -
 
 def test_a_late_arrival_counts_and_fails_the_run(gated: pytest.Pytester) -> None:
     """A thread that sends after its test ended: scanned at the end, blamed on its own test."""
-    gated.makepyfile(
-        """
-        import threading, time
-        import sentry_sdk, gate_app
-        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
-        started = []
-
-        def test_starts_a_worker():
-            def later():
-                time.sleep(0.3)
-                sentry_sdk.capture_message("retry for " + gate_app.CUSTOMER_EMAIL)
-            started.append(threading.Thread(target=later))
-            started[0].start()
-
-        def test_next():
-            started[0].join()
-        """
-    )
+    gated.makepyfile(LATE_SUITE)
     result = gated.runpytest()
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -660,24 +662,7 @@ def test_baseline_update_under_xdist_is_written_once_by_the_controller(gated: py
 
 
 def test_with_xdist_a_late_leak_still_fails_the_run(gated: pytest.Pytester) -> None:
-    gated.makepyfile(
-        """
-        import threading, time
-        import sentry_sdk, gate_app
-        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
-        started = []
-
-        def test_starts_a_worker():
-            def later():
-                time.sleep(0.3)
-                sentry_sdk.capture_message("retry for " + gate_app.CUSTOMER_EMAIL)
-            started.append(threading.Thread(target=later))
-            started[0].start()
-
-        def test_next():
-            started[0].join()
-        """
-    )
+    gated.makepyfile(LATE_SUITE)
     result = gated.runpytest_subprocess("-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
