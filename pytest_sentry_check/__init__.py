@@ -6,29 +6,34 @@ outside pytest.
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_check.scan")
 
-from ._capture import CaptureTransport  # noqa: E402
-from ._query import Records, SentryEvents  # noqa: E402
-from ._records import (  # noqa: E402
-    Attachment,
-    CheckIn,
-    Event,
-    LogRecord,
-    Metric,
-    Payload,
-    Profile,
-    Session,
-    Span,
-    Transaction,
-)
-from ._session import capture  # noqa: E402
-from ._store import Dropped, SdkError  # noqa: E402
-from ._validate import Problem, assert_valid, validate  # noqa: E402
-from ._warnings import SentryCheckWarning  # noqa: E402
-from .scan import Finding, assert_scrubbed, scan  # noqa: E402
+if TYPE_CHECKING:
+    from ._capture import CaptureTransport
+    from ._query import Records, SentryEvents
+    from ._records import (
+        Attachment,
+        CheckIn,
+        Event,
+        LogRecord,
+        Metric,
+        Payload,
+        Profile,
+        Session,
+        Span,
+        Transaction,
+    )
+    from ._session import capture
+    from ._store import Dropped, SdkError
+    from ._validate import Problem, assert_valid, validate
+    from ._warnings import SentryCheckWarning
+    from .scan import Finding, assert_scrubbed, scan
 
 __all__ = [
     "Attachment",
@@ -56,8 +61,54 @@ __all__ = [
     "validate",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type):
-        _obj.__module__ = __name__
-del _name, _obj
+# Where each public name lives. They are imported on first use: pytest loads this package as a
+# plugin in every run, and most runs never need the query, scan or validation modules.
+_HOMES = {
+    "CaptureTransport": "_capture",
+    "Records": "_query",
+    "SentryEvents": "_query",
+    **dict.fromkeys(("Attachment", "CheckIn", "Event", "LogRecord", "Metric"), "_records"),
+    **dict.fromkeys(("Payload", "Profile", "Session", "Span", "Transaction"), "_records"),
+    "capture": "_session",
+    "Dropped": "_store",
+    "SdkError": "_store",
+    "Problem": "_validate",
+    "assert_valid": "_validate",
+    "validate": "_validate",
+    "SentryCheckWarning": "_warnings",
+    "Finding": "scan",
+    "assert_scrubbed": "scan",
+    "scan": "scan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f".{home}", __name__)
+    for public, where in _HOMES.items():
+        if where == home:
+            value = getattr(module, public)
+            if isinstance(value, type):
+                value.__module__ = __name__  # shown as pytest_sentry_check.Event
+            globals()[public] = value
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the ``pytest_sentry_check.scan`` subpackage binds it here as ``scan``; the
+        # package's public ``scan`` stays the function.
+        if name == "scan" and isinstance(value, types.ModuleType):
+            value = value.scan
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

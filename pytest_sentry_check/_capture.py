@@ -1,6 +1,6 @@
 """Put the SDK's output into a :class:`Router` instead of the network.
 
-:func:`install` patches three places of sentry-sdk, so that a ``sentry_sdk.init(...)`` the
+:func:`install` patches these places of sentry-sdk, so that a ``sentry_sdk.init(...)`` the
 application makes itself, with a real DSN, still ends up here:
 
 - ``sentry_sdk.client.get_options``: remembers the options the application resolved, applies
@@ -9,7 +9,9 @@ application makes itself, with a real DSN, still ends up here:
 - ``sentry_sdk.client.make_transport``: every client gets a :class:`CaptureTransport`, so
   no HTTP transport, worker thread or socket is ever created (``SENTRY_PRINT_ENVELOPES``
   and an explicit ``transport=`` are bypassed the same way);
-- ``sentry_sdk.spotlight.setup_spotlight``: Spotlight (``SENTRY_SPOTLIGHT``) stays off.
+- ``sentry_sdk.spotlight.setup_spotlight``: Spotlight (``SENTRY_SPOTLIGHT``) stays off;
+- ``Scope.get_current_scope`` and ``Scope.get_isolation_scope``: a capture's copies of the
+  scopes are made on first use (see ``_scopes``).
 
 The transport round-trips each envelope through its serialized bytes and
 ``sentry_sdk.envelope.Envelope.deserialize``, so tests see what Sentry would receive.
@@ -30,11 +32,13 @@ from typing import Any
 
 import sentry_sdk
 import sentry_sdk.client
+import sentry_sdk.scope
 import sentry_sdk.spotlight
 import sentry_sdk.transport
 from sentry_sdk.envelope import Envelope, Item
 from sentry_sdk.transport import Transport
 
+from ._scopes import patched_getters
 from ._store import Dropped, ReceivedEnvelope, Router, SdkError
 
 __all__ = [
@@ -306,7 +310,11 @@ class Installation:
         return None  # Spotlight (SENTRY_SPOTLIGHT) would send every envelope to its sidecar
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
-        self._saved.append((owner, name, getattr(owner, name)))
+        # a class's own attribute as stored (a classmethod stays one when restored)
+        before = (
+            vars(owner)[name] if isinstance(owner, type) and name in vars(owner) else getattr(owner, name)
+        )
+        self._saved.append((owner, name, before))
         setattr(owner, name, value)
 
     def install(self) -> Installation:
@@ -315,6 +323,8 @@ class Installation:
         self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
         self._patch(client_module, "make_transport", self._make_transport)
         self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
+        for name, getter in patched_getters().items():
+            self._patch(sentry_sdk.scope.Scope, name, getter)
         if _SDK_IS_IGNORED_ERROR is not None:
             self._patch(
                 sentry_sdk.client._Client,

@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._masking import mask_secrets
-from .scan import SEVERITIES, Finding
-from .scan._canaries import CanaryMatcher
+
+if TYPE_CHECKING:
+    from .scan import Finding
 
 __all__ = [
     "BASELINE_VERSION",
@@ -103,6 +104,8 @@ class GateFinding:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GateFinding:
+        from .scan import Finding
+
         finding = Finding(
             data["rule"], data["kind"], data["severity"], data["item_type"], data["path"],
             data["preview"], data.get("detail", ""),
@@ -381,6 +384,8 @@ def _top(counter: Counter[str], n: int) -> str:
 def _masker(secrets: tuple[str, ...]) -> Callable[[str], str]:
     """Masks text for reports: the test's canaries (``sentry_secrets`` may have closed by now,
     so its registry no longer masks them) and what ``mask_secrets`` masks on sight."""
+    from .scan._canaries import CanaryMatcher
+
     canaries = CanaryMatcher(secrets) if secrets else None
     return lambda text: mask_secrets(canaries.mask(text) if canaries else text)
 
@@ -458,6 +463,8 @@ def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[st
     """Lines for people, most severe first, one per place: findings at the same path of the same
     record share a line (their rules listed), and paths that differ only in list indexes (the
     same local variable in 17 frames) share one with ``*`` for the indexes and a count."""
+    from .scan import SEVERITIES
+
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     groups: dict[tuple[str, str, str], list[GateFinding]] = {}
     for f in sorted(findings, key=lambda f: order.get(f.finding.severity, len(order))):
@@ -547,7 +554,7 @@ def validate_envelopes(
     """What Sentry would reject or drop in received envelopes, as findings of kind ``validation``
     (values and records masked, the test's canaries too: they may be unregistered by now)."""
     from ._validate import validate
-    from .scan import items_of
+    from .scan import Finding, items_of
 
     shown = _masker(tuple(secrets))
     found: list[tuple[str, Finding, bool | None]] = []

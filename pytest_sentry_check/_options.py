@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +95,8 @@ def validate_client_options(options: Mapping[str, Any], where: str) -> dict[str,
         raise TypeError(f"{where} takes a dict of sentry_sdk.init options, not {type(options).__name__}")
     for key in options:
         if key not in DEFAULT_OPTIONS:
+            import difflib
+
             close = difflib.get_close_matches(str(key), list(DEFAULT_OPTIONS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise TypeError(f"{where}: {key!r} is not a sentry_sdk.init option{hint}")

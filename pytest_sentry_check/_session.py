@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 
 from ._capture import CaptureTransport, Installation, flush_pending, overridden, wrap_callbacks
-from ._query import SentryEvents
+from ._scopes import LazyScopes
 from ._store import Capture, Router
+
+if TYPE_CHECKING:
+    from ._query import SentryEvents
 
 __all__ = ["CaptureSession", "capture", "current_installation", "install", "uninstall"]
 
@@ -59,16 +62,18 @@ class CaptureSession:
         self._events: SentryEvents | None = None
         self._installation = installation
         self._isolate = isolate
-        self._scope: Any = None
+        self._scopes: LazyScopes | None = None
+        self._capturing = False
         self._client_before: Any = None
-        # what open() did, undone in reverse by close(): a plain list is cheaper than an
-        # ExitStack, and this runs twice per test
+        # what open() did beyond forking the scopes, undone in reverse by close()
         self._undo: list[Callable[[], Any]] = []
 
     @property
     def events(self) -> SentryEvents:
         """The query object over this capture (made on first use: most tests never ask)."""
         if self._events is None:
+            from ._query import SentryEvents
+
             self._events = SentryEvents(self.capture)
         return self._events
 
@@ -76,11 +81,9 @@ class CaptureSession:
         """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
         try:
             if self._isolate:
-                forked = sentry_sdk.isolation_scope()
-                self._scope = forked.__enter__()
-                self._undo.append(lambda: forked.__exit__(None, None, None))
+                self._scopes = LazyScopes().open()
             self.capture.open()
-            self._undo.append(self.capture.close)
+            self._capturing = True
             if self.capture.overrides:
                 client = sentry_sdk.get_client()
                 self._client_before = client if client.is_active() else None
@@ -102,8 +105,8 @@ class CaptureSession:
         pytest calls this when the test body starts, so threads that fixtures start (of any
         scope: a session-wide worker, say) are not tied to the first test that set them up.
         """
-        if self._scope is not None:
-            self._scope.add_event_processor(self.capture.router.event_processor(self.capture))
+        if self._scopes is not None:
+            self._scopes.add_event_processor(self.capture.router.event_processor(self.capture))
 
     def _restore_clients_made_inside(self) -> None:
         # A client created while this capture was open got its overrides at init; a client
@@ -133,6 +136,12 @@ class CaptureSession:
                 step()
             except BaseException as exc:  # keep undoing; report the first failure
                 error = error or exc
+        if self._capturing:
+            self._capturing = False
+            self.capture.close()
+        if self._scopes is not None:
+            scopes, self._scopes = self._scopes, None
+            scopes.close()
         if error is not None:
             raise error
 

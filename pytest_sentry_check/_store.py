@@ -175,12 +175,28 @@ class Capture:
         self.envelopes: list[ReceivedEnvelope] = []
         self.dropped: list[Dropped] = []
         self.sdk_errors: list[SdkError] = []
-        self.late = _Late()
+        self._late: _Late | None = None
         self.closed = False
         self.generation = 0
-        self.listeners: list[Callable[[ReceivedEnvelope], None]] = []
-        self.changed = threading.Condition(threading.RLock())
+        self.listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
+        # One condition for all the router's captures: a test suite opens one capture per
+        # test, and most receive nothing.
+        self.changed = router.changed
         self._token: contextvars.Token[Capture | None] | None = None
+
+    @property
+    def late(self) -> _Late:
+        """What arrived after the capture closed."""
+        if self._late is None:
+            with self.changed:
+                if self._late is None:
+                    self._late = _Late()
+        return self._late
+
+    def listen(self, listener: Callable[[ReceivedEnvelope], None]) -> None:
+        """Call ``listener`` with every envelope received from now on, until the capture closes."""
+        with self.changed:
+            self.listeners = (*self.listeners, listener)
 
     def chain(self) -> Iterator[Capture]:
         """This capture and the ones it is nested in."""
@@ -252,6 +268,7 @@ class Router:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.changed = threading.Condition(threading.RLock())
         self._open: list[Capture] = []
         self.last_closed: Capture | None = None
         self.unattributed = _Late()
@@ -271,6 +288,7 @@ class Router:
                 self._open.remove(capture)
             with capture.changed:
                 capture.closed = True
+                capture.listeners = ()  # only called while open; a listener may refer back to it
             self.last_closed = capture
 
     def event_processor(self, capture: Capture) -> Callable[[Any, Any], Any]:

@@ -13,11 +13,12 @@ group naming a detector callable. A detector receives a
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from .scan import Detector
+if TYPE_CHECKING:
+    from .scan import Detector
 
 hookspec = pluggy.HookspecMarker("pytest")
 

@@ -9,27 +9,16 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sentry_sdk
-from sentry_sdk.envelope import Envelope
 
 from ._capture import Installation, flush_pending
-from ._gate import (
-    BEFORE_FIRST_TEST,
-    Baseline,
-    BaselineError,
-    GateFinding,
-    GateLedger,
-    fix_hints,
-    render_findings,
-    scan_envelopes,
-    validate_envelopes,
-)
 from ._masking import shorten
 from ._options import (
     GATE_MODES,
@@ -39,14 +28,18 @@ from ._options import (
     parse_option_lines,
     validate_allow,
 )
-from ._query import SentryEvents
-from ._reports import github_annotations, json_report, sarif_report, write_json
 from ._session import CaptureSession, current_installation, install, uninstall
 from ._store import Capture, ReceivedEnvelope, SdkError
 from ._warnings import SentryCheckWarning
-from .scan import Detector, SecretRegistry, rule_count, set_plugin_detectors
-from .scan._canaries import active_secrets
-from .scan._server_stage import load_datascrubbing, set_project_datascrubbing
+
+# Only the capture core is imported when pytest loads the plugin: the gate, the scanner, the
+# query API and the reports are imported when a run first needs them (most tests send nothing).
+if TYPE_CHECKING:
+    from sentry_sdk.envelope import Envelope
+
+    from ._gate import GateFinding, GateLedger
+    from ._query import SentryEvents
+    from .scan import Detector, SecretRegistry
 
 __all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for old imports
 
@@ -63,11 +56,14 @@ _BASE = pytest.StashKey[dict[str, Any]]()
 _CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
 _SUMMARY_LINES_PER_TEST = 6
 _LATE = pytest.StashKey[list[str]]()
-_DETECTORS_BEFORE = pytest.StashKey[list[Detector]]()
+_DETECTORS_BEFORE = pytest.StashKey[list["Detector"]]()
 _THREADS = pytest.StashKey[set[threading.Thread]]()
-_LEDGER = pytest.StashKey[GateLedger]()
+_LEDGER = pytest.StashKey["GateLedger"]()
+_TESTS_RUN = pytest.StashKey[set[str]]()
+_DECLARED = pytest.StashKey[set[tuple[str, str]]]()
 _WATCH = pytest.StashKey["_GateWatch"]()
 _ALLOW = pytest.StashKey[list[tuple[str, str]]]()
+_INI_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 _GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
@@ -225,7 +221,10 @@ def _base_options(config: pytest.Config) -> dict[str, Any]:
 
 
 def _ledger(config: pytest.Config) -> GateLedger:
+    """The run's gate ledger, made when first needed (a bad baseline is a usage error)."""
     if _LEDGER not in config.stash:
+        from ._gate import Baseline, BaselineError, GateLedger
+
         base = _base_options(config)
         path = config.getoption("sentry_baseline", None)
         if config.getoption("sentry_baseline_update", False) and not path:
@@ -240,6 +239,9 @@ def _ledger(config: pytest.Config) -> GateLedger:
             mode=base["gate"],
             baseline=baseline,
             updating_baseline=bool(config.getoption("sentry_baseline_update", False)),
+            # shared with the per-test hooks, which do not need the gate module to fill them
+            tests_run=config.stash.setdefault(_TESTS_RUN, set()),
+            declared=config.stash.setdefault(_DECLARED, set()),
         )
         ledger.declared.update(("ini", entry) for entry in base["allow"])
         config.stash[_LEDGER] = ledger
@@ -266,16 +268,28 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     _install(config)
     _base_options(config)
-    _ledger(config)
+    config.stash[_TESTS_RUN] = set()
+    config.stash[_DECLARED] = set()
+    if config.getoption("sentry_baseline", None) or config.getoption("sentry_baseline_update", False):
+        _ledger(config)  # a bad baseline file is a usage error before any test runs
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
-    config.stash[_DETECTORS_BEFORE] = set_plugin_detectors(detectors)
-    config.stash[_DATASCRUBBING_BEFORE] = set_project_datascrubbing(_datascrubbing(config))
+    if detectors:
+        from .scan import set_plugin_detectors
+
+        config.stash[_DETECTORS_BEFORE] = set_plugin_detectors(detectors)
+    datascrubbing = _datascrubbing(config)
+    if datascrubbing is not None:
+        from .scan._server_stage import set_project_datascrubbing
+
+        config.stash[_DATASCRUBBING_BEFORE] = set_project_datascrubbing(datascrubbing)
 
 
 def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
     name = config.getini("sentry_datascrubbing")
     if not name:
         return None
+    from .scan._server_stage import load_datascrubbing
+
     path = (config.inipath.parent if config.inipath else config.rootpath) / name
     try:
         return load_datascrubbing(path)
@@ -285,8 +299,12 @@ def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _DATASCRUBBING_BEFORE in config.stash:
+        from .scan._server_stage import set_project_datascrubbing
+
         set_project_datascrubbing(config.stash[_DATASCRUBBING_BEFORE])
     if _DETECTORS_BEFORE in config.stash:
+        from .scan import set_plugin_detectors
+
         previous: list[Detector] = config.stash[_DETECTORS_BEFORE]
         set_plugin_detectors(previous)
     installation = config.stash.get(_INSTALLATION, None)
@@ -300,7 +318,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     overrides = ", ".join(f"{k}={v!r}" for k, v in base["options"].items()) or "none"
     gate = f"sentry-check: gate={base['gate']}"
     if base["gate"] != "off":
-        gate += f", rules={rule_count()}"
         baseline = config.getoption("sentry_baseline", None)
         if baseline:
             update = " (update)" if config.getoption("sentry_baseline_update", False) else ""
@@ -348,14 +365,14 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         item.stash[_SESSION] = session
         if options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off"):
             watch = _GateWatch(session.capture)
-            session.capture.listeners.append(watch.receive)
+            session.capture.listen(watch.receive)
             item.stash[_WATCH] = watch
-            _allow_of(item, _ledger(item.config))  # declared now, so unused entries are reported
+            if options is not item.config.stash.get(_UNMARKED, None):
+                _allow_of(item)  # declared now, so unused entries are reported
     try:
         result = yield
     finally:
-        if _WATCH in item.stash:
-            item.stash[_WATCH].remember_canaries()
+        _remember_canaries(item)
     opened = item.stash.get(_SESSION, None)
     if opened is not None:
         # The body starts now: threads started from here on belong to this test; threads
@@ -386,19 +403,31 @@ class _GateWatch:
             pending, self.pending = self.pending, []
         return pending
 
-    def remember_canaries(self) -> None:
-        # the sentry_secrets fixture forgets its values at teardown, before the last scan
-        self.secrets.update(active_secrets())
+
+def _remember_canaries(item: pytest.Item) -> None:
+    """Keep the running test's canaries for the gate's last scan: the sentry_secrets fixture
+    forgets them at teardown."""
+    # A registry can only be open if the scanner was imported (most runs: never).
+    canaries = sys.modules.get("pytest_sentry_check.scan._canaries")
+    if canaries is not None:
+        watch = item.stash.get(_WATCH, None)
+        if watch is not None:
+            watch.secrets.update(canaries.active_secrets())
 
 
-def _allow_of(item: pytest.Item, ledger: GateLedger) -> list[tuple[str, str]]:
+def _allow_of(item: pytest.Item) -> list[tuple[str, str]]:
     """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's.
 
     The origin is the node that declared the entry; a function's own marker is keyed by the
     function, not by each of its parametrizations.
     """
+    config = item.config
+    if _INI_ALLOW not in config.stash:
+        config.stash[_INI_ALLOW] = [("ini", entry) for entry in _base_options(config)["allow"]]
+    ini = config.stash[_INI_ALLOW]
+    if _options_for(item) is config.stash.get(_UNMARKED, None):  # most tests: no marker
+        return ini
     if _ALLOW not in item.stash:
-        ini = [("ini", entry) for entry in _base_options(item.config)["allow"]]
         if item.stash[_OPTIONS].allow == tuple(entry for _, entry in ini):  # no marker adds any
             item.stash[_ALLOW] = ini
             return ini
@@ -407,7 +436,7 @@ def _allow_of(item: pytest.Item, ledger: GateLedger) -> list[tuple[str, str]]:
             for node, mark in item.iter_markers_with_node("sentry_check")
             for entry in mark.kwargs.get("allow", ())
         ]
-        ledger.declared.update(pairs)
+        item.config.stash[_DECLARED].update(pairs)
         item.stash[_ALLOW] = pairs + ini
     return item.stash[_ALLOW]
 
@@ -421,6 +450,8 @@ def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFin
     envelopes = watch.take()
     if not envelopes:
         return []
+    from ._gate import scan_envelopes, validate_envelopes
+
     ledger = _ledger(item.config)
     ledger.envelopes_scanned += len(envelopes)
     gate = _options_for(item).gate
@@ -438,13 +469,15 @@ def _classify(
 ) -> list[GateFinding]:
     if not found:
         return []
-    allow = _allow_of(item, ledger)
+    allow = _allow_of(item)
     return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
 
 
 def render_gate_failure(findings: list[GateFinding]) -> str:
     """The message of a test that made the application send secrets or personal data, or
     something Sentry would reject (each kind in its own paragraph)."""
+    from ._gate import render_findings
+
     leaks = [f for f in findings if f.finding.kind != "validation"]
     invalid = [f for f in findings if f.finding.kind == "validation"]
     parts = [_render_leaks(leaks)] if leaks else []
@@ -462,6 +495,8 @@ def render_gate_failure(findings: list[GateFinding]) -> str:
 
 
 def _render_leaks(findings: list[GateFinding]) -> str:
+    from ._gate import fix_hints, render_findings
+
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
     lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
     lines += render_findings(findings, _GATE_LINES_PER_TEST)
@@ -479,8 +514,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     watch = item.stash.get(_WATCH, None) if call.when == "call" else None
     if watch is not None:
-        _ledger(item.config).tests_run.add(item.nodeid)  # the body ran (not skipped, set up)
-        watch.remember_canaries()
+        item.config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
+        _remember_canaries(item)
         flush_pending(sentry_sdk.get_client())
         blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking]
         if blocking:
@@ -499,8 +534,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
     watch = item.stash.get(_WATCH, None)
-    if watch is not None:
-        watch.remember_canaries()
+    _remember_canaries(item)
     failures: list[str] = []
     try:
         result = yield
@@ -530,6 +564,7 @@ def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
     if not (watch.pending or watch.found or watch.secrets):  # most tests: nothing to do
         return []
+
     late = _gate_scan(item, watch, "teardown")
     if watch.secrets:
         item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(watch.secrets)
@@ -644,6 +679,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def _scan_late(session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
     """Scan what arrived after its test ended, and what was sent before the first test."""
+    from ._gate import BEFORE_FIRST_TEST, scan_envelopes
+
     router = installation.router
     items = {item.nodeid: item for item in session.items} if router.late_captures else {}
     canaries = session.config.stash.get(_CANARIES_OF_LATE, {})
@@ -657,7 +694,7 @@ def _scan_late(session: pytest.Session, installation: Installation, ledger: Gate
         envelopes = capture.late.envelopes
         ledger.envelopes_scanned += len(envelopes)
         found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
-        allow = _allow_of(item, ledger)
+        allow = _allow_of(item)
         ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
     if ledger.mode != "off":
         ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
@@ -706,6 +743,8 @@ def _finish_gate(session: pytest.Session, ledger: GateLedger) -> None:
         entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
         notes.append(f"baseline written to {path}: {entries} (was {before})")
     report, sarif = config.getoption("sentry_report", None), config.getoption("sentry_sarif", None)
+    if report or sarif:
+        from ._reports import json_report, sarif_report, write_json
     if report:
         write_json(report, json_report(ledger))
         notes.append(f"JSON report written to {report}")
@@ -771,6 +810,8 @@ def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
     for note in notes:
         terminalreporter.write_line(note)
     if os.environ.get("GITHUB_ACTIONS") == "true":
+        from ._reports import github_annotations
+
         for line in github_annotations(ledger.findings):
             terminalreporter.write_line(line)
 
@@ -801,6 +842,8 @@ def sentry_events(request: pytest.FixtureRequest) -> SentryEvents:
 def sentry_secrets() -> Iterator[SecretRegistry]:
     """Canary secrets for this test: ``make(kind)`` creates a unique realistic value, ``add(value)``
     registers one the test has. ``assert_scrubbed`` looks for all of them; outputs mask them."""
+    from .scan import SecretRegistry
+
     registry = SecretRegistry().open()
     try:
         yield registry
@@ -837,7 +880,7 @@ def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]
 
 
 def _listen(capture: Capture, on_envelope: Callable[[ReceivedEnvelope], None]) -> None:
-    capture.listeners.append(on_envelope)
+    capture.listen(on_envelope)
 
 
 @pytest.fixture

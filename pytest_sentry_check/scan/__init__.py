@@ -116,11 +116,6 @@ def scan_by_item(target: Any, *, secrets: Iterable[str] = ()) -> Iterator[tuple[
             yield item, findings
 
 
-def rule_count() -> int:
-    """How many rules the gate runs: the default ones and the plugins'."""
-    return len(DEFAULT_DETECTORS) + len(_default_extra_detectors())
-
-
 def assert_scrubbed(
     target: Any,
     *,
