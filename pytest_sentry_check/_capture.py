@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.parse
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -140,7 +141,6 @@ _BUFFERS = (
     ("session_flusher", "pending_sessions"),
     ("session_flusher", "pending_aggregates"),
 )
-_UNKNOWN = object()
 
 
 def flush_pending(client: Any, timeout: float = 2.0) -> None:
@@ -149,19 +149,46 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     Checking is much cheaper than a flush, which matters once per test. An SDK whose internals
     look different is always flushed.
     """
+    buffers = _buffers_of(client)
+    if buffers is None:
+        return
+    if buffers is _ALWAYS or any(getattr(holder, attribute) for holder, attribute in buffers):
+        client.flush(timeout=timeout)
+
+
+_ALWAYS: tuple[tuple[Any, str], ...] = ((None, ""),)
+_last_buffers: tuple[Any, Any, tuple[tuple[Any, str], ...] | None] | None = None
+
+
+def _none() -> None:
+    return None
+
+
+def _buffers_of(client: Any) -> tuple[tuple[Any, str], ...] | None:
+    """Where ``client`` buffers (``None``: it sends nothing; :data:`_ALWAYS`: flush to know).
+
+    The answer is kept for the last client asked (a test suite has one), as long as its
+    transport is the same.
+    """
+    global _last_buffers
+    transport = getattr(client, "transport", None)
+    last = _last_buffers
+    if last is not None and last[0]() is client and last[1]() is transport:
+        return last[2]
+    buffers: tuple[tuple[Any, str], ...] | None
     if not client.is_active():
-        return
-    if not isinstance(getattr(client, "transport", None), CaptureTransport):
-        client.flush(timeout=timeout)  # a real transport to the local server: its queue
-        return
-    for component, attribute in _BUFFERS:
-        holder = getattr(client, component, None)
-        if holder is None:
-            continue
-        pending = getattr(holder, attribute, _UNKNOWN)
-        if pending is _UNKNOWN or pending:
-            client.flush(timeout=timeout)
-            return
+        return None
+    if not isinstance(transport, CaptureTransport):
+        buffers = _ALWAYS  # a real transport to the local server: its queue
+    else:
+        found = [
+            (holder, attribute)
+            for component, attribute in _BUFFERS
+            if (holder := getattr(client, component, None)) is not None
+        ]
+        buffers = tuple(found) if all(hasattr(holder, attribute) for holder, attribute in found) else _ALWAYS
+    _last_buffers = (weakref.ref(client), weakref.ref(transport) if transport is not None else _none, buffers)
+    return buffers
 
 
 def _serialization_error(envelope: Envelope, exc: Exception) -> SdkError:

@@ -32,10 +32,12 @@ class LazyScopes:
 
     __slots__ = ("_processors", "base", "forked")
 
+    # Event processors are added to the copy of the isolation scope; they are made when it is.
+
     def __init__(self) -> None:
         self.base: tuple[Scope, Scope] = (_GET_CURRENT(Scope), _GET_ISOLATION(Scope))
         self.forked: tuple[Scope, Scope] | None = None
-        self._processors: list[Callable[[Any, Any], Any]] = []
+        self._processors: list[Callable[[], Callable[[Any, Any], Any]]] = []
 
     def open(self) -> LazyScopes:
         if _stack:
@@ -51,21 +53,26 @@ class LazyScopes:
             with _fork_lock:
                 if self.forked is None:
                     forked_isolation = isolation.fork()
-                    for processor in self._processors:
-                        forked_isolation.add_event_processor(processor)
+                    for make_processor in self._processors:
+                        forked_isolation.add_event_processor(make_processor())
                     self.forked = (current.fork(), forked_isolation)
         if sdk_scope._current_scope.get() is current:
             sdk_scope._current_scope.set(self.forked[0])
         if sdk_scope._isolation_scope.get() is isolation:
             sdk_scope._isolation_scope.set(self.forked[1])
 
-    def add_event_processor(self, processor: Callable[[Any, Any], Any]) -> None:
-        """Add ``processor`` to the copy of the isolation scope, now or when it is made."""
+    def add_event_processor(self, make_processor: Callable[[], Callable[[Any, Any], Any]]) -> None:
+        """Add ``make_processor()`` to the copy of the isolation scope, now or when it is made."""
         with _fork_lock:
             if self.forked is None:
-                self._processors.append(processor)
+                self._processors.append(make_processor)
                 return
-        self.forked[1].add_event_processor(processor)
+        self.forked[1].add_event_processor(make_processor())
+
+    @property
+    def used(self) -> bool:
+        """Whether anything asked for the scopes while the capture was open."""
+        return self.forked is not None
 
     def close(self) -> None:
         """Give the calling context back the scopes it had when the capture opened."""

@@ -106,7 +106,16 @@ class CaptureSession:
         scope: a session-wide worker, say) are not tied to the first test that set them up.
         """
         if self._scopes is not None:
-            self._scopes.add_event_processor(self.capture.router.event_processor(self.capture))
+            self._scopes.add_event_processor(self._mark_owner)
+
+    def _mark_owner(self) -> Callable[[Any, Any], Any]:
+        return self.capture.router.event_processor(self.capture)
+
+    @property
+    def sdk_used(self) -> bool:
+        """Whether the SDK may have done anything while the capture was open: it asked for a
+        scope (every API function does) or delivered something."""
+        return self._scopes is None or self._scopes.used or self.capture.received
 
     def _restore_clients_made_inside(self) -> None:
         # A client created while this capture was open got its overrides at init; a client
@@ -124,7 +133,8 @@ class CaptureSession:
 
     def close(self) -> None:
         try:
-            flush_pending(sentry_sdk.get_client())
+            if self.sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
+                flush_pending(sentry_sdk.get_client())
         finally:
             self._unwind()
 

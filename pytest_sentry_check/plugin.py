@@ -64,6 +64,8 @@ _DECLARED = pytest.StashKey[set[tuple[str, str]]]()
 _WATCH = pytest.StashKey["_GateWatch"]()
 _ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 _INI_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
+# A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
+_CANARIES = "pytest_sentry_check.scan._canaries"
 _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
 _GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
@@ -335,7 +337,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def _options_for(item: pytest.Item) -> CheckOptions:
     __tracebackhide__ = True
     if _OPTIONS not in item.stash:
-        marks = list(item.iter_markers("sentry_check"))
+        # item.keywords holds the names of the markers on the item and its parents
+        marks = list(item.iter_markers("sentry_check")) if "sentry_check" in item.keywords else []
         if not marks:  # most tests: the same options, computed once
             config = item.config
             if _UNMARKED not in config.stash:
@@ -364,15 +367,15 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         session.open(mark_threads=False)
         item.stash[_SESSION] = session
         if options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off"):
-            watch = _GateWatch(session.capture)
-            session.capture.listen(watch.receive)
-            item.stash[_WATCH] = watch
+            session.capture.keep_pending()
+            item.stash[_WATCH] = _GateWatch(session.capture)
             if options is not item.config.stash.get(_UNMARKED, None):
                 _allow_of(item)  # declared now, so unused entries are reported
     try:
         result = yield
     finally:
-        _remember_canaries(item)
+        if _CANARIES in sys.modules:
+            _remember_canaries(item)
     opened = item.stash.get(_SESSION, None)
     if opened is not None:
         # The body starts now: threads started from here on belong to this test; threads
@@ -382,37 +385,23 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 
 class _GateWatch:
-    """What a test received that the gate has not scanned yet, the canaries it registered,
-    and the findings so far."""
+    """The canaries a test registered and the gate's findings so far (what the gate has not
+    scanned yet is its capture's ``pending``)."""
 
-    __slots__ = ("capture", "found", "pending", "secrets")
+    __slots__ = ("capture", "found", "secrets")
 
     def __init__(self, capture: Capture):
         self.capture = capture
-        self.pending: list[ReceivedEnvelope] = []
         self.secrets: set[str] = set()
         self.found: list[GateFinding] = []
-
-    def receive(self, received: ReceivedEnvelope) -> None:
-        self.pending.append(received)  # called under capture.changed
-
-    def take(self) -> list[ReceivedEnvelope]:
-        if not self.pending:  # most tests send nothing
-            return []
-        with self.capture.changed:
-            pending, self.pending = self.pending, []
-        return pending
 
 
 def _remember_canaries(item: pytest.Item) -> None:
     """Keep the running test's canaries for the gate's last scan: the sentry_secrets fixture
     forgets them at teardown."""
-    # A registry can only be open if the scanner was imported (most runs: never).
-    canaries = sys.modules.get("pytest_sentry_check.scan._canaries")
-    if canaries is not None:
-        watch = item.stash.get(_WATCH, None)
-        if watch is not None:
-            watch.secrets.update(canaries.active_secrets())
+    watch = item.stash.get(_WATCH, None)
+    if watch is not None:
+        watch.secrets.update(sys.modules[_CANARIES].active_secrets())
 
 
 def _allow_of(item: pytest.Item) -> list[tuple[str, str]]:
@@ -447,7 +436,7 @@ def _location(item: pytest.Item) -> tuple[str, int]:
 
 
 def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFinding]:
-    envelopes = watch.take()
+    envelopes = watch.capture.take_pending()
     if not envelopes:
         return []
     from ._gate import scan_envelopes, validate_envelopes
@@ -515,9 +504,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     watch = item.stash.get(_WATCH, None) if call.when == "call" else None
     if watch is not None:
         item.config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
-        _remember_canaries(item)
-        flush_pending(sentry_sdk.get_client())
-        blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking]
+        if _CANARIES in sys.modules:
+            _remember_canaries(item)
+        if item.stash[_SESSION].sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
+            flush_pending(sentry_sdk.get_client())
+        blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking] if watch.capture.pending else []
         if blocking:
             message = render_gate_failure(blocking)
             if report.failed:
@@ -534,7 +525,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
     watch = item.stash.get(_WATCH, None)
-    _remember_canaries(item)
+    if _CANARIES in sys.modules:
+        _remember_canaries(item)
     failures: list[str] = []
     try:
         result = yield
@@ -545,11 +537,12 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             session.close()
         if watch is not None:
             del item.stash[_WATCH]
-            failures += _finish_gate_for(item, watch)
+            if watch.capture.pending or watch.found or watch.secrets:  # most tests: nothing to do
+                failures += _finish_gate_for(item, watch)
         if session is not None:
             # Keep nothing per test past its teardown: a large suite would hold every capture.
             del item.stash[_SESSION]
-            if item.config.getoption("sentry_summary", False) and not session.capture.discard:
+            if item.config.option.sentry_summary and not session.capture.discard:
                 item.config.stash.setdefault(_CAPTURED, []).append(
                     (item.nodeid, describe_capture(session.events))
                 )
@@ -562,8 +555,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 
 def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
-    if not (watch.pending or watch.found or watch.secrets):  # most tests: nothing to do
-        return []
 
     late = _gate_scan(item, watch, "teardown")
     if watch.secrets:

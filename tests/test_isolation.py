@@ -160,3 +160,72 @@ def test_capture_false_opts_a_test_out(pytester: pytest.Pytester) -> None:
             "@pytest.mark.sentry_check(capture=False), or the plugin is not active)"
         ]
     )
+
+
+def test_the_scopes_are_the_tests_whoever_uses_them_first(pytester: pytest.Pytester) -> None:
+    """The test's copies of the scopes are made when the SDK first asks for one, but they belong
+    to the test: an asyncio task or a thread that asks first shares them with the test body
+    (as with copies made when the test started), and they are gone in the next test."""
+    pytester.makepyfile(
+        """
+        import asyncio, threading
+        import pytest
+        import sentry_sdk
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", release="checkout@1.0.0")
+
+        @pytest.fixture
+        def tenant():
+            sentry_sdk.set_tag("tenant", "acme")  # in the fixture: the first use
+
+        def test_a_task_asks_first(sentry_events):
+            async def tag():
+                sentry_sdk.set_tag("from_task", "yes")  # the task runs in a copy of the context
+            asyncio.run(tag())
+            sentry_sdk.capture_message("after the task")
+            assert sentry_events.one().tags == {"from_task": "yes"}
+
+        def test_a_thread_asks_first(sentry_events):
+            thread = threading.Thread(target=sentry_sdk.set_user, args=({"id": "u7"},))
+            thread.start()
+            thread.join()
+            sentry_sdk.capture_message("after the thread")
+            assert sentry_events.one().user == {}  # a thread gets a copy (sentry-sdk's rule)
+
+        def test_a_fixture_asks_first(tenant, sentry_events):
+            sentry_sdk.capture_message("in the body")
+            assert sentry_events.one().tags == {"tenant": "acme"}
+
+        def test_nothing_is_left(sentry_events):
+            sentry_sdk.capture_message("clean")
+            event = sentry_events.one()
+            assert event.tags == {} and event.user == {}
+
+        def test_a_test_that_never_uses_the_sdk_gets_no_copies():
+            from sentry_sdk import scope
+            from pytest_sentry_check._scopes import _stack
+            assert _stack[-1].forked is None
+            assert scope._isolation_scope.get() is _stack[-1].base[1]
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=5)
+
+
+def test_nested_capture_starts_from_the_tests_scopes(pytester: pytest.Pytester) -> None:
+    """``capture()`` inside a test sees what the test set, and what it sets stays inside."""
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+        from pytest_sentry_check import capture
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2", release="checkout@1.0.0")
+
+        def test_nested(sentry_events):
+            sentry_sdk.set_tag("outer", "1")
+            with capture() as inner:
+                sentry_sdk.set_tag("inner", "1")
+                sentry_sdk.capture_message("inside")
+            sentry_sdk.capture_message("outside")
+            assert inner.one().tags == {"outer": "1", "inner": "1"}
+            assert sentry_events.one(message="outside").tags == {"outer": "1"}
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
