@@ -28,23 +28,22 @@ _GET_ISOLATION = Scope.get_isolation_scope.__func__  # type: ignore[attr-defined
 
 
 class LazyScopes:
-    """The scopes a capture started from, and its copies once something asked for them."""
+    """The scopes a capture started from, and its copies once something asked for them.
+
+    Made when the capture opens; :meth:`close` when it closes.
+    """
 
     __slots__ = ("_processors", "base", "forked")
 
     # Event processors are added to the copy of the isolation scope; they are made when it is.
 
     def __init__(self) -> None:
+        if _stack:
+            _stack[-1].enter()  # a nested capture starts from what the outer one has
         self.base: tuple[Scope, Scope] = (_GET_CURRENT(Scope), _GET_ISOLATION(Scope))
         self.forked: tuple[Scope, Scope] | None = None
         self._processors: list[Callable[[], Callable[[Any, Any], Any]]] = []
-
-    def open(self) -> LazyScopes:
-        if _stack:
-            _stack[-1].enter()  # a nested capture starts from what the outer one has
-            self.base = (_GET_CURRENT(Scope), _GET_ISOLATION(Scope))
         _stack.append(self)
-        return self
 
     def enter(self) -> None:
         """Make the calling context use the copies (forking them if nobody asked before)."""
@@ -68,11 +67,6 @@ class LazyScopes:
                 self._processors.append(make_processor)
                 return
         self.forked[1].add_event_processor(make_processor())
-
-    @property
-    def used(self) -> bool:
-        """Whether anything asked for the scopes while the capture was open."""
-        return self.forked is not None
 
     def close(self) -> None:
         """Give the calling context back the scopes it had when the capture opened."""

@@ -48,6 +48,7 @@ class CaptureSession:
 
     Args:
         record: ``False`` still isolates and routes, but keeps nothing (a test that opted out).
+        keep_pending: keep what arrives for ``capture.take_pending()`` too (the gate's scans).
     """
 
     def __init__(
@@ -57,8 +58,12 @@ class CaptureSession:
         overrides: Mapping[str, Any] | None = None,
         isolate: bool = True,
         record: bool = True,
+        *,
+        keep_pending: bool = False,
     ):
-        self.capture = Capture(installation.router, name, overrides, discard=not record)
+        self.capture = Capture(
+            installation.router, name, overrides, discard=not record, keep_pending=keep_pending
+        )
         self._events: SentryEvents | None = None
         self._installation = installation
         self._isolate = isolate
@@ -81,7 +86,7 @@ class CaptureSession:
         """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
         try:
             if self._isolate:
-                self._scopes = LazyScopes().open()
+                self._scopes = LazyScopes()
             self.capture.open()
             self._capturing = True
             if self.capture.overrides:
@@ -115,7 +120,7 @@ class CaptureSession:
     def sdk_used(self) -> bool:
         """Whether the SDK may have done anything while the capture was open: it asked for a
         scope (every API function does) or delivered something."""
-        return self._scopes is None or self._scopes.used or self.capture.received
+        return self._scopes is None or self._scopes.forked is not None or self.capture.received
 
     def _restore_clients_made_inside(self) -> None:
         # A client created while this capture was open got its overrides at init; a client
@@ -133,7 +138,7 @@ class CaptureSession:
 
     def close(self) -> None:
         try:
-            if self.sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
+            if self.sdk_used:  # logs, metrics and sessions may wait in the SDK's buffers
                 flush_pending(sentry_sdk.get_client())
         finally:
             self._unwind()

@@ -166,6 +166,7 @@ class Capture:
         overrides: Mapping[str, Any] | None = None,
         *,
         discard: bool = False,
+        keep_pending: bool = False,
     ):
         self.router = router
         self.discard = discard
@@ -177,8 +178,8 @@ class Capture:
         self.sdk_errors: list[SdkError] = []
         self._late: _Late | None = None
         #: envelopes received while open that :meth:`take_pending` has not taken yet (kept
-        #: only after :meth:`keep_pending`)
-        self.pending: list[ReceivedEnvelope] | None = None
+        #: only with ``keep_pending``)
+        self.pending: list[ReceivedEnvelope] | None = [] if keep_pending else None
         #: whether anything was delivered to it
         self.received = False
         self.closed = False
@@ -197,12 +198,6 @@ class Capture:
                 if self._late is None:
                     self._late = _Late()
         return self._late
-
-    def keep_pending(self) -> None:
-        """Keep the envelopes received from now on for :meth:`take_pending`."""
-        with self.changed:
-            if self.pending is None:
-                self.pending = []
 
     def take_pending(self) -> list[ReceivedEnvelope]:
         """The envelopes received since the last call (even if :meth:`clear` forgot them)."""

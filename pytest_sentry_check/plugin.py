@@ -48,7 +48,7 @@ TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
 _DOCS_GATE = "docs/gate.md#allowing-and-baselining"
-_SESSION = pytest.StashKey[CaptureSession]()
+_RUNNING = pytest.StashKey["_Running"]()
 _OPTIONS = pytest.StashKey[CheckOptions]()
 _UNMARKED = pytest.StashKey[CheckOptions]()
 _INSTALLATION = pytest.StashKey[Installation]()
@@ -61,7 +61,6 @@ _THREADS = pytest.StashKey[set[threading.Thread]]()
 _LEDGER = pytest.StashKey["GateLedger"]()
 _TESTS_RUN = pytest.StashKey[set[str]]()
 _DECLARED = pytest.StashKey[set[tuple[str, str]]]()
-_WATCH = pytest.StashKey["_GateWatch"]()
 _ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 _INI_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 # A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
@@ -336,19 +335,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def _options_for(item: pytest.Item) -> CheckOptions:
     __tracebackhide__ = True
+    # item.keywords holds the names of the markers on the item and its parents
+    if "sentry_check" not in item.keywords:  # most tests: the same options, computed once
+        return _unmarked(item.config)
     if _OPTIONS not in item.stash:
-        # item.keywords holds the names of the markers on the item and its parents
-        marks = list(item.iter_markers("sentry_check")) if "sentry_check" in item.keywords else []
-        if not marks:  # most tests: the same options, computed once
-            config = item.config
-            if _UNMARKED not in config.stash:
-                config.stash[_UNMARKED] = merge_markers([], _base_options(config))
-            item.stash[_OPTIONS] = config.stash[_UNMARKED]
-        else:
-            if any(mark.args for mark in marks):
-                raise TypeError("@pytest.mark.sentry_check takes keyword arguments only")
-            item.stash[_OPTIONS] = merge_markers([m.kwargs for m in marks], _base_options(item.config))
+        marks = list(item.iter_markers("sentry_check"))
+        if not marks:
+            return _unmarked(item.config)
+        if any(mark.args for mark in marks):
+            raise TypeError("@pytest.mark.sentry_check takes keyword arguments only")
+        item.stash[_OPTIONS] = merge_markers([m.kwargs for m in marks], _base_options(item.config))
     return item.stash[_OPTIONS]
+
+
+def _unmarked(config: pytest.Config) -> CheckOptions:
+    """The options of a test without a sentry_check marker: the ini's and command line's."""
+    if _UNMARKED not in config.stash:
+        config.stash[_UNMARKED] = merge_markers([], _base_options(config))
+    return config.stash[_UNMARKED]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -361,47 +365,49 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         yield
         raise exc from None
     installation = current_installation()
+    running = None
     if installation is not None:
         # capture=False still isolates the test's scope data; it just keeps nothing.
-        session = CaptureSession(installation, item.nodeid, options.options, record=options.capture)
+        watched = options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off")
+        session = CaptureSession(
+            installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
+        )
         session.open(mark_threads=False)
-        item.stash[_SESSION] = session
-        if options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off"):
-            session.capture.keep_pending()
-            item.stash[_WATCH] = _GateWatch(session.capture)
-            if options is not item.config.stash.get(_UNMARKED, None):
-                _allow_of(item)  # declared now, so unused entries are reported
+        item.stash[_RUNNING] = running = _Running(session, watched)
+        if watched and "sentry_check" in item.keywords:
+            _allow_of(item)  # declared now, so unused entries are reported
     try:
         result = yield
     finally:
-        if _CANARIES in sys.modules:
-            _remember_canaries(item)
-    opened = item.stash.get(_SESSION, None)
-    if opened is not None:
+        if running is not None and _CANARIES in sys.modules:
+            _remember_canaries(running)
+    if running is not None:
         # The body starts now: threads started from here on belong to this test; threads
         # that fixtures started (a session-wide worker, say) are not tied to it.
-        opened.mark_threads()
+        running.session.mark_threads()
     return result
 
 
-class _GateWatch:
-    """The canaries a test registered and the gate's findings so far (what the gate has not
-    scanned yet is its capture's ``pending``)."""
+class _Running:
+    """A running test's capture and, when the gate or validation watches it (``watched``), the
+    canaries it registered and the findings so far (what is not scanned yet is the capture's
+    ``pending``)."""
 
-    __slots__ = ("capture", "found", "secrets")
+    __slots__ = ("capture", "found", "secrets", "session", "watched")
 
-    def __init__(self, capture: Capture):
-        self.capture = capture
+    def __init__(self, session: CaptureSession, watched: bool):
+        self.session = session
+        self.capture = session.capture
+        self.watched = watched
         self.secrets: set[str] = set()
         self.found: list[GateFinding] = []
 
 
-def _remember_canaries(item: pytest.Item) -> None:
+def _remember_canaries(running: _Running) -> None:
     """Keep the running test's canaries for the gate's last scan: the sentry_secrets fixture
     forgets them at teardown."""
-    watch = item.stash.get(_WATCH, None)
-    if watch is not None:
-        watch.secrets.update(sys.modules[_CANARIES].active_secrets())
+    if running.watched:
+        running.secrets.update(sys.modules[_CANARIES].active_secrets())
 
 
 def _allow_of(item: pytest.Item) -> list[tuple[str, str]]:
@@ -435,7 +441,7 @@ def _location(item: pytest.Item) -> tuple[str, int]:
     return path, (line + 1 if line is not None else 0)
 
 
-def _gate_scan(item: pytest.Item, watch: _GateWatch, phase: str) -> list[GateFinding]:
+def _gate_scan(item: pytest.Item, watch: _Running, phase: str) -> list[GateFinding]:
     envelopes = watch.capture.take_pending()
     if not envelopes:
         return []
@@ -501,12 +507,12 @@ def _render_leaks(findings: list[GateFinding]) -> str:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    watch = item.stash.get(_WATCH, None) if call.when == "call" else None
-    if watch is not None:
+    watch = item.stash.get(_RUNNING, None) if call.when == "call" else None
+    if watch is not None and watch.watched:
         item.config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
         if _CANARIES in sys.modules:
-            _remember_canaries(item)
-        if item.stash[_SESSION].sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
+            _remember_canaries(watch)
+        if watch.session.sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
             flush_pending(sentry_sdk.get_client())
         blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking] if watch.capture.pending else []
         if blocking:
@@ -524,24 +530,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    watch = item.stash.get(_WATCH, None)
-    if _CANARIES in sys.modules:
-        _remember_canaries(item)
+    running = item.stash.get(_RUNNING, None)
+    if running is not None and _CANARIES in sys.modules:
+        _remember_canaries(running)
     failures: list[str] = []
     try:
         result = yield
     finally:
         # also when a fixture's teardown raised: what it sent before is still scanned
-        session = item.stash.get(_SESSION, None)
-        if session is not None:
-            session.close()
-        if watch is not None:
-            del item.stash[_WATCH]
-            if watch.capture.pending or watch.found or watch.secrets:  # most tests: nothing to do
-                failures += _finish_gate_for(item, watch)
-        if session is not None:
+        if running is not None:
             # Keep nothing per test past its teardown: a large suite would hold every capture.
-            del item.stash[_SESSION]
+            del item.stash[_RUNNING]
+            session = running.session
+            session.close()
+            if running.watched and (running.capture.pending or running.found or running.secrets):
+                failures += _finish_gate_for(item, running)
             if item.config.option.sentry_summary and not session.capture.discard:
                 item.config.stash.setdefault(_CAPTURED, []).append(
                     (item.nodeid, describe_capture(session.events))
@@ -553,7 +556,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
-def _finish_gate_for(item: pytest.Item, watch: _GateWatch) -> list[str]:
+def _finish_gate_for(item: pytest.Item, watch: _Running) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
 
     late = _gate_scan(item, watch, "teardown")
@@ -812,7 +815,8 @@ def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
 def _session_of(request: pytest.FixtureRequest) -> CaptureSession:
     __tracebackhide__ = True
-    session: CaptureSession | None = request.node.stash.get(_SESSION, None)
+    running: _Running | None = request.node.stash.get(_RUNNING, None)
+    session = running.session if running is not None else None
     if session is None or session.capture.discard:
         pytest.fail(
             f"{request.fixturename}: this test does not capture (it is marked "
@@ -947,9 +951,9 @@ def sentry_server(
 
     server, owners = _sentry_check_server
     key = uuid.uuid4().hex
-    session = request.node.stash.get(_SESSION, None)
-    if session is not None:
-        owners[key] = session.capture
+    running = request.node.stash.get(_RUNNING, None)
+    if running is not None:
+        owners[key] = running.capture
     server.add_key(key)
     server.clear_faults()
     try:
