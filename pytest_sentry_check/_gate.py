@@ -9,6 +9,7 @@ the ledgers of xdist workers.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import importlib.util
 import json
@@ -24,6 +25,10 @@ from ._masking import mask_secrets
 
 if TYPE_CHECKING:
     from .scan import Finding
+
+#: Whether Sentry would store a finding after Relay's scrubbing (``None``: unknown), or a
+#: function that tells.
+StoredAfterRelay = bool | None | Callable[[], bool | None]
 
 __all__ = [
     "BASELINE_VERSION",
@@ -233,7 +238,7 @@ class GateLedger:
         self,
         test: str,
         location: tuple[str, int],
-        found: Iterable[tuple[str, Finding, bool | None]],
+        found: Iterable[tuple[str, Finding, StoredAfterRelay]],
         *,
         allow: Sequence[tuple[str, str]],
         phase: str,
@@ -242,7 +247,9 @@ class GateLedger:
         """Record ``found`` (record description, finding, stored after Relay) for ``test``; returns
         them classified.
 
-        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob.
+        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob. Whether a finding
+        is stored after Relay may come as a function: it is called only for the findings that
+        fail or warn (asking Relay is slow, and allowed findings are accepted anyway).
         """
         mode = mode or self.mode
         results = []
@@ -264,7 +271,9 @@ class GateLedger:
                 if key in self.baseline or self.updating_baseline:
                     status = "baselined"
                     self.used_baseline.add(key)
-            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, stored))
+            known = stored() if callable(stored) and status in ("failed", "warned") else stored
+            kept = None if callable(known) else known
+            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, kept))
         self.findings.extend(results)
         return results
 
@@ -392,24 +401,45 @@ def _masker(secrets: tuple[str, ...]) -> Callable[[str], str]:
 
 def scan_envelopes(
     envelopes: Iterable[Any], secrets: Iterable[str] = ()
-) -> list[tuple[str, Finding, bool | None]]:
+) -> list[tuple[str, Finding, StoredAfterRelay]]:
     """Scan received envelopes (``ReceivedEnvelope``) with every gate rule: (record, finding,
-    whether Sentry would still store it after Relay's default scrubbing) for each finding."""
+    whether Sentry would still store it after Relay's default scrubbing) for each finding.
+
+    The last is a function, so that Relay runs only for the findings someone asks about, once
+    per item.
+    """
     from .scan import scan_by_item
 
     secrets = tuple(secrets)
     shown = _masker(secrets)  # a transaction name can hold a secret too
-    found: list[tuple[str, Finding, bool | None]] = []
+    found: list[tuple[str, Finding, StoredAfterRelay]] = []
     for received in envelopes:
         for item, findings in scan_by_item(received.envelope, secrets=secrets):
-            kept = _kept_by_relay(item, secrets)
+            kept = _KeptOnce(item, secrets)
             record = shown(describe_item(item.item_type, item.payload))
             for finding in findings:
-                found.append((record, finding, None if kept is None else kept.claim(finding)))
+                found.append((record, finding, functools.partial(kept.stored, finding)))
     return found
 
 
+class _KeptOnce:
+    """What Relay would keep of one item, computed on the first question."""
+
+    __slots__ = ("_item", "_kept", "_secrets")
+    _UNASKED: Any = object()
+
+    def __init__(self, item: Any, secrets: tuple[str, ...]):
+        self._item, self._secrets, self._kept = item, secrets, self._UNASKED
+
+    def stored(self, finding: Finding) -> bool | None:
+        if self._kept is self._UNASKED:
+            self._kept = _kept_by_relay(self._item, self._secrets)
+        return None if self._kept is None else self._kept.claim(finding)
+
+
 _relay_configs: dict[str, dict[str, Any] | None] = {}
+#: How many items went through Relay for ``stored_after_relay``: the gate's costliest step.
+_relay_runs = 0
 
 
 def _default_relay_config() -> dict[str, Any] | None:
@@ -443,6 +473,7 @@ class _Kept:
 def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> _Kept | None:
     """What a scan still finds after Relay's default scrubbing; ``None`` when that cannot be
     known (no Relay, not an event, or Relay cannot process it)."""
+    global _relay_runs
     config = _default_relay_config()
     if (
         config is None
@@ -453,6 +484,7 @@ def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> _Kept | None:
     from .scan import scan_by_item
     from .scan._server_stage import server_stage
 
+    _relay_runs += 1
     stored = server_stage(item, config)
     if not stored.payload:  # Relay rejected it: unknown what the client would make of that
         return None

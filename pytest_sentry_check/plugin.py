@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -37,7 +37,7 @@ from ._warnings import SentryCheckWarning
 if TYPE_CHECKING:
     from sentry_sdk.envelope import Envelope
 
-    from ._gate import GateFinding, GateLedger
+    from ._gate import GateFinding, GateLedger, StoredAfterRelay
     from ._query import SentryEvents
     from .scan import Detector, SecretRegistry
 
@@ -460,7 +460,11 @@ def _gate_scan(item: pytest.Item, watch: _Running, phase: str) -> list[GateFindi
 
 
 def _classify(
-    item: pytest.Item, ledger: GateLedger, found: list[tuple[str, Any, bool | None]], phase: str, mode: str
+    item: pytest.Item,
+    ledger: GateLedger,
+    found: Sequence[tuple[str, Any, StoredAfterRelay]],
+    phase: str,
+    mode: str,
 ) -> list[GateFinding]:
     if not found:
         return []

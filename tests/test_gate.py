@@ -923,3 +923,41 @@ def test_each_finding_says_whether_sentry_would_still_store_it(gated: pytest.Pyt
             "after Relay's default scrubbing, Sentry would still store 1 of 4 (the others are removed at ingestion, but they left the process)"
         ]
     )
+
+
+def test_relay_is_asked_only_about_findings_that_fail_or_warn(gated: pytest.Pytester) -> None:
+    """An allowed finding is accepted: its stored_after_relay is null, and Relay never runs for
+    an item whose findings are all allowed (it is the slow part of an event-heavy suite)."""
+    pytest.importorskip("sentry_relay")
+    gated.makepyfile(
+        """
+        import pytest, sentry_sdk, gate_app
+
+        @pytest.mark.sentry_check(allow=["email"])
+        def test_profile(sentry_init):
+            sentry_init()
+            sentry_sdk.set_user({"id": "u-1", "email": gate_app.CUSTOMER_EMAIL})
+            sentry_sdk.set_context("auth", {"header": "Bearer " + "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTcifQ.c2ln"})
+            sentry_sdk.capture_message("profile update failed")
+
+        @pytest.mark.sentry_check(allow=["email"])
+        def test_allowed_only(sentry_init):
+            sentry_init()
+            sentry_sdk.set_user({"id": "u-2", "email": gate_app.CUSTOMER_EMAIL})
+            sentry_sdk.capture_message("newsletter sign-up")
+
+        def test_relay_ran_for_one_item():
+            from pytest_sentry_check import _gate
+            assert _gate._relay_runs == 1
+        """
+    )
+    gated.runpytest_subprocess("--sentry-report=r.json", "-p", "no:randomly").assert_outcomes(
+        passed=2, failed=1
+    )
+    stored = {
+        (f["test"].split("::")[-1], f["rule"], f["path"]): (f["status"], f["stored_after_relay"])
+        for f in json.loads((gated.path / "r.json").read_text())["findings"]
+    }
+    assert stored[("test_profile", "email", "user.email")] == ("allowed", None)
+    assert stored[("test_profile", "auth-header", "contexts.auth.header")] == ("failed", False)
+    assert stored[("test_allowed_only", "email", "user.email")] == ("allowed", None)
