@@ -1,6 +1,10 @@
 """Would Sentry keep it? Relay's own normalizer over captured events, plus Sentry's documented
 limits that the normalizer does not flag.
 
+The normalizer runs with trimming on, as at ingestion, so Relay itself says where Sentry keeps
+fewer items than were sent (stack frames beyond 250) or cuts a value to its size limit. Values
+in frame locals (``vars``) are left out of that: Sentry cuts long locals as a matter of course.
+
 Relay (``sentry-relay`` on PyPI, the ``relay`` extra) is imported on first use only: the core
 never needs it, and its licence and platforms make it optional.
 """
@@ -56,7 +60,7 @@ def _normalizer() -> Any:
             "validating events needs Relay's normalizer: pip install 'pytest-sentry-check[relay]' "
             "(sentry-relay wheels exist for Linux and macOS)"
         ) from None
-    return StoreNormalizer()
+    return StoreNormalizer(enable_trimming=True)
 
 
 def _preview(value: Any) -> str:
@@ -145,8 +149,48 @@ def validate(target: Any) -> list[Problem]:
                 continue
             seen.add((path, reason))
             problems.append(Problem(path, reason, _preview(error.get("value")), "relay", item.item_type))
-        problems.extend(_limits(item.payload, item.item_type))
+        limits = list(_limits(item.payload, item.item_type))
+        if not any(problem.path == "" for problem in limits):  # not rejected whole for its size
+            problems.extend(_trimmed(normalized.get("_meta"), normalized, "", item.item_type))
+        problems.extend(limits)
     return problems
+
+
+def _trimmed(meta: Any, normalized: Any, path: str, item_type: str) -> Iterator[Problem]:
+    """Where Relay's trimming kept fewer items, or fewer characters, than were sent (its ``_meta``
+    records the original length)."""
+    if not isinstance(meta, Mapping):
+        return
+    node = meta.get("")
+    if isinstance(node, Mapping) and isinstance(node.get("len"), int):
+        sent = node["len"]
+        where = _readable(path, normalized)
+        kept = _at(normalized, path)
+        if isinstance(kept, list) and len(kept) < sent:
+            reason = f"{sent} items: Sentry keeps {len(kept)} (Relay trims the rest)"
+            yield Problem(where, reason, "-", "limit", item_type)
+        elif isinstance(kept, str) and len(kept) < sent and not _cut_as_a_matter_of_course(path):
+            reason = f"{sent} characters: Sentry keeps {len(kept)} (Relay cuts the rest)"
+            yield Problem(where, reason, _preview(kept), "limit", item_type)
+    for key, child in meta.items():
+        if key:
+            yield from _trimmed(child, normalized, f"{path}.{key}" if path else str(key), item_type)
+
+
+def _cut_as_a_matter_of_course(path: str) -> bool:
+    # frame locals are cut routinely; tag values have their own rule above (a clearer message)
+    return ".vars." in f".{path}." or path.startswith("tags.")
+
+
+def _at(data: Any, path: str) -> Any:
+    for part in path.split(".") if path else ():
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
 
 
 def assert_valid(target: Any) -> None:

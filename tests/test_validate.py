@@ -252,3 +252,26 @@ def test_a_fingerprint_string_and_a_bad_breadcrumb_timestamp(
     problems = {(p.path, p.reason) for p in sentry_events.one().validate()}
     assert ("fingerprint", "expected an array") in problems
     assert ("breadcrumbs.values.0.timestamp", "input contains invalid characters") in problems
+
+
+def test_what_relays_trimming_would_cut_is_named(sentry_init: object, sentry_events: SentryEvents) -> None:
+    """Number and size limits, as Relay's own trimming applies them: a deep recursion sends more
+    stack frames than Sentry keeps, and a long value in ``extra`` is cut. Long frame locals are
+    not reported (Sentry cuts them as a matter of course)."""
+    sentry_init(include_local_variables=True)  # type: ignore[operator]
+
+    def recurse(depth: int, blob: str) -> None:
+        if depth == 0:
+            raise RecursionError("too deep")
+        recurse(depth - 1, blob)
+
+    sentry_sdk.set_extra("report", "r" * 20_000)
+    try:
+        recurse(300, "b" * 2_100)  # every frame has a local longer than Relay keeps
+    except RecursionError:
+        sentry_sdk.capture_exception()
+    trimmed = [(p.path, p.reason) for p in validate(sentry_events) if "Relay" in p.reason]
+    assert trimmed == [
+        ("exception.values.0.stacktrace.frames", "302 items: Sentry keeps 250 (Relay trims the rest)"),
+        ("extra.report", "20000 characters: Sentry keeps 16384 (Relay cuts the rest)"),
+    ]
