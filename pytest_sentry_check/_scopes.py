@@ -8,10 +8,16 @@ that asks for a scope while the capture is open: ``Scope.get_current_scope`` and
 changes a scope. The copies belong to the capture, not to the context that made that first
 call: an asyncio task or a thread that asks first shares them with the test body, as it would
 have shared copies made when the test started.
+
+Which capture a context belongs to is a context variable, set when the capture opens: a context
+copied during a test (a task, ``asyncio.to_thread``, ``copy_context().run``) keeps its test's
+copies even when it first uses the SDK after that test ended, so nothing it sets reaches the
+next test.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +27,9 @@ from sentry_sdk.scope import Scope
 
 __all__ = ["LazyScopes", "patched_getters"]
 
-_stack: list[LazyScopes] = []
+_lazy: contextvars.ContextVar[LazyScopes | None] = contextvars.ContextVar(
+    "pytest_sentry_check_scopes", default=None
+)
 _fork_lock = threading.Lock()
 _GET_CURRENT = Scope.get_current_scope.__func__  # type: ignore[attr-defined]
 _GET_ISOLATION = Scope.get_isolation_scope.__func__  # type: ignore[attr-defined]
@@ -33,17 +41,18 @@ class LazyScopes:
     Made when the capture opens; :meth:`close` when it closes.
     """
 
-    __slots__ = ("_processors", "base", "forked")
+    __slots__ = ("_processors", "_token", "base", "forked", "outer")
 
     # Event processors are added to the copy of the isolation scope; they are made when it is.
 
     def __init__(self) -> None:
-        if _stack:
-            _stack[-1].enter()  # a nested capture starts from what the outer one has
+        self.outer = _lazy.get()
+        if self.outer is not None:
+            self.outer.enter()  # a nested capture starts from what the outer one has
         self.base: tuple[Scope, Scope] = (_GET_CURRENT(Scope), _GET_ISOLATION(Scope))
         self.forked: tuple[Scope, Scope] | None = None
         self._processors: list[Callable[[], Callable[[Any, Any], Any]]] = []
-        _stack.append(self)
+        self._token = _lazy.set(self)
 
     def enter(self) -> None:
         """Make the calling context use the copies (forking them if nobody asked before)."""
@@ -70,8 +79,10 @@ class LazyScopes:
 
     def close(self) -> None:
         """Give the calling context back the scopes it had when the capture opened."""
-        if self in _stack:
-            _stack.remove(self)
+        try:
+            _lazy.reset(self._token)
+        except ValueError:  # closed from another context than the one that opened it
+            _lazy.set(self.outer)
         current, isolation = self.base
         if sdk_scope._current_scope.get() is not current:
             sdk_scope._current_scope.set(current)
@@ -80,18 +91,16 @@ class LazyScopes:
 
 
 def _get_current_scope(cls: type[Scope]) -> Scope:
-    if _stack:
-        lazy = _stack[-1]
-        if sdk_scope._current_scope.get() is lazy.base[0]:
-            lazy.enter()
+    lazy = _lazy.get()
+    if lazy is not None and sdk_scope._current_scope.get() is lazy.base[0]:
+        lazy.enter()
     return _GET_CURRENT(cls)  # type: ignore[no-any-return]
 
 
 def _get_isolation_scope(cls: type[Scope]) -> Scope:
-    if _stack:
-        lazy = _stack[-1]
-        if sdk_scope._isolation_scope.get() is lazy.base[1]:
-            lazy.enter()
+    lazy = _lazy.get()
+    if lazy is not None and sdk_scope._isolation_scope.get() is lazy.base[1]:
+        lazy.enter()
     return _GET_ISOLATION(cls)  # type: ignore[no-any-return]
 
 

@@ -116,12 +116,6 @@ class CaptureSession:
     def _mark_owner(self) -> Callable[[Any, Any], Any]:
         return self.capture.router.event_processor(self.capture)
 
-    @property
-    def sdk_used(self) -> bool:
-        """Whether the SDK may have done anything while the capture was open: it asked for a
-        scope (every API function does) or delivered something."""
-        return self._scopes is None or self._scopes.forked is not None or self.capture.received
-
     def _restore_clients_made_inside(self) -> None:
         # A client created while this capture was open got its overrides at init; a client
         # outliving the test (a session fixture's app) must not keep them.
@@ -138,8 +132,9 @@ class CaptureSession:
 
     def close(self) -> None:
         try:
-            if self.sdk_used:  # logs, metrics and sessions may wait in the SDK's buffers
-                flush_pending(sentry_sdk.get_client())
+            # Logs, metrics and sessions may wait in the SDK's buffers, also from threads that
+            # never asked for this capture's scopes (started before the test, say).
+            flush_pending(sentry_sdk.get_client())
         finally:
             self._unwind()
 

@@ -180,8 +180,6 @@ class Capture:
         #: envelopes received while open that :meth:`take_pending` has not taken yet (kept
         #: only with ``keep_pending``)
         self.pending: list[ReceivedEnvelope] | None = [] if keep_pending else None
-        #: whether anything was delivered to it
-        self.received = False
         self.closed = False
         self.generation = 0
         self.listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
@@ -231,7 +229,6 @@ class Capture:
         if self.discard:
             return
         with self.changed:
-            self.received = True
             target: Any = self.late if self.closed else self
             getattr(target, kind).append(value)
             if kind == "envelopes" and not self.closed:

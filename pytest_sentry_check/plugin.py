@@ -516,8 +516,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
         if _CANARIES in sys.modules:
             _remember_canaries(watch)
-        if watch.session.sdk_used:  # logs, metrics and sessions wait in the SDK's buffers
-            flush_pending(sentry_sdk.get_client())
+        flush_pending(sentry_sdk.get_client())  # logs, metrics and sessions wait in its buffers
         blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking] if watch.capture.pending else []
         if blocking:
             message = render_gate_failure(blocking)

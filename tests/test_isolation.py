@@ -202,9 +202,9 @@ def test_the_scopes_are_the_tests_whoever_uses_them_first(pytester: pytest.Pytes
 
         def test_a_test_that_never_uses_the_sdk_gets_no_copies():
             from sentry_sdk import scope
-            from pytest_sentry_check._scopes import _stack
-            assert _stack[-1].forked is None
-            assert scope._isolation_scope.get() is _stack[-1].base[1]
+            from pytest_sentry_check._scopes import _lazy
+            assert _lazy.get().forked is None
+            assert scope._isolation_scope.get() is _lazy.get().base[1]
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=5)
@@ -229,3 +229,93 @@ def test_nested_capture_starts_from_the_tests_scopes(pytester: pytest.Pytester) 
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_work_a_test_leaves_behind_never_reaches_the_next_test(pytester: pytest.Pytester) -> None:
+    """A context copied during a test keeps that test's scopes, even when it first uses the SDK
+    after the test ended; a nested capture opened by a background task does not send the body's
+    data to the scopes every later test starts from."""
+    pytester.makepyfile(
+        """
+        import asyncio, contextvars, threading
+        import sentry_sdk
+        from pytest_sentry_check import capture
+        sentry_sdk.init(dsn="https://k@o0.ingest.sentry.invalid/0", release="checkout@1.0.0")
+        go, done = threading.Event(), threading.Event()
+
+        def leftover():
+            go.wait()
+            sentry_sdk.set_user({"id": "user-of-test-1"})
+            done.set()
+
+        def test_1_hands_off_work():
+            context = contextvars.copy_context()  # nothing asked for a scope yet
+            threading.Thread(target=context.run, args=(leftover,), daemon=True).start()
+
+        def test_2_a_background_capture():
+            async def body():
+                started, release = asyncio.Event(), asyncio.Event()
+
+                async def background():
+                    with capture():
+                        started.set()
+                        await release.wait()
+
+                task = asyncio.create_task(background())
+                await started.wait()
+                sentry_sdk.set_tag("leaky", "from-test-2")  # the body's own tag
+                release.set()
+                await task
+            asyncio.run(body())
+
+        def test_3_starts_clean(sentry_events):
+            go.set()
+            done.wait()
+            sentry_sdk.capture_message("test 3")
+            event = sentry_events.one()
+            assert event.user == {} and event.tags == {}
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_what_a_thread_started_at_import_logs_is_flushed_into_the_running_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """Logs buffered by a thread that never touched the test's scopes are still flushed at the
+    end of the test that made it log, so the gate blames that test."""
+    pytester.makepyfile(
+        """
+        import queue, threading
+        import pytest
+        import sentry_sdk
+        sentry_sdk.init(dsn="https://k@o0.ingest.sentry.invalid/0", enable_logs=True)
+        jobs, done = queue.Queue(), queue.Queue()
+
+        def work():
+            while True:
+                jobs.get()
+                sentry_sdk.logger.info("charging with api_key=sk_live_" + "abcdefghijklmnopqrstuvwx")
+                done.put(1)
+
+        threading.Thread(target=work, daemon=True).start()  # started at import
+
+        def test_1_job():
+            jobs.put(1)
+            done.get()
+
+        @pytest.mark.sentry_check(gate="off")
+        def test_2_other(sentry_events):
+            sentry_sdk.capture_message("hello")
+            assert list(sentry_events.logs) == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_1_job _*",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "  [[]critical] stripe-secret-key (Stripe secret key) at log:items.0.body: sk_…[[]32 chars] in log",
+        ]
+    )
