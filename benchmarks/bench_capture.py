@@ -67,35 +67,27 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
     return {side: (min(wall[side]), min(cpu[side])) for side in ("with", "without")}
 
 
-def p1_instructions(count: int, small: int = 200, large: int = 400) -> None:
+def p1_instructions(count: int) -> None:
     """P1 in instructions executed (valgrind's callgrind): the same count on every run, whatever
-    else the machine does. Each side runs at two suite sizes, which separates start-up from the
-    per-test cost, and the ratio is extrapolated to ``count`` tests."""
+    else the machine does. Each side runs the whole ``count``-test suite once: extrapolating
+    from smaller suites misleads, because a run's full garbage collections come in steps."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    costs = {}
+    totals = {}
     with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+        valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
         for side, extra in (("without", ["-p", "no:sentry_check"]), ("with", [])):
-            counts = []
-            for size in (small, large):
-                Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=size))
-                command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
-                subprocess.run([*command, *extra, folder], check=True, capture_output=True, env=env)  # .pyc
-                valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-                run = subprocess.run(
-                    [*valgrind, *command, *extra, folder], capture_output=True, text=True, env=env, check=True
-                )
-                counts.append(int(re.search(r"Collected : (\d+)", run.stderr).group(1)))  # type: ignore[union-attr]
-            per_test = (counts[1] - counts[0]) / (large - small)
-            costs[side] = (counts[0] - small * per_test, per_test)
-            startup = costs[side][0] / 1e6
-            print(f"  {side} plugin: start-up {startup:.0f} M instructions, {per_test / 1e6:.3f} M per test")
-    total = {side: startup + count * per_test for side, (startup, per_test) in costs.items()}
-    per_test_overhead = (costs["with"][1] - costs["without"][1]) / 1e3
-    startup_overhead = (costs["with"][0] - costs["without"][0]) / 1e6
+            subprocess.run([*command, *extra, folder], check=True, capture_output=True, env=env)  # .pyc
+            run = subprocess.run(
+                [*valgrind, *command, *extra, folder], capture_output=True, text=True, env=env, check=True
+            )
+            totals[side] = int(re.search(r"Collected : (\d+)", run.stderr).group(1))  # type: ignore[union-attr]
+            print(f"  {side} plugin: {totals[side] / 1e6:.0f} M instructions")
+    overhead = (totals["with"] - totals["without"]) / count / 1e3
     print(
-        f"P1 in instructions, extrapolated to {count} tests: ratio {total['with'] / total['without']:.3f} "
-        f"(target <= 1.03); per-test overhead {per_test_overhead:.0f} k instructions, "
-        f"start-up overhead {startup_overhead:.0f} M"
+        f"P1 in instructions, {count} tests: ratio {totals['with'] / totals['without']:.3f} "
+        f"(target <= 1.03); overhead {overhead:.0f} k instructions per test, start-up included"
     )
 
 
@@ -150,7 +142,7 @@ def main() -> None:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="P1 only, counted in instructions under valgrind (repeatable; needs valgrind, ~5 min)",
+        help="P1 only, counted in instructions under valgrind (repeatable; needs valgrind, ~7 min)",
     )
     args = parser.parse_args()
     if args.instructions:
