@@ -88,14 +88,14 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
+    # Not cached here: pytester's in-process runs restore sys.modules, and a module imported
+    # again must not leave this package handing out the classes of its first copy.
     module = importlib.import_module(f".{home}", __name__)
     for public, where in _HOMES.items():
-        if where == home:
-            value = getattr(module, public)
-            if isinstance(value, type):
-                value.__module__ = __name__  # shown as pytest_sentry_check.Event
-            globals()[public] = value
-    return globals()[name]
+        value = getattr(module, public) if where == home else None
+        if isinstance(value, type):
+            value.__module__ = __name__  # shown as pytest_sentry_check.Event
+    return getattr(module, name)
 
 
 def __dir__() -> list[str]:

@@ -152,8 +152,13 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     buffers = _buffers_of(client)
     if buffers is None:
         return
-    if buffers is _ALWAYS or any(getattr(holder, attribute) for holder, attribute in buffers):
+    if buffers is _ALWAYS:
         client.flush(timeout=timeout)
+        return
+    for holder, attribute in buffers:
+        if getattr(holder, attribute):
+            client.flush(timeout=timeout)
+            return
 
 
 _ALWAYS: tuple[tuple[Any, str], ...] = ((None, ""),)
