@@ -877,10 +877,6 @@ def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]
         sentry_sdk.get_global_scope().set_client(old_client)
 
 
-def _listen(capture: Capture, on_envelope: Callable[[ReceivedEnvelope], None]) -> None:
-    capture.listen(on_envelope)
-
-
 @pytest.fixture
 def capture_events(request: pytest.FixtureRequest) -> Callable[[], list[dict[str, Any]]]:
     """sentry-python's ``capture_events``: ``capture_events()`` returns a list that receives the
@@ -895,7 +891,7 @@ def capture_events(request: pytest.FixtureRequest) -> Callable[[], list[dict[str
                 if item.type in ("event", "transaction") and item.payload.json is not None:
                     events.append(item.payload.json)
 
-        _listen(session.capture, on_envelope)
+        session.capture.listen(on_envelope)
         return events
 
     return start
@@ -909,7 +905,7 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
 
     def start() -> list[Envelope]:
         envelopes: list[Envelope] = []
-        _listen(session.capture, lambda received: envelopes.append(received.envelope))
+        session.capture.listen(lambda received: envelopes.append(received.envelope))
         return envelopes
 
     return start
