@@ -125,6 +125,13 @@ class GateFinding:
         return f"{self.finding}{record}"
 
 
+def _answer(stored: StoredAfterRelay, status: str) -> bool | None:
+    """Whether a finding is stored after Relay, asked only for findings that fail or warn."""
+    if not callable(stored):
+        return stored
+    return stored() if status in ("failed", "warned") else None
+
+
 def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
     return hashlib.sha256(f"{test}\x00{item_type}\x00{rule}\x00{path}".encode()).hexdigest()[:24]
 
@@ -271,8 +278,7 @@ class GateLedger:
                 if key in self.baseline or self.updating_baseline:
                     status = "baselined"
                     self.used_baseline.add(key)
-            known = stored() if callable(stored) and status in ("failed", "warned") else stored
-            kept = None if callable(known) else known
+            kept = _answer(stored, status)
             results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, kept))
         self.findings.extend(results)
         return results
