@@ -49,6 +49,9 @@ TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
 _DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _RUNNING = pytest.StashKey["_Running"]()
+_MARKER_ERROR = pytest.StashKey[TypeError]()
+_LEAKS = pytest.StashKey[str]()
+_LEAK_REPORTS = "sentry_check_leak_reports"
 _OPTIONS = pytest.StashKey[CheckOptions]()
 _UNMARKED = pytest.StashKey[CheckOptions]()
 _INSTALLATION = pytest.StashKey[Installation]()
@@ -333,10 +336,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
-def _options_for(item: pytest.Item) -> CheckOptions:
+def _options_for(item: pytest.Item, marked: bool | None = None) -> CheckOptions:
+    """The test's options; ``marked``: whether a ``sentry_check`` marker applies, if known."""
     __tracebackhide__ = True
-    # item.keywords holds the names of the markers on the item and its parents
-    if "sentry_check" not in item.keywords:  # most tests: the same options, computed once
+    if marked is None:
+        marked = "sentry_check" in item.keywords
+    if not marked:  # most tests: the same options, computed once
         return _unmarked(item.config)
     if _OPTIONS not in item.stash:
         marks = list(item.iter_markers("sentry_check"))
@@ -355,17 +360,18 @@ def _unmarked(config: pytest.Config) -> CheckOptions:
     return config.stash[_UNMARKED]
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    __tracebackhide__ = True
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A plain hook, not a wrapper: it runs for every test, and most tests send nothing.
+    marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     try:
-        options = _options_for(item)
+        options = _options_for(item, marked)
     except TypeError as exc:
-        # pytest's own setup must still run, or its teardown finds its state inconsistent
-        yield
-        raise exc from None
+        # raised when the body would start: raising here would skip pytest's own setup,
+        # whose teardown would then find its state inconsistent
+        item.stash[_MARKER_ERROR] = exc
+        return
     installation = current_installation()
-    running = None
     if installation is not None:
         # capture=False still isolates the test's scope data; it just keeps nothing.
         watched = options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off")
@@ -373,19 +379,28 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
             installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
         )
         session.open(mark_threads=False)
-        item.stash[_RUNNING] = running = _Running(session, watched)
-        if watched and "sentry_check" in item.keywords:
+        item.stash[_RUNNING] = _Running(session, watched)
+        if watched and marked:
             _allow_of(item)  # declared now, so unused entries are reported
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
+    running = item.stash.get(_RUNNING, None)
+    if running is None:
+        error = item.stash.get(_MARKER_ERROR, None)
+        if error is not None:
+            raise error.with_traceback(None)  # its frames are the plugin's, not the test's
+        return (yield)
+    # The body starts now: threads started from here on belong to this test; threads that
+    # fixtures started (a session-wide worker, say) are not tied to it.
+    running.session.mark_threads()
     try:
-        result = yield
+        return (yield)
     finally:
-        if running is not None and _CANARIES in sys.modules:
-            _remember_canaries(running)
-    if running is not None:
-        # The body starts now: threads started from here on belong to this test; threads
-        # that fixtures started (a session-wide worker, say) are not tied to it.
-        running.session.mark_threads()
-    return result
+        if running.watched:
+            _end_of_body(item, running)
 
 
 class _Running:
@@ -508,26 +523,42 @@ def _render_leaks(findings: list[GateFinding]) -> str:
     return "\n".join(lines)
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    report = yield
-    watch = item.stash.get(_RUNNING, None) if call.when == "call" else None
-    if watch is not None and watch.watched:
-        item.config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
-        if _CANARIES in sys.modules:
-            _remember_canaries(watch)
-        flush_pending(sentry_sdk.get_client())  # logs, metrics and sessions wait in its buffers
-        blocking = [f for f in _gate_scan(item, watch, "call") if f.blocking] if watch.capture.pending else []
-        if blocking:
-            message = render_gate_failure(blocking)
+def _end_of_body(item: pytest.Item, running: _Running) -> None:
+    """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
+    config = item.config
+    config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
+    if _CANARIES in sys.modules:
+        _remember_canaries(running)
+    flush_pending(sentry_sdk.get_client())  # logs, metrics and sessions wait in its buffers
+    blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
+    if blocking:
+        item.stash[_LEAKS] = render_gate_failure(blocking)
+        if not config.pluginmanager.has_plugin(_LEAK_REPORTS):
+            config.pluginmanager.register(_LeakReports(), _LEAK_REPORTS)
+
+
+class _LeakReports:
+    """Fails the report of a test body that leaked, whatever its own outcome (xfail included).
+
+    Registered when a test first leaks: a hook on every report would cost every test.
+    """
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
+        report = yield
+        message = item.stash.get(_LEAKS, None) if call.when == "call" else None
+        if message is not None:
+            del item.stash[_LEAKS]
             if report.failed:
                 report.sections.append(("sentry-check: leaks", message))
-            else:  # a leak fails the test, whatever its own outcome (xfail included)
+            else:
                 if hasattr(report, "wasxfail"):
                     del report.wasxfail
                 report.outcome = "failed"
                 report.longrepr = message
-    return report
+        return report
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
