@@ -22,11 +22,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import operator
 import threading
 import time
 import urllib.parse
 import warnings
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -83,6 +83,9 @@ class CaptureTransport(Transport):
 
     Exposed for type hints only.
     """
+
+    #: gives the buffers of the client sending through this transport (see flush_pending)
+    buffers: Callable[[Any], tuple[Any, ...]] | None = None
 
     def __init__(self, options: dict[str, Any], router: Router, app_options: dict[str, Any]):
         super().__init__(options)
@@ -149,51 +152,40 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     Checking is much cheaper than a flush, which matters once per test. An SDK whose internals
     look different is always flushed.
     """
-    buffers = _buffers_of(client)
-    if buffers is None:
+    transport = getattr(client, "transport", None)
+    if transport is None:  # a client that sends nothing (none made, or closed)
         return
-    if buffers is _ALWAYS:
+    if not isinstance(transport, CaptureTransport):  # a real transport to the local server: its queue
         client.flush(timeout=timeout)
         return
-    for holder, attribute in buffers:
-        if getattr(holder, attribute):
-            client.flush(timeout=timeout)
-            return
+    buffers = transport.buffers
+    if buffers is None:  # one transport per client, and a client makes its buffers at init
+        buffers = transport.buffers = _buffers_of(client)
+    if any(buffers(client)):
+        client.flush(timeout=timeout)
 
 
-_ALWAYS: tuple[tuple[Any, str], ...] = ((None, ""),)
-_last_buffers: tuple[Any, Any, tuple[tuple[Any, str], ...] | None] | None = None
+def _buffers_of(client: Any) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the buffers of ``client`` (one C call: this runs twice per test)."""
+    names = []
+    for component, attribute in _BUFFERS:
+        holder = getattr(client, component, None)
+        if holder is not None:
+            if not hasattr(holder, attribute):
+                return _always  # an SDK that looks different: flush to know
+            names.append(f"{component}.{attribute}")
+    if not names:
+        return _nothing
+    # attrgetter returns a tuple for two names or more
+    return operator.attrgetter(*names) if len(names) > 1 else operator.attrgetter(names[0], names[0])
 
 
-def _none() -> None:
-    return None
+def _always(client: Any) -> tuple[Any, ...]:
+    return (True,)
 
 
-def _buffers_of(client: Any) -> tuple[tuple[Any, str], ...] | None:
-    """Where ``client`` buffers (``None``: it sends nothing; :data:`_ALWAYS`: flush to know).
-
-    The answer is kept for the last client asked (a test suite has one), as long as its
-    transport is the same.
-    """
-    global _last_buffers
-    transport = getattr(client, "transport", None)
-    last = _last_buffers
-    if last is not None and last[0]() is client and last[1]() is transport:
-        return last[2]
-    buffers: tuple[tuple[Any, str], ...] | None
-    if not client.is_active():
-        return None
-    if not isinstance(transport, CaptureTransport):
-        buffers = _ALWAYS  # a real transport to the local server: its queue
-    else:
-        found = [
-            (holder, attribute)
-            for component, attribute in _BUFFERS
-            if (holder := getattr(client, component, None)) is not None
-        ]
-        buffers = tuple(found) if all(hasattr(holder, attribute) for holder, attribute in found) else _ALWAYS
-    _last_buffers = (weakref.ref(client), weakref.ref(transport) if transport is not None else _none, buffers)
-    return buffers
+def _nothing(client: Any) -> tuple[Any, ...]:
+    return ()
 
 
 def _serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
