@@ -740,23 +740,39 @@ def _scan_late(session: pytest.Session, installation: Installation, ledger: Gate
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     installation = config.stash.get(_INSTALLATION, None)
-    ledger = _ledger(config)
+    ledger = _ledger(config) if _needs_ledger(config, installation) else None
     if installation is not None:
-        _scan_late(session, installation, ledger)
+        if ledger is not None:
+            _scan_late(session, installation, ledger)
         lines = late_arrival_lines(installation, config.stash.get(_THREADS, set()))
         late = config.stash.setdefault(_LATE, [])
         late.extend(line for line in lines if line not in late)  # xdist: workers' came first
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reports
+        ran = config.stash[_TESTS_RUN]
+        tests_run = sorted(ran) if ledger is None else []
         workeroutput["sentry_check"] = json.dumps(
             {
                 "captured": config.stash.get(_CAPTURED, []),
                 "late": config.stash.get(_LATE, []),
-                "gate": ledger.to_json(),
+                "gate": ledger.to_json() if ledger is not None else {},
+                "tests_run": tests_run,  # the ledger's has them
             }
         )
         return
-    _finish_gate(session, ledger)
+    if ledger is not None:
+        _finish_gate(session, ledger)
+
+
+def _needs_ledger(config: pytest.Config, installation: Installation | None) -> bool:
+    """Whether the session's end needs the gate's ledger: most runs of a suite whose tests send
+    nothing do not, and then the gate module is never imported."""
+    if _LEDGER in config.stash or config.stash[_DECLARED] or _base_options(config)["allow"]:
+        return True  # unused allow entries are reported
+    if config.getoption("sentry_report", None) or config.getoption("sentry_sarif", None):
+        return True
+    router = installation.router if installation is not None else None
+    return router is not None and bool(router.late_captures or router.unattributed.envelopes)
 
 
 def _finish_gate(session: pytest.Session, ledger: GateLedger) -> None:
@@ -793,7 +809,10 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     )
     late = config.stash.setdefault(_LATE, [])
     late.extend(line for line in data.get("late", []) if line not in late)  # conftest imports: every process
-    _ledger(config).merge(data.get("gate", {}))
+    if data.get("gate"):
+        _ledger(config).merge(data["gate"])
+    else:  # the worker scanned nothing: it only ran tests
+        config.stash[_TESTS_RUN].update(data.get("tests_run", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -822,8 +841,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    ledger = _ledger(config)
+    ledger = config.stash.get(_LEDGER, None)
     notes = config.stash.get(_GATE_NOTES, [])
+    if ledger is None:  # nothing was scanned, nothing declared: no need for the gate module
+        mode = _base_options(config)["gate"]
+        if mode != "off":
+            terminalreporter.write_sep("-", f"sentry-check: leak gate ({mode})")
+            tests = _plural(len(config.stash[_TESTS_RUN]), "test")
+            nothing = "no secret or personal data found"  # as GateLedger.summary_lines says it
+            terminalreporter.write_line(f"0 envelopes from {tests} scanned: {nothing}.")
+        return
     if ledger.mode == "off" and not ledger.findings and not notes:
         return
     terminalreporter.write_sep("-", f"sentry-check: leak gate ({ledger.mode})")

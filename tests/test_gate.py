@@ -669,6 +669,38 @@ def test_with_xdist_a_late_leak_still_fails_the_run(gated: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(["1 envelope from 2 tests scanned: 1 finding in 1 test (1 failed)"])
 
 
+def test_a_suite_that_sends_nothing_never_loads_the_gate(pytester: pytest.Pytester) -> None:
+    """The session's end has nothing to classify: the summary still counts the tests (the
+    workers' too), and the gate module, a cost every run would pay, is not imported."""
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            print("gate imported:", "pytest_sentry_check._gate" in sys.modules)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_quiet(n):
+            pass
+        """
+    )
+    for args in ((), ("-n", "2")):
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+        result.assert_outcomes(passed=3)
+        result.stdout.fnmatch_lines(
+            [
+                "*- sentry-check: leak gate (fail) -*",
+                "0 envelopes from 3 tests scanned: no secret or personal data found.",
+                "gate imported: False",
+            ]
+        )
+
+
 # -- the ledger without pytest ----------------------------------------------------------------
 
 
