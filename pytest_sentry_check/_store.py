@@ -159,6 +159,14 @@ class Capture:
     Exposed for type hints only; tests read it through :class:`SentryEvents`.
     """
 
+    # Defaults of what most captures never change (a test suite opens one capture per test).
+    parent: Capture | None = None
+    closed = False
+    generation = 0
+    listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
+    _late: _Late | None = None
+    _token: contextvars.Token[Capture | None] | None = None
+
     def __init__(
         self,
         router: Router,
@@ -171,22 +179,15 @@ class Capture:
         self.router = router
         self.discard = discard
         self.name = name
-        self.overrides: dict[str, Any] = dict(overrides or {})
-        self.parent: Capture | None = None
+        self.overrides: dict[str, Any] = dict(overrides) if overrides else {}
         self.envelopes: list[ReceivedEnvelope] = []
         self.dropped: list[Dropped] = []
         self.sdk_errors: list[SdkError] = []
-        self._late: _Late | None = None
         #: envelopes received while open that :meth:`take_pending` has not taken yet (kept
         #: only with ``keep_pending``)
         self.pending: list[ReceivedEnvelope] | None = [] if keep_pending else None
-        self.closed = False
-        self.generation = 0
-        self.listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
-        # One condition for all the router's captures: a test suite opens one capture per
-        # test, and most receive nothing.
+        # One condition for all the router's captures: most captures receive nothing.
         self.changed = router.changed
-        self._token: contextvars.Token[Capture | None] | None = None
 
     @property
     def late(self) -> _Late:
@@ -281,8 +282,9 @@ class Router:
     """Attributes every delivery from the capture transport to the right capture."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.changed = threading.Condition(threading.RLock())
+        # One lock for the router's lists and its captures' contents, which change together.
+        self._lock = threading.RLock()
+        self.changed = threading.Condition(self._lock)
         self._open: list[Capture] = []
         self.last_closed: Capture | None = None
         self.unattributed = _Late()
@@ -300,9 +302,8 @@ class Router:
         with self._lock:
             if capture in self._open:
                 self._open.remove(capture)
-            with capture.changed:
-                capture.closed = True
-                capture.listeners = ()  # only called while open; a listener may refer back to it
+            capture.closed = True
+            capture.listeners = ()  # only called while open; a listener may refer back to it
             self.last_closed = capture
 
     def event_processor(self, capture: Capture) -> Callable[[Any, Any], Any]:
