@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
+from sentry_sdk.scope import Scope
 
 from ._capture import CaptureTransport, Installation, flush_pending, overridden, wrap_callbacks
 from ._scopes import LazyScopes
@@ -134,18 +135,19 @@ class CaptureSession:
         try:
             # Logs, metrics and sessions may wait in the SDK's buffers, also from threads that
             # never asked for this capture's scopes (started before the test, say).
-            flush_pending(sentry_sdk.get_client())
+            flush_pending(Scope.get_client())
         finally:
             self._unwind()
 
     def _unwind(self) -> None:
-        undo, self._undo = self._undo, []
         error: BaseException | None = None
-        for step in reversed(undo):
-            try:
-                step()
-            except BaseException as exc:  # keep undoing; report the first failure
-                error = error or exc
+        if self._undo:
+            undo, self._undo = self._undo, []
+            for step in reversed(undo):
+                try:
+                    step()
+                except BaseException as exc:  # keep undoing; report the first failure
+                    error = error or exc
         if self._capturing:
             self._capturing = False
             self.capture.close()

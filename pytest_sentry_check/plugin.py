@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import sentry_sdk
+from sentry_sdk.scope import Scope
 
 from ._capture import Installation, flush_pending
 from ._masking import shorten
@@ -48,7 +49,6 @@ TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
 _DOCS_GATE = "docs/gate.md#allowing-and-baselining"
-_RUNNING = pytest.StashKey["_Running"]()
 _MARKER_ERROR = pytest.StashKey[TypeError]()
 _LEAKS = pytest.StashKey[str]()
 _LEAK_REPORTS = "sentry_check_leak_reports"
@@ -274,6 +274,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _base_options(config)
     config.stash[_TESTS_RUN] = set()
     config.stash[_DECLARED] = set()
+    _runs.append(_Run(config))
     if config.getoption("sentry_baseline", None) or config.getoption("sentry_baseline_update", False):
         _ledger(config)  # a bad baseline file is a usage error before any test runs
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
@@ -302,6 +303,7 @@ def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _runs[:] = [run for run in _runs if run.config is not config]
     if _DATASCRUBBING_BEFORE in config.stash:
         from .scan._server_stage import set_project_datascrubbing
 
@@ -360,26 +362,81 @@ def _unmarked(config: pytest.Config) -> CheckOptions:
     return config.stash[_UNMARKED]
 
 
+class _Run:
+    """What the per-test hooks need of a pytest run, found without a stash lookup (they run for
+    every test, and most tests send nothing): the options of unmarked tests, and the test now
+    running."""
+
+    __slots__ = ("config", "marked_parents", "running", "summary", "tests_run", "unmarked", "validate")
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.validate = config.stash[_VALIDATE]
+        self.summary = bool(config.getoption("sentry_summary", False))
+        self.tests_run = config.stash[_TESTS_RUN]
+        self.unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
+        #: whether a sentry_check marker is on a test's parents (module, class...), by node id()
+        self.marked_parents: dict[int, bool] = {}
+        self.running: _Running | None = None
+
+
+#: One per pytest run, the innermost last (pytester runs pytest inside a test).
+_runs: list[_Run] = []
+
+
+def _run_of(config: pytest.Config) -> _Run | None:
+    if _runs and _runs[-1].config is config:
+        return _runs[-1]
+    return next((run for run in _runs if run.config is config), None)
+
+
+def _running_of(item: pytest.Item) -> _Running | None:
+    """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
+    run = _run_of(item.config)
+    running = run.running if run is not None else None
+    return running if running is not None and running.item is item else None
+
+
+def _is_marked(item: pytest.Item, run: _Run) -> bool:
+    """Whether a ``sentry_check`` marker applies to ``item`` (``"sentry_check" in item.keywords``,
+    with the parents' answer kept: they are shared by many tests)."""
+    for mark in item.own_markers:
+        if mark.name == "sentry_check":
+            return True
+    parent = item.parent
+    if parent is None:
+        return False
+    marked = run.marked_parents.get(id(parent))
+    if marked is None:
+        marked = run.marked_parents[id(parent)] = "sentry_check" in parent.keywords
+    return marked
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # A plain hook, not a wrapper: it runs for every test, and most tests send nothing.
-    marked = "sentry_check" in item.keywords  # the markers of the item and its parents
+    run = _run_of(item.config)
+    if run is None:
+        return
+    marked = _is_marked(item, run)
     try:
-        options = _options_for(item, marked)
+        options = _options_for(item, marked) if marked or run.unmarked is None else run.unmarked
     except TypeError as exc:
         # raised when the body would start: raising here would skip pytest's own setup,
         # whose teardown would then find its state inconsistent
         item.stash[_MARKER_ERROR] = exc
         return
+    if not marked:
+        run.unmarked = options
     installation = current_installation()
     if installation is not None:
         # capture=False still isolates the test's scope data; it just keeps nothing.
-        watched = options.capture and (options.gate != "off" or item.config.stash[_VALIDATE] != "off")
+        watched = options.capture and (options.gate != "off" or run.validate != "off")
         session = CaptureSession(
             installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
         )
         session.open(mark_threads=False)
-        item.stash[_RUNNING] = _Running(session, watched)
+        run.running = _Running(item, session, watched)
         if watched and marked:
             _allow_of(item)  # declared now, so unused entries are reported
 
@@ -387,7 +444,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = item.stash.get(_RUNNING, None)
+    running = _running_of(item)
     if running is None:
         error = item.stash.get(_MARKER_ERROR, None)
         if error is not None:
@@ -408,9 +465,10 @@ class _Running:
     canaries it registered and the findings so far (what is not scanned yet is the capture's
     ``pending``)."""
 
-    __slots__ = ("capture", "found", "secrets", "session", "watched")
+    __slots__ = ("capture", "found", "item", "secrets", "session", "watched")
 
-    def __init__(self, session: CaptureSession, watched: bool):
+    def __init__(self, item: pytest.Item, session: CaptureSession, watched: bool):
+        self.item = item
         self.session = session
         self.capture = session.capture
         self.watched = watched
@@ -526,10 +584,10 @@ def _render_leaks(findings: list[GateFinding]) -> str:
 def _end_of_body(item: pytest.Item, running: _Running) -> None:
     """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
     config = item.config
-    config.stash[_TESTS_RUN].add(item.nodeid)  # the body ran (not skipped, set up)
+    config.stash[_TESTS_RUN].add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
-    flush_pending(sentry_sdk.get_client())  # logs, metrics and sessions wait in its buffers
+    flush_pending(Scope.get_client())  # logs, metrics and sessions wait in its buffers
     blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
     if blocking:
         item.stash[_LEAKS] = render_gate_failure(blocking)
@@ -564,7 +622,7 @@ class _LeakReports:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = item.stash.get(_RUNNING, None)
+    running = _running_of(item)
     if running is not None and _CANARIES in sys.modules:
         _remember_canaries(running)
     failures: list[str] = []
@@ -574,12 +632,14 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         # also when a fixture's teardown raised: what it sent before is still scanned
         if running is not None:
             # Keep nothing per test past its teardown: a large suite would hold every capture.
-            del item.stash[_RUNNING]
+            run = _run_of(item.config)
+            if run is not None and run.running is running:
+                run.running = None
             session = running.session
             session.close()
             if running.watched and (running.capture.pending or running.found or running.secrets):
                 failures += _finish_gate_for(item, running)
-            if item.config.option.sentry_summary and not session.capture.discard:
+            if run is not None and run.summary and not session.capture.discard:
                 item.config.stash.setdefault(_CAPTURED, []).append(
                     (item.nodeid, describe_capture(session.events))
                 )
@@ -876,7 +936,7 @@ def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
 def _session_of(request: pytest.FixtureRequest) -> CaptureSession:
     __tracebackhide__ = True
-    running: _Running | None = request.node.stash.get(_RUNNING, None)
+    running = _running_of(request.node) if isinstance(request.node, pytest.Item) else None
     session = running.session if running is not None else None
     if session is None or session.capture.discard:
         pytest.fail(
@@ -1008,7 +1068,7 @@ def sentry_server(
 
     server, owners = _sentry_check_server
     key = uuid.uuid4().hex
-    running = request.node.stash.get(_RUNNING, None)
+    running = _running_of(request.node) if isinstance(request.node, pytest.Item) else None
     if running is not None:
         owners[key] = running.capture
     server.add_key(key)
