@@ -16,6 +16,7 @@ pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_chec
 
 if TYPE_CHECKING:
     from ._capture import CaptureTransport
+    from ._dropped import Dropped, SdkError
     from ._query import Records, SentryEvents
     from ._records import (
         Attachment,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
         Transaction,
     )
     from ._session import capture
-    from ._store import Dropped, SdkError
     from ._validate import Problem, assert_valid, validate
     from ._warnings import SentryCheckWarning
     from .scan import Finding, assert_scrubbed, scan
@@ -70,8 +70,8 @@ _HOMES = {
     **dict.fromkeys(("Attachment", "CheckIn", "Event", "LogRecord", "Metric"), "_records"),
     **dict.fromkeys(("Payload", "Profile", "Session", "Span", "Transaction"), "_records"),
     "capture": "_session",
-    "Dropped": "_store",
-    "SdkError": "_store",
+    "Dropped": "_dropped",
+    "SdkError": "_dropped",
     "Problem": "_validate",
     "assert_valid": "_validate",
     "validate": "_validate",

@@ -29,7 +29,7 @@ import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 import sentry_sdk.client
@@ -40,7 +40,10 @@ from sentry_sdk.envelope import Envelope, Item
 from sentry_sdk.transport import Transport
 
 from ._scopes import patched_getters
-from ._store import Dropped, ReceivedEnvelope, Router, SdkError
+from ._store import ReceivedEnvelope, Router
+
+if TYPE_CHECKING:
+    from ._dropped import SdkError
 
 __all__ = [
     "CALLBACK_OPTIONS",
@@ -127,6 +130,8 @@ class CaptureTransport(Transport):
                     self.record_lost_event(reason, "trace_metric_byte", quantity=size)
             elif data_category == "attachment":
                 quantity = len(item.get_bytes()) or 1
+        from ._dropped import Dropped
+
         self.router.deliver("dropped", Dropped(reason, str(data_category or "default"), quantity))
 
     def flush(self, timeout: float, callback: Any = None) -> None:
@@ -197,6 +202,8 @@ def _serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
             if path is not None:
                 where = f"{item.type}.{path}" if path else str(item.type)
                 break
+    from ._dropped import SdkError
+
     return SdkError.from_exception("serialization", exc, _UNSERIALIZABLE, location=where)
 
 
@@ -251,6 +258,8 @@ def _recording(name: str, consequence: str, func: Callable[..., Any], router: Ro
         try:
             return func(*args, **kwargs)
         except Exception as exc:
+            from ._dropped import SdkError
+
             error = SdkError.from_exception(
                 name, exc, consequence, skip_frames=1, callback=_describe_callable(func)
             )
@@ -323,6 +332,8 @@ class Installation:
         def is_ignored_error(client: Any, event: Any, hint: Any) -> bool:
             ignored = original(client, event, hint)
             if ignored and isinstance(getattr(client, "transport", None), CaptureTransport):
+                from ._dropped import Dropped
+
                 client.transport.router.deliver(
                     "dropped", Dropped("ignore_errors", "error", 1, reported=False)
                 )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._dropped import Dropped
 from ._masking import mask, sensitive_key, shorten, shorten_repr
 from ._records import (
     Attachment,
@@ -24,7 +25,6 @@ from ._records import (
     Transaction,
     qualified_type,
 )
-from ._store import Dropped
 
 __all__ = ["MODIFIERS", "check_record", "criteria_for", "describe_criteria"]
 

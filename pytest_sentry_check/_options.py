@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sentry_sdk.consts import DEFAULT_OPTIONS
@@ -23,7 +22,6 @@ SDK_ERROR_MODES = ("fail", "warn", "ignore")
 GATE_MODES = ("fail", "warn", "off")
 
 
-@dataclass(frozen=True)
 class CheckOptions:
     """What ``@pytest.mark.sentry_check(...)`` can set (keyword-only).
 
@@ -39,11 +37,8 @@ class CheckOptions:
             of every marker level and of the ini ``sentry_allow`` add up.
     """
 
-    capture: bool = True
-    options: Mapping[str, Any] = field(default_factory=dict)
-    sdk_errors: str = "fail"
-    gate: str = "fail"
-    allow: tuple[str, ...] = ()
+    # A plain class: a dataclass would compile its methods when pytest loads the plugin.
+    __slots__ = ("allow", "capture", "gate", "options", "sdk_errors")
 
     def __init__(
         self,
@@ -62,17 +57,22 @@ class CheckOptions:
                 f"sentry_check(sdk_errors=...) takes one of {', '.join(map(repr, SDK_ERROR_MODES))}, "
                 f"not {sdk_errors!r}"
             )
-        object.__setattr__(self, "capture", capture)
-        object.__setattr__(
-            self, "options", validate_client_options(options or {}, "sentry_check(options=...)")
-        )
-        object.__setattr__(self, "sdk_errors", sdk_errors)
+        self.capture = capture
+        self.options: Mapping[str, Any] = validate_client_options(options or {}, "sentry_check(options=...)")
+        self.sdk_errors = sdk_errors
         if gate not in GATE_MODES:
             raise TypeError(
                 f"sentry_check(gate=...) takes one of {', '.join(map(repr, GATE_MODES))}, not {gate!r}"
             )
-        object.__setattr__(self, "gate", gate)
-        object.__setattr__(self, "allow", validate_allow(allow, "sentry_check(allow=...)"))
+        self.gate = gate
+        self.allow = validate_allow(allow, "sentry_check(allow=...)")
+
+    def __repr__(self) -> str:
+        keys = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in ("capture", "options", "sdk_errors", "gate", "allow")
+        )
+        return f"CheckOptions({keys})"
 
 
 def validate_allow(entries: Any, where: str) -> tuple[str, ...]:

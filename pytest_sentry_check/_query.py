@@ -11,6 +11,7 @@ from sentry_sdk.envelope import Envelope
 
 from ._capture import CaptureTransport, flush_pending
 from ._criteria import MODIFIERS, check_record, criteria_for, describe_criteria
+from ._dropped import Dropped, SdkError
 from ._masking import shorten
 from ._records import (
     Attachment,
@@ -23,7 +24,7 @@ from ._records import (
     Span,
     Transaction,
 )
-from ._store import Capture, Dropped, ReceivedEnvelope, SdkError
+from ._store import Capture, ReceivedEnvelope
 
 __all__ = ["Records", "SentryEvents"]
 

@@ -30,7 +30,7 @@ from ._options import (
     validate_allow,
 )
 from ._session import CaptureSession, current_installation, install, uninstall
-from ._store import Capture, ReceivedEnvelope, SdkError
+from ._store import Capture, ReceivedEnvelope
 from ._warnings import SentryCheckWarning
 
 # Only the capture core is imported when pytest loads the plugin: the gate, the scanner, the
@@ -38,6 +38,7 @@ from ._warnings import SentryCheckWarning
 if TYPE_CHECKING:
     from sentry_sdk.envelope import Envelope
 
+    from ._dropped import SdkError
     from ._gate import GateFinding, GateLedger, StoredAfterRelay
     from ._query import SentryEvents
     from .scan import Detector, SecretRegistry
