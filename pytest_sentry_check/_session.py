@@ -9,7 +9,7 @@ and makes the calling context the capture's owner. Closing flushes the SDK's buf
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
@@ -65,14 +65,16 @@ class CaptureSession:
         self.capture = Capture(
             installation.router, name, overrides, discard=not record, keep_pending=keep_pending
         )
-        self._events: SentryEvents | None = None
         self._installation = installation
         self._isolate = isolate
-        self._scopes: LazyScopes | None = None
-        self._capturing = False
-        self._client_before: Any = None
-        # what open() did beyond forking the scopes, undone in reverse by close()
-        self._undo: list[Callable[[], Any]] = []
+
+    # Defaults of what most sessions never change (a test suite opens one per test).
+    _events: SentryEvents | None = None
+    _scopes: LazyScopes | None = None
+    _capturing = False
+    _client_before: Any = None
+    #: what open() did beyond forking the scopes, undone in reverse by close()
+    _undo: Sequence[Callable[[], Any]] = ()
 
     @property
     def events(self) -> SentryEvents:
@@ -93,12 +95,12 @@ class CaptureSession:
             if self.capture.overrides:
                 client = sentry_sdk.get_client()
                 self._client_before = client if client.is_active() else None
-                self._undo.append(self._restore_clients_made_inside)
+                self._undo = [self._restore_clients_made_inside]
                 if client.is_active():
                     self._installation.adopt(client)
                     applied = overridden(client.options, self.capture.overrides, self._installation.router)
                     applied.__enter__()
-                    self._undo.append(lambda: applied.__exit__(None, None, None))
+                    self._undo = [*self._undo, lambda: applied.__exit__(None, None, None)]
             if mark_threads:
                 self.mark_threads()
         except BaseException:
@@ -142,7 +144,7 @@ class CaptureSession:
     def _unwind(self) -> None:
         error: BaseException | None = None
         if self._undo:
-            undo, self._undo = self._undo, []
+            undo, self._undo = self._undo, ()
             for step in reversed(undo):
                 try:
                     step()

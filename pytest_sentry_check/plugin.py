@@ -393,7 +393,9 @@ def _run_of(config: pytest.Config) -> _Run | None:
 
 def _running_of(item: pytest.Item) -> _Running | None:
     """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
-    run = _run_of(item.config)
+    run = _runs[-1] if _runs else None
+    if run is None or run.config is not item.config:
+        run = _run_of(item.config)
     running = run.running if run is not None else None
     return running if running is not None and running.item is item else None
 
@@ -437,7 +439,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
         )
         session.open(mark_threads=False)
-        run.running = _Running(item, session, watched)
+        run.running = _Running(run, item, session, watched)
         if watched and marked:
             _allow_of(item)  # declared now, so unused entries are reported
 
@@ -466,9 +468,10 @@ class _Running:
     canaries it registered and the findings so far (what is not scanned yet is the capture's
     ``pending``)."""
 
-    __slots__ = ("capture", "found", "item", "secrets", "session", "watched")
+    __slots__ = ("capture", "found", "item", "run", "secrets", "session", "watched")
 
-    def __init__(self, item: pytest.Item, session: CaptureSession, watched: bool):
+    def __init__(self, run: _Run, item: pytest.Item, session: CaptureSession, watched: bool):
+        self.run = run
         self.item = item
         self.session = session
         self.capture = session.capture
@@ -584,16 +587,16 @@ def _render_leaks(findings: list[GateFinding]) -> str:
 
 def _end_of_body(item: pytest.Item, running: _Running) -> None:
     """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
-    config = item.config
-    config.stash[_TESTS_RUN].add(running.capture.name)  # the body ran (not skipped, set up)
+    running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
     flush_pending(Scope.get_client())  # logs, metrics and sessions wait in its buffers
     blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
     if blocking:
         item.stash[_LEAKS] = render_gate_failure(blocking)
-        if not config.pluginmanager.has_plugin(_LEAK_REPORTS):
-            config.pluginmanager.register(_LeakReports(), _LEAK_REPORTS)
+        plugins = item.config.pluginmanager
+        if not plugins.has_plugin(_LEAK_REPORTS):
+            plugins.register(_LeakReports(), _LEAK_REPORTS)
 
 
 class _LeakReports:
@@ -633,14 +636,14 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         # also when a fixture's teardown raised: what it sent before is still scanned
         if running is not None:
             # Keep nothing per test past its teardown: a large suite would hold every capture.
-            run = _run_of(item.config)
-            if run is not None and run.running is running:
+            run = running.run
+            if run.running is running:
                 run.running = None
             session = running.session
             session.close()
             if running.watched and (running.capture.pending or running.found or running.secrets):
                 failures += _finish_gate_for(item, running)
-            if run is not None and run.summary and not session.capture.discard:
+            if run.summary and not session.capture.discard:
                 item.config.stash.setdefault(_CAPTURED, []).append(
                     (item.nodeid, describe_capture(session.events))
                 )
