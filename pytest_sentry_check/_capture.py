@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import operator
 import threading
 import time
@@ -43,13 +42,12 @@ from ._scopes import patched_getters
 from ._store import ReceivedEnvelope, Router
 
 if TYPE_CHECKING:
-    from ._dropped import SdkError
+    pass
 
 __all__ = [
     "CALLBACK_OPTIONS",
     "CaptureTransport",
     "Installation",
-    "find_unserializable",
     "overridden",
 ]
 
@@ -76,10 +74,6 @@ _SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(
     sentry_sdk.client._Client, "_is_ignored_error", None
 )
 
-_UNSERIALIZABLE = (
-    "the envelope could not be serialized, so in production the transport drops it and nothing reaches Sentry"
-)
-
 
 class CaptureTransport(Transport):
     """A transport that hands every envelope to a :class:`Router`; nothing leaves the process.
@@ -99,7 +93,9 @@ class CaptureTransport(Transport):
         try:
             raw = envelope.serialize()
         except Exception as exc:  # what the HTTP transport's worker would log and drop
-            self.router.deliver("sdk_errors", _serialization_error(envelope, exc))
+            from ._dropped import serialization_error
+
+            self.router.deliver("sdk_errors", serialization_error(envelope, exc))
             return
         received = ReceivedEnvelope(raw, time.time(), threading.current_thread().name)
         self.router.deliver("envelopes", received)
@@ -191,49 +187,6 @@ def _always(client: Any) -> tuple[Any, ...]:
 
 def _nothing(client: Any) -> tuple[Any, ...]:
     return ()
-
-
-def _serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
-    where = ""
-    for item in envelope.items:
-        payload = item.payload.json
-        if payload is not None:
-            path = find_unserializable(payload)
-            if path is not None:
-                where = f"{item.type}.{path}" if path else str(item.type)
-                break
-    from ._dropped import SdkError
-
-    return SdkError.from_exception("serialization", exc, _UNSERIALIZABLE, location=where)
-
-
-def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
-    """Path (dotted, Sentry selector style) of the first value ``json`` cannot encode."""
-    stack: list[tuple[str, Any, int]] = [("", value, 0)]
-    while stack:
-        path, node, depth = stack.pop()
-        if depth > max_depth:
-            return path
-        if isinstance(node, float) and not math.isfinite(node):
-            return path
-        if isinstance(node, dict):
-            children = []
-            for key, child in node.items():
-                if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    return _join(path, repr(key))
-                children.append((_join(path, str(key)), child, depth + 1))
-            stack.extend(reversed(children))
-        elif isinstance(node, (list, tuple)):
-            stack.extend(
-                (_join(path, str(i)), child, depth + 1) for i, child in reversed(list(enumerate(node)))
-            )
-        elif not isinstance(node, (str, int, float, bool)) and node is not None:
-            return path
-    return None
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _describe_callable(func: Any) -> str:

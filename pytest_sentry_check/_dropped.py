@@ -5,10 +5,19 @@ Made only when that happens (most tests never see either), so this module is imp
 
 from __future__ import annotations
 
+import math
 import traceback
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Dropped", "SdkError"]
+if TYPE_CHECKING:
+    from sentry_sdk.envelope import Envelope
+
+__all__ = ["Dropped", "SdkError", "find_unserializable", "serialization_error"]
+
+_UNSERIALIZABLE = (
+    "the envelope could not be serialized, so in production the transport drops it and nothing reaches Sentry"
+)
 
 
 @dataclass(frozen=True)
@@ -73,3 +82,45 @@ class SdkError:
         exc_type = type(self.exception)
         module = exc_type.__module__
         return exc_type.__qualname__ if module == "builtins" else f"{module}.{exc_type.__qualname__}"
+
+
+def serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
+    """The record of an envelope the SDK could not serialize, with where its payload went wrong."""
+    where = ""
+    for item in envelope.items:
+        payload = item.payload.json
+        if payload is not None:
+            path = find_unserializable(payload)
+            if path is not None:
+                where = f"{item.type}.{path}" if path else str(item.type)
+                break
+    return SdkError.from_exception("serialization", exc, _UNSERIALIZABLE, location=where)
+
+
+def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
+    """Path (dotted, Sentry selector style) of the first value ``json`` cannot encode."""
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    while stack:
+        path, node, depth = stack.pop()
+        if depth > max_depth:
+            return path
+        if isinstance(node, float) and not math.isfinite(node):
+            return path
+        if isinstance(node, dict):
+            children = []
+            for key, child in node.items():
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    return _join(path, repr(key))
+                children.append((_join(path, str(key)), child, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(
+                (_join(path, str(i)), child, depth + 1) for i, child in reversed(list(enumerate(node)))
+            )
+        elif not isinstance(node, (str, int, float, bool)) and node is not None:
+            return path
+    return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

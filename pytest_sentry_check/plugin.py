@@ -20,7 +20,6 @@ import sentry_sdk
 from sentry_sdk.scope import Scope
 
 from ._capture import Installation, flush_pending
-from ._masking import shorten
 from ._options import (
     GATE_MODES,
     SDK_ERROR_MODES,
@@ -48,8 +47,6 @@ __all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for o
 #: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
-_DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
-_DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _MARKER_ERROR = pytest.StashKey[TypeError]()
 _LEAKS = pytest.StashKey[str]()
 _LEAK_REPORTS = "sentry_check_leak_reports"
@@ -58,7 +55,6 @@ _UNMARKED = pytest.StashKey[CheckOptions]()
 _INSTALLATION = pytest.StashKey[Installation]()
 _BASE = pytest.StashKey[dict[str, Any]]()
 _CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
-_SUMMARY_LINES_PER_TEST = 6
 _LATE = pytest.StashKey[list[str]]()
 _DETECTORS_BEFORE = pytest.StashKey[list["Detector"]]()
 _THREADS = pytest.StashKey[set[threading.Thread]]()
@@ -70,7 +66,6 @@ _INI_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
 # A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
 _CANARIES = "pytest_sentry_check.scan._canaries"
 _CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
-_GATE_LINES_PER_TEST = 20
 _GATE_NOTES = pytest.StashKey[list[str]]()
 _VALIDATE = pytest.StashKey[str]()
 _DATASCRUBBING_BEFORE = pytest.StashKey[Any]()
@@ -549,42 +544,6 @@ def _classify(
     return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
 
 
-def render_gate_failure(findings: list[GateFinding]) -> str:
-    """The message of a test that made the application send secrets or personal data, or
-    something Sentry would reject (each kind in its own paragraph)."""
-    from ._gate import render_findings
-
-    leaks = [f for f in findings if f.finding.kind != "validation"]
-    invalid = [f for f in findings if f.finding.kind == "validation"]
-    parts = [_render_leaks(leaks)] if leaks else []
-    if invalid:
-        count = f"{len(invalid)} problem{'s' if len(invalid) != 1 else ''}"
-        lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
-        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
-        lines.append(
-            "Fix what the application sets there; if intended, mark the test "
-            '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
-            "(see docs/validation.md#what-is-checked)."
-        )
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
-def _render_leaks(findings: list[GateFinding]) -> str:
-    from ._gate import fix_hints, render_findings
-
-    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-    lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
-    lines += render_findings(findings, _GATE_LINES_PER_TEST)
-    lines += fix_hints(findings)
-    lines.append(
-        "If one is intended, mark the test "
-        '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
-        f"--sentry-baseline (see {_DOCS_GATE})."
-    )
-    return "\n".join(lines)
-
-
 def _end_of_body(item: pytest.Item, running: _Running) -> None:
     """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
     running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
@@ -593,6 +552,8 @@ def _end_of_body(item: pytest.Item, running: _Running) -> None:
     flush_pending(Scope.get_client())  # logs, metrics and sessions wait in its buffers
     blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
     if blocking:
+        from ._messages import render_gate_failure
+
         item.stash[_LEAKS] = render_gate_failure(blocking)
         plugins = item.config.pluginmanager
         if not plugins.has_plugin(_LEAK_REPORTS):
@@ -644,6 +605,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             if running.watched and (running.capture.pending or running.found or running.secrets):
                 failures += _finish_gate_for(item, running)
             if run.summary and not session.capture.discard:
+                from ._messages import describe_capture
+
                 item.config.stash.setdefault(_CAPTURED, []).append(
                     (item.nodeid, describe_capture(session.events))
                 )
@@ -656,6 +619,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 
 def _finish_gate_for(item: pytest.Item, watch: _Running) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
+    from ._messages import render_gate_failure
 
     late = _gate_scan(item, watch, "teardown")
     if watch.secrets:
@@ -671,65 +635,18 @@ def _finish_gate_for(item: pytest.Item, watch: _Running) -> list[str]:
     return [render_gate_failure(blocking)] if blocking else []
 
 
-def describe_capture(events: SentryEvents) -> list[str]:
-    """Short lines saying what a test captured: counts, then one line per record (a few)."""
-    collections: list[tuple[str, Any]] = [
-        ("event", events),
-        ("transaction", events.transactions),
-        ("log", events.logs),
-        ("span", events.spans),
-        ("metric", events.metrics),
-        ("check-in", events.check_ins),
-        ("attachment", events.attachments),
-    ]
-    counts = [
-        f"{len(records)} {noun}{'s' if len(records) != 1 else ''}" for noun, records in collections if records
-    ]
-    dropped = [d for d in events.dropped if d.category in ("error", "transaction")]
-    if dropped:
-        counts.append(
-            f"{sum(d.quantity for d in dropped)} dropped ({', '.join(sorted({d.reason for d in dropped}))})"
-        )
-    if not counts:
-        return []
-    lines = [", ".join(counts)]
-    records = [record for _, collection in collections[:2] for record in collection]
-    lines.extend(f"  {record.summary()}" for record in records[:_SUMMARY_LINES_PER_TEST])
-    if len(records) > _SUMMARY_LINES_PER_TEST:
-        lines.append(f"  ... and {len(records) - _SUMMARY_LINES_PER_TEST} more")
-    return lines
-
-
 def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> list[str]:
     """Warn about swallowed exceptions, or return the failure message."""
     mode = _options_for(item).sdk_errors
     if not errors or mode == "ignore":
         return []
+    from ._messages import render_sdk_errors
+
     message = render_sdk_errors(errors)
     if mode == "warn":
         warnings.warn(SentryCheckWarning(message), stacklevel=1)
         return []
     return [message]
-
-
-def render_sdk_errors(errors: list[SdkError]) -> str:
-    """The message for exceptions the SDK swallowed during a test."""
-    count = f"{len(errors)} exception{'s' if len(errors) != 1 else ''}"
-    lines = [f"sentry-check: the Sentry SDK swallowed {count} during this test:"]
-    for error in errors[:5]:
-        origin = f"{error.source} ({error.callback})" if error.callback else error.source
-        where = f" at {error.location}" if error.location else ""
-        lines.append(f"  {origin} raised {error.exception_type}: {shorten(str(error.exception), 120)}{where}")
-        lines.append(f"    {error.consequence}.")
-        lines.extend(f"    | {shorten(line, 160)}" for line in error.traceback_lines[-12:])
-    if len(errors) > 5:
-        lines.append(f"  ... and {len(errors) - 5} more")
-    lines.append(
-        "Fix the callback. If this is on purpose, mark the test "
-        '@pytest.mark.sentry_check(sdk_errors="warn") or "ignore" '
-        f"(see {_DOCS_SDK_ERRORS})."
-    )
-    return "\n".join(lines)
 
 
 def _plural(n: int, word: str) -> str:
@@ -921,10 +838,12 @@ def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
     for line in ledger.summary_lines():
         terminalreporter.write_line(line)
     if any(f.status in ("failed", "warned") for f in ledger.findings):
+        from ._messages import DOCS_GATE
+
         terminalreporter.write_line(
             "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
             "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "
-            f"with --sentry-baseline=PATH --sentry-baseline-update (see {_DOCS_GATE})."
+            f"with --sentry-baseline=PATH --sentry-baseline-update (see {DOCS_GATE})."
         )
     for note in notes:
         terminalreporter.write_line(note)

@@ -1,0 +1,107 @@
+"""The plugin's messages about a test: what it captured, what leaked, what the SDK swallowed.
+
+Text only (no pytest): imported when a test has something to say.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._masking import shorten
+
+if TYPE_CHECKING:
+    from ._dropped import SdkError
+    from ._gate import GateFinding
+    from ._query import SentryEvents
+
+__all__ = ["describe_capture", "render_gate_failure", "render_sdk_errors"]
+
+DOCS_GATE = "docs/gate.md#allowing-and-baselining"
+_DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
+_GATE_LINES_PER_TEST = 20
+_SUMMARY_LINES_PER_TEST = 6
+
+
+def render_gate_failure(findings: list[GateFinding]) -> str:
+    """The message of a test that made the application send secrets or personal data, or
+    something Sentry would reject (each kind in its own paragraph)."""
+    from ._gate import render_findings
+
+    leaks = [f for f in findings if f.finding.kind != "validation"]
+    invalid = [f for f in findings if f.finding.kind == "validation"]
+    parts = [_render_leaks(leaks)] if leaks else []
+    if invalid:
+        count = f"{len(invalid)} problem{'s' if len(invalid) != 1 else ''}"
+        lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
+        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
+        lines.append(
+            "Fix what the application sets there; if intended, mark the test "
+            '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
+            "(see docs/validation.md#what-is-checked)."
+        )
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _render_leaks(findings: list[GateFinding]) -> str:
+    from ._gate import fix_hints, render_findings
+
+    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
+    lines += render_findings(findings, _GATE_LINES_PER_TEST)
+    lines += fix_hints(findings)
+    lines.append(
+        "If one is intended, mark the test "
+        '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
+        f"--sentry-baseline (see {DOCS_GATE})."
+    )
+    return "\n".join(lines)
+
+
+def describe_capture(events: SentryEvents) -> list[str]:
+    """Short lines saying what a test captured: counts, then one line per record (a few)."""
+    collections: list[tuple[str, Any]] = [
+        ("event", events),
+        ("transaction", events.transactions),
+        ("log", events.logs),
+        ("span", events.spans),
+        ("metric", events.metrics),
+        ("check-in", events.check_ins),
+        ("attachment", events.attachments),
+    ]
+    counts = [
+        f"{len(records)} {noun}{'s' if len(records) != 1 else ''}" for noun, records in collections if records
+    ]
+    dropped = [d for d in events.dropped if d.category in ("error", "transaction")]
+    if dropped:
+        counts.append(
+            f"{sum(d.quantity for d in dropped)} dropped ({', '.join(sorted({d.reason for d in dropped}))})"
+        )
+    if not counts:
+        return []
+    lines = [", ".join(counts)]
+    records = [record for _, collection in collections[:2] for record in collection]
+    lines.extend(f"  {record.summary()}" for record in records[:_SUMMARY_LINES_PER_TEST])
+    if len(records) > _SUMMARY_LINES_PER_TEST:
+        lines.append(f"  ... and {len(records) - _SUMMARY_LINES_PER_TEST} more")
+    return lines
+
+
+def render_sdk_errors(errors: list[SdkError]) -> str:
+    """The message for exceptions the SDK swallowed during a test."""
+    count = f"{len(errors)} exception{'s' if len(errors) != 1 else ''}"
+    lines = [f"sentry-check: the Sentry SDK swallowed {count} during this test:"]
+    for error in errors[:5]:
+        origin = f"{error.source} ({error.callback})" if error.callback else error.source
+        where = f" at {error.location}" if error.location else ""
+        lines.append(f"  {origin} raised {error.exception_type}: {shorten(str(error.exception), 120)}{where}")
+        lines.append(f"    {error.consequence}.")
+        lines.extend(f"    | {shorten(line, 160)}" for line in error.traceback_lines[-12:])
+    if len(errors) > 5:
+        lines.append(f"  ... and {len(errors) - 5} more")
+    lines.append(
+        "Fix the callback. If this is on purpose, mark the test "
+        '@pytest.mark.sentry_check(sdk_errors="warn") or "ignore" '
+        f"(see {_DOCS_SDK_ERRORS})."
+    )
+    return "\n".join(lines)
