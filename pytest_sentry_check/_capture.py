@@ -162,7 +162,11 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     buffers = transport.buffers
     if buffers is None:  # one transport per client, and a client makes its buffers at init
         buffers = transport.buffers = _buffers_of(client)
-    if any(buffers(client)):
+    try:
+        buffered = any(buffers(client))
+    except AttributeError:  # a buffer's holder went away (the client is closing): flush to know
+        buffered = True
+    if buffered:
         client.flush(timeout=timeout)
 
 

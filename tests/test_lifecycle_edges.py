@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 import sentry_sdk
 
-from pytest_sentry_check import capture
+from pytest_sentry_check import SentryEvents, capture
 from pytest_sentry_check._store import ReceivedEnvelope
 
 
@@ -265,3 +266,25 @@ def test_threads_still_running_at_the_end_are_reported(pytester: pytest.Pytester
         ]
     )
     assert threading.active_count() >= 1
+
+
+def test_a_log_buffered_by_the_sdk_reaches_the_test_even_after_a_buffer_went_away(
+    sentry_init: Callable[..., None], sentry_events: SentryEvents
+) -> None:
+    """The buffer check is kept per transport; a client that lost one of its buffers is flushed,
+    never crashes the check."""
+    from pytest_sentry_check._capture import flush_pending
+
+    sentry_init(enable_logs=True)
+    client = sentry_sdk.get_client()
+    sentry_sdk.logger.info("first")
+    flush_pending(client)
+    assert [log.body for log in sentry_events.logs] == ["first"]
+    sentry_sdk.logger.info("second")
+    flush_pending(client)  # the cached check finds it
+    assert [log.body for log in sentry_events.logs] == ["first", "second"]
+    batcher, client.log_batcher = client.log_batcher, None
+    try:
+        flush_pending(client)  # the cached check's path is gone: flush instead of failing
+    finally:
+        client.log_batcher = batcher
