@@ -52,16 +52,16 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
-        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", folder]
-        sides = (("without", ["-p", "no:sentry_check"]), ("with", []))
+        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "."]
+        sides: tuple[tuple[str, list[str]], ...] = (("without", ["-p", "no:sentry_check"]), ("with", []))
         for _, extra in sides:
-            subprocess.run([*base, *extra], check=True, capture_output=True, env=env)
+            subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
         wall: dict[str, list[float]] = {"with": [], "without": []}
         cpu: dict[str, list[float]] = {"with": [], "without": []}
         for _ in range(rounds):
             for side, extra in sides:
                 start, cpu_start = time.perf_counter(), _child_cpu()
-                subprocess.run([*base, *extra], check=True, capture_output=True, env=env)
+                subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
                 wall[side].append(time.perf_counter() - start)
                 cpu[side].append(_child_cpu() - cpu_start)
     return {side: (min(wall[side]), min(cpu[side])) for side in ("with", "without")}
@@ -70,25 +70,43 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
 def p1_instructions(count: int) -> None:
     """P1 in instructions executed (valgrind's callgrind): the same count on every run, whatever
     else the machine does. Each side runs the whole ``count``-test suite once: extrapolating
-    from smaller suites misleads, because a run's full garbage collections come in steps."""
+    from smaller suites misleads, because a run's full garbage collections come in steps.
+
+    pytest runs in the suite's folder (``python -m`` puts the working directory first on
+    ``sys.path``: run from a checkout, it would import the checkout, not the installed plugin)
+    with a fixed hash seed (set and dict orders, hence the count, would vary from run to run).
+    """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONHASHSEED"] = "0"
     totals = {}
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "."]
         valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
         for side, extra in (("without", ["-p", "no:sentry_check"]), ("with", [])):
-            subprocess.run([*command, *extra, folder], check=True, capture_output=True, env=env)  # .pyc
+            for _ in range(2):  # the cached bytecode, pytest's rewritten modules included
+                subprocess.run([*command, *extra], check=True, capture_output=True, env=env, cwd=folder)
             run = subprocess.run(
-                [*valgrind, *command, *extra, folder], capture_output=True, text=True, env=env, check=True
+                [*valgrind, *command, *extra], capture_output=True, text=True, env=env, check=True, cwd=folder
             )
             totals[side] = int(re.search(r"Collected : (\d+)", run.stderr).group(1))  # type: ignore[union-attr]
             print(f"  {side} plugin: {totals[side] / 1e6:.0f} M instructions")
     overhead = (totals["with"] - totals["without"]) / count / 1e3
     print(
-        f"P1 in instructions, {count} tests: ratio {totals['with'] / totals['without']:.3f} "
-        f"(target <= 1.03); overhead {overhead:.0f} k instructions per test, start-up included"
+        f"P1 in instructions, {count} tests ({_install_kind()}): ratio "
+        f"{totals['with'] / totals['without']:.3f} (target <= 1.03); overhead {overhead:.0f} k "
+        "instructions per test, start-up included"
     )
+
+
+def _install_kind() -> str:
+    """How the measured plugin is installed: from a wheel, pytest loads it through its assertion
+    rewriting (which reads bytecode more slowly); an editable install is not rewritten."""
+    from importlib.metadata import distribution
+
+    files = distribution("pytest-sentry-check").files or []
+    wheel = any(str(f).replace("\\", "/") == "pytest_sentry_check/__init__.py" for f in files)
+    return "installed from a wheel" if wheel else "editable install"
 
 
 def p2_fastapi_events(count: int, rounds: int) -> tuple[float, float]:
