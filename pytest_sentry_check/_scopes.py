@@ -33,6 +33,8 @@ _lazy: contextvars.ContextVar[LazyScopes | None] = contextvars.ContextVar(
 _fork_lock = threading.Lock()
 _GET_CURRENT = Scope.get_current_scope.__func__  # type: ignore[attr-defined]
 _GET_ISOLATION = Scope.get_isolation_scope.__func__  # type: ignore[attr-defined]
+_CURRENT = sdk_scope._current_scope
+_ISOLATION = sdk_scope._isolation_scope
 
 
 class LazyScopes:
@@ -49,7 +51,13 @@ class LazyScopes:
         self.outer = _lazy.get()
         if self.outer is not None:
             self.outer.enter()  # a nested capture starts from what the outer one has
-        self.base: tuple[Scope, Scope] = (_GET_CURRENT(Scope), _GET_ISOLATION(Scope))
+        # read the SDK's context variables directly: its getters only add making a missing scope
+        current, isolation = _CURRENT.get(), _ISOLATION.get()
+        if current is None:
+            current = _GET_CURRENT(Scope)
+        if isolation is None:
+            isolation = _GET_ISOLATION(Scope)
+        self.base: tuple[Scope, Scope] = (current, isolation)
         self.forked: tuple[Scope, Scope] | None = None
         self._processors: list[Callable[[], Callable[[Any, Any], Any]]] = []
         self._token = _lazy.set(self)
@@ -64,10 +72,10 @@ class LazyScopes:
                     for make_processor in self._processors:
                         forked_isolation.add_event_processor(make_processor())
                     self.forked = (current.fork(), forked_isolation)
-        if sdk_scope._current_scope.get() is current:
-            sdk_scope._current_scope.set(self.forked[0])
-        if sdk_scope._isolation_scope.get() is isolation:
-            sdk_scope._isolation_scope.set(self.forked[1])
+        if _CURRENT.get() is current:
+            _CURRENT.set(self.forked[0])
+        if _ISOLATION.get() is isolation:
+            _ISOLATION.set(self.forked[1])
 
     def add_event_processor(self, make_processor: Callable[[], Callable[[Any, Any], Any]]) -> None:
         """Add ``make_processor()`` to the copy of the isolation scope, now or when it is made."""
@@ -84,22 +92,22 @@ class LazyScopes:
         except ValueError:  # closed from another context than the one that opened it
             _lazy.set(self.outer)
         current, isolation = self.base
-        if sdk_scope._current_scope.get() is not current:
-            sdk_scope._current_scope.set(current)
-        if sdk_scope._isolation_scope.get() is not isolation:
-            sdk_scope._isolation_scope.set(isolation)
+        if _CURRENT.get() is not current:
+            _CURRENT.set(current)
+        if _ISOLATION.get() is not isolation:
+            _ISOLATION.set(isolation)
 
 
 def _get_current_scope(cls: type[Scope]) -> Scope:
     lazy = _lazy.get()
-    if lazy is not None and sdk_scope._current_scope.get() is lazy.base[0]:
+    if lazy is not None and _CURRENT.get() is lazy.base[0]:
         lazy.enter()
     return _GET_CURRENT(cls)  # type: ignore[no-any-return]
 
 
 def _get_isolation_scope(cls: type[Scope]) -> Scope:
     lazy = _lazy.get()
-    if lazy is not None and sdk_scope._isolation_scope.get() is lazy.base[1]:
+    if lazy is not None and _ISOLATION.get() is lazy.base[1]:
         lazy.enter()
     return _GET_ISOLATION(cls)  # type: ignore[no-any-return]
 

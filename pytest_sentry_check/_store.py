@@ -232,9 +232,8 @@ class Router:
 
     def open(self, capture: Capture) -> None:
         with self._lock:
-            capture.parent = _owner.get() or (self._open[-1] if self._open else None)
-            if capture.parent is not None and capture.parent.router is not self:
-                capture.parent = None
+            parent = _owner.get() or (self._open[-1] if self._open else None)
+            capture.parent = parent if parent is not None and parent.router is self else None
             self._open.append(capture)
 
     def close(self, capture: Capture) -> None:

@@ -413,9 +413,11 @@ def _is_marked(item: pytest.Item, run: _Run) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # A plain hook, not a wrapper: it runs for every test, and most tests send nothing.
-    run = _run_of(item.config)
-    if run is None:
-        return
+    run = _runs[-1] if _runs else None
+    if run is None or run.config is not item.config:
+        run = _run_of(item.config)
+        if run is None:
+            return
     marked = _is_marked(item, run)
     try:
         options = _options_for(item, marked) if marked or run.unmarked is None else run.unmarked
@@ -442,7 +444,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = _running_of(item)
+    running = _runs[-1].running if _runs else None
+    if running is None or running.item is not item:
+        running = _running_of(item)  # a test of an outer pytest run (pytester), or none
     if running is None:
         error = item.stash.get(_MARKER_ERROR, None)
         if error is not None:
@@ -587,7 +591,9 @@ class _LeakReports:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = _running_of(item)
+    running = _runs[-1].running if _runs else None
+    if running is None or running.item is not item:
+        running = _running_of(item)  # a test of an outer pytest run (pytester), or none
     if running is not None and _CANARIES in sys.modules:
         _remember_canaries(running)
     failures: list[str] = []
