@@ -47,7 +47,6 @@ __all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for o
 #: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
-_MARKER_ERROR = pytest.StashKey[TypeError]()
 _LEAKS = pytest.StashKey[str]()
 _LEAK_REPORTS = "sentry_check_leak_reports"
 _OPTIONS = pytest.StashKey[CheckOptions]()
@@ -363,7 +362,7 @@ class _Run:
     every test, and most tests send nothing): the options of unmarked tests, and the test now
     running."""
 
-    __slots__ = ("config", "marked_parents", "running", "summary", "tests_run", "unmarked", "validate")
+    __slots__ = ("config", "running", "summary", "tests_run", "unmarked", "validate")
 
     def __init__(self, config: pytest.Config):
         self.config = config
@@ -371,8 +370,6 @@ class _Run:
         self.summary = bool(config.getoption("sentry_summary", False))
         self.tests_run = config.stash[_TESTS_RUN]
         self.unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
-        #: whether a sentry_check marker is on a test's parents (module, class...), by node id()
-        self.marked_parents: dict[int, bool] = {}
         self.running: _Running | None = None
 
 
@@ -395,37 +392,23 @@ def _running_of(item: pytest.Item) -> _Running | None:
     return running if running is not None and running.item is item else None
 
 
-def _is_marked(item: pytest.Item, run: _Run) -> bool:
-    """Whether a ``sentry_check`` marker applies to ``item`` (``"sentry_check" in item.keywords``,
-    with the parents' answer kept: they are shared by many tests)."""
-    for mark in item.own_markers:
-        if mark.name == "sentry_check":
-            return True
-    parent = item.parent
-    if parent is None:
-        return False
-    marked = run.marked_parents.get(id(parent))
-    if marked is None:
-        marked = run.marked_parents[id(parent)] = "sentry_check" in parent.keywords
-    return marked
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    # A plain hook, not a wrapper: it runs for every test, and most tests send nothing.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    # A wrapper, and the first one: what other plugins' and conftests' setup hooks send
+    # belongs to this test.
+    __tracebackhide__ = True
     run = _runs[-1] if _runs else None
     if run is None or run.config is not item.config:
         run = _run_of(item.config)
         if run is None:
-            return
-    marked = _is_marked(item, run)
+            return (yield)
+    marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     try:
         options = _options_for(item, marked) if marked or run.unmarked is None else run.unmarked
     except TypeError as exc:
-        # raised when the body would start: raising here would skip pytest's own setup,
-        # whose teardown would then find its state inconsistent
-        item.stash[_MARKER_ERROR] = exc
-        return
+        # pytest's own setup must still run, or its teardown finds its state inconsistent
+        yield
+        raise exc from None
     if not marked:
         run.unmarked = options
     installation = current_installation()
@@ -439,6 +422,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         run.running = _Running(run, item, session, watched)
         if watched and marked:
             _allow_of(item)  # declared now, so unused entries are reported
+    return (yield)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -448,9 +432,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if running is None or running.item is not item:
         running = _running_of(item)  # a test of an outer pytest run (pytester), or none
     if running is None:
-        error = item.stash.get(_MARKER_ERROR, None)
-        if error is not None:
-            raise error.with_traceback(None)  # its frames are the plugin's, not the test's
         return (yield)
     # The body starts now: threads started from here on belong to this test; threads that
     # fixtures started (a session-wide worker, say) are not tied to it.
@@ -567,10 +548,13 @@ def _end_of_body(item: pytest.Item, running: _Running) -> None:
 class _LeakReports:
     """Fails the report of a test body that leaked, whatever its own outcome (xfail included).
 
-    Registered when a test first leaks: a hook on every report would cost every test.
+    Registered when a test first leaks: a hook on every report would cost every test. Not
+    ``tryfirst``: registered late, a tryfirst wrapper would wrap conftests' tryfirst wrappers,
+    which would then see a leaking test's report before it fails. As it is, it wraps the
+    wrappers registered before it, pytest's xfail handling included.
     """
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, Any]:

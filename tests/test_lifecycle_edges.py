@@ -288,3 +288,108 @@ def test_a_log_buffered_by_the_sdk_reaches_the_test_even_after_a_buffer_went_awa
         flush_pending(client)  # the cached check's path is gone: flush instead of failing
     finally:
         client.log_batcher = batcher
+
+
+def test_what_a_conftest_setup_hook_sends_belongs_to_its_test(pytester: pytest.Pytester) -> None:
+    """The capture opens before any other setup hook or wrapper: what they send is the test's,
+    and the scope data they set stays in it."""
+    pytester.makeconftest(
+        """
+        import pytest, sentry_sdk
+
+        sentry_sdk.init(dsn="https://k@o0.ingest.sentry.invalid/0")
+
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_setup(item):
+            if item.name == "test_two":
+                sentry_sdk.set_tag("seeded_for", item.name)
+                sentry_sdk.capture_message("seeding the account")
+            return (yield)
+
+        class Seeder:
+            @pytest.hookimpl(tryfirst=True)
+            def pytest_runtest_setup(self, item):
+                if item.name == "test_two":
+                    sentry_sdk.capture_message("seeding the cart")
+
+        def pytest_configure(config):
+            config.pluginmanager.register(Seeder())
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_two(sentry_events):
+            assert [e.message for e in sentry_events] == ["seeding the account", "seeding the cart"]
+
+        def test_three(sentry_events):
+            sentry_sdk.capture_message("three")
+            assert "seeded_for" not in sentry_events.one().tags
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    assert "arrived after the test ended" not in result.stdout.str()
+
+
+def test_a_marker_a_fixture_adds_to_a_class_applies_to_its_later_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest, sentry_sdk
+
+        sentry_sdk.init(dsn="https://k@o0.ingest.sentry.invalid/0", environment="prod")
+
+        class TestStaging:
+            @pytest.fixture(autouse=True, scope="class")
+            def staging(self, request):
+                request.applymarker(pytest.mark.sentry_check(options={"environment": "staging"}))
+
+            def test_first(self):
+                pass
+
+            def test_second(self, sentry_events):
+                sentry_sdk.capture_message("hi")
+                assert sentry_events.one().environment == "staging"
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_a_conftest_report_hook_sees_a_leaking_test_failed(pytester: pytest.Pytester) -> None:
+    """ "On failure" hooks (screenshots, keeping the database) see the outcome the gate gave."""
+    pytester.makeconftest(
+        """
+        import pytest, sentry_sdk
+
+        sentry_sdk.init(dsn="https://k@o0.ingest.sentry.invalid/0")
+        seen = []
+
+        @pytest.hookimpl(wrapper=True, tryfirst=True)
+        def pytest_runtest_makereport(item, call):
+            report = yield
+            if report.when == "call":
+                seen.append(f"{item.name}={report.outcome}")
+            return report
+
+        def pytest_unconfigure(config):
+            print("seen by conftest:", ", ".join(seen))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_clean():
+            pass
+
+        def test_leaks():
+            sentry_sdk.capture_message("for ana.lopez@" + "shop.example")
+
+        def test_after():
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["seen by conftest: test_clean=passed, test_leaks=failed, test_after=passed"])

@@ -90,7 +90,7 @@ def test_overrides_apply_to_a_client_made_before_the_test(pytester: pytest.Pytes
     ],
 )
 def test_a_wrong_marker_is_a_clear_error(pytester: pytest.Pytester, marker: str, message: str) -> None:
-    """Typos in the marker fail the test, before its body runs, with what is allowed."""
+    """Typos in the marker fail the test at setup with what is allowed."""
     pytester.makepyfile(
         f"""
         import pytest
@@ -101,7 +101,7 @@ def test_a_wrong_marker_is_a_clear_error(pytester: pytest.Pytester, marker: str,
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"E   {message}"])
 
 
