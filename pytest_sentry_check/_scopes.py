@@ -25,7 +25,7 @@ from typing import Any
 from sentry_sdk import scope as sdk_scope
 from sentry_sdk.scope import Scope
 
-__all__ = ["LazyScopes", "patched_getters"]
+__all__ = ["LazyScopes", "client_in_use", "patched_getters"]
 
 _lazy: contextvars.ContextVar[LazyScopes | None] = contextvars.ContextVar(
     "pytest_sentry_check_scopes", default=None
@@ -110,6 +110,25 @@ def _get_isolation_scope(cls: type[Scope]) -> Scope:
     if lazy is not None and _ISOLATION.get() is lazy.base[1]:
         lazy.enter()
     return _GET_ISOLATION(cls)  # type: ignore[no-any-return]
+
+
+def client_in_use() -> Any:
+    """The client the SDK sends through from the calling context, as ``sentry_sdk.get_client()``
+    finds it (current scope, isolation scope, global scope), or ``None``.
+
+    Read from the scopes' attributes: the buffer checks that need it run twice per test, and
+    ``get_client()`` makes three calls. A client without a transport (none, or closed) is
+    skipped: it has nothing to flush.
+    """
+    scope = _CURRENT.get()
+    client = scope.client if scope is not None else None
+    if getattr(client, "transport", None) is None:
+        scope = _ISOLATION.get()
+        client = scope.client if scope is not None else None
+        if getattr(client, "transport", None) is None:
+            scope = sdk_scope._global_scope
+            client = scope.client if scope is not None else None
+    return client
 
 
 def patched_getters() -> dict[str, Any]:

@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
-from sentry_sdk.scope import Scope
 
 from ._capture import CaptureTransport, Installation, flush_pending, overridden, wrap_callbacks
-from ._scopes import LazyScopes
+from ._scopes import LazyScopes, client_in_use
 from ._store import Capture, Router
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ class CaptureSession:
             self._events = SentryEvents(self.capture)
         return self._events
 
-    def open(self, *, mark_threads: bool = True) -> None:
+    def open(self, mark_threads: bool = True) -> None:
         """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
         try:
             if self._isolate:
@@ -137,7 +136,7 @@ class CaptureSession:
         try:
             # Logs, metrics and sessions may wait in the SDK's buffers, also from threads that
             # never asked for this capture's scopes (started before the test, say).
-            flush_pending(Scope.get_client())
+            flush_pending(client_in_use())
         finally:
             self._unwind()
 

@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sentry_sdk.envelope import Envelope
@@ -75,6 +75,7 @@ class ReceivedEnvelope:
         return [str(item.type) for item in self.envelope.items]
 
 
+_NONE: Mapping[str, Any] = MappingProxyType({})
 _owner: contextvars.ContextVar[Capture | None] = contextvars.ContextVar(
     "pytest_sentry_check_owner", default=None
 )
@@ -118,7 +119,7 @@ class Capture:
         self.router = router
         self.discard = discard
         self.name = name
-        self.overrides: dict[str, Any] = dict(overrides) if overrides else {}
+        self.overrides: Mapping[str, Any] = MappingProxyType(dict(overrides)) if overrides else _NONE
         self.envelopes: list[ReceivedEnvelope] = []
         self.dropped: list[Dropped] = []
         self.sdk_errors: list[SdkError] = []

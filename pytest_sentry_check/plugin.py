@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import sentry_sdk
-from sentry_sdk.scope import Scope
 
 from ._capture import Installation, flush_pending
 from ._options import (
@@ -28,7 +27,8 @@ from ._options import (
     parse_option_lines,
     validate_allow,
 )
-from ._session import CaptureSession, current_installation, install, uninstall
+from ._scopes import client_in_use
+from ._session import CaptureSession, _installations, install, uninstall
 from ._store import Capture, ReceivedEnvelope
 from ._warnings import SentryCheckWarning
 
@@ -411,14 +411,14 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         raise exc from None
     if not marked:
         run.unmarked = options
-    installation = current_installation()
+    installation = _installations[-1] if _installations else None
     if installation is not None:
         # capture=False still isolates the test's scope data; it just keeps nothing.
         watched = options.capture and (options.gate != "off" or run.validate != "off")
         session = CaptureSession(
             installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
         )
-        session.open(mark_threads=False)
+        session.open(False)
         run.running = _Running(run, item, session, watched)
         if watched and marked:
             _allow_of(item)  # declared now, so unused entries are reported
@@ -534,7 +534,7 @@ def _end_of_body(item: pytest.Item, running: _Running) -> None:
     running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
-    flush_pending(Scope.get_client())  # logs, metrics and sessions wait in its buffers
+    flush_pending(client_in_use())  # logs, metrics and sessions wait in its buffers
     blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
     if blocking:
         from ._messages import render_gate_failure

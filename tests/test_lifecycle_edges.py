@@ -393,3 +393,24 @@ def test_a_conftest_report_hook_sees_a_leaking_test_failed(pytester: pytest.Pyte
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["seen by conftest: test_clean=passed, test_leaks=failed, test_after=passed"])
+
+
+def test_the_client_whose_buffers_are_checked_is_the_one_the_sdk_uses(
+    sentry_init: Callable[..., None],
+) -> None:
+    """client_in_use() finds the client as sentry_sdk.get_client() does, from each scope."""
+    from pytest_sentry_check._scopes import client_in_use
+
+    sentry_init()
+    assert client_in_use() is sentry_sdk.get_client()
+    with sentry_sdk.isolation_scope() as scope:
+        own = sentry_sdk.Client(dsn="https://k@o0.ingest.sentry.invalid/0")
+        scope.set_client(own)
+        assert client_in_use() is sentry_sdk.get_client() is own
+        with sentry_sdk.new_scope() as current:
+            inner = sentry_sdk.Client(dsn="https://k@o0.ingest.sentry.invalid/0")
+            current.set_client(inner)
+            assert client_in_use() is sentry_sdk.get_client() is inner
+            inner.close()
+        own.close()
+    assert client_in_use() is sentry_sdk.get_client()
