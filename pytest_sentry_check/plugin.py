@@ -378,6 +378,7 @@ _runs: list[_Run] = []
 
 
 def _run_of(config: pytest.Config) -> _Run | None:
+    """The run ``config`` belongs to: the innermost, except for an outer run's hooks (pytester)."""
     if _runs and _runs[-1].config is config:
         return _runs[-1]
     return next((run for run in _runs if run.config is config), None)
@@ -385,9 +386,7 @@ def _run_of(config: pytest.Config) -> _Run | None:
 
 def _running_of(item: pytest.Item) -> _Running | None:
     """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
-    run = _runs[-1] if _runs else None
-    if run is None or run.config is not item.config:
-        run = _run_of(item.config)
+    run = _run_of(item.config)
     running = run.running if run is not None else None
     return running if running is not None and running.item is item else None
 
@@ -397,11 +396,9 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     # A wrapper, and the first one: what other plugins' and conftests' setup hooks send
     # belongs to this test.
     __tracebackhide__ = True
-    run = _runs[-1] if _runs else None
-    if run is None or run.config is not item.config:
-        run = _run_of(item.config)
-        if run is None:
-            return (yield)
+    run = _run_of(item.config)
+    if run is None:
+        return (yield)
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     try:
         options = _options_for(item, marked) if marked or run.unmarked is None else run.unmarked
@@ -428,9 +425,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = _runs[-1].running if _runs else None
-    if running is None or running.item is not item:
-        running = _running_of(item)  # a test of an outer pytest run (pytester), or none
+    running = _running_of(item)
     if running is None:
         return (yield)
     # The body starts now: threads started from here on belong to this test; threads that
@@ -575,9 +570,7 @@ class _LeakReports:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
-    running = _runs[-1].running if _runs else None
-    if running is None or running.item is not item:
-        running = _running_of(item)  # a test of an outer pytest run (pytester), or none
+    running = _running_of(item)
     if running is not None and _CANARIES in sys.modules:
         _remember_canaries(running)
     failures: list[str] = []
