@@ -28,7 +28,7 @@ import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sentry_sdk
 import sentry_sdk.client
@@ -40,9 +40,6 @@ from sentry_sdk.transport import Transport
 
 from ._scopes import patched_getters
 from ._store import ReceivedEnvelope, Router
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "CALLBACK_OPTIONS",
