@@ -1,6 +1,7 @@
-"""The plugin's messages about a test: what it captured, what leaked, what the SDK swallowed.
+"""The plugin's messages: what a test captured, what leaked, what the SDK swallowed, what
+arrived after its test ended.
 
-Text only (no pytest): imported when a test has something to say.
+Text only (no pytest): imported when there is something to say.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ if TYPE_CHECKING:
     from ._dropped import SdkError
     from ._gate import GateFinding
     from ._query import SentryEvents
+    from ._store import Router
 
-__all__ = ["describe_capture", "render_gate_failure", "render_sdk_errors"]
+__all__ = ["describe_capture", "late_arrival_lines", "plural", "render_gate_failure", "render_sdk_errors"]
 
 DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
@@ -105,3 +107,31 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
         f"(see {_DOCS_SDK_ERRORS})."
     )
     return "\n".join(lines)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def late_arrival_lines(router: Router, threads_left: list[str]) -> list[str]:
+    """What arrived after its test ended, what was sent before any test, and which threads that
+    tests started still run (``threads_left``, by name) at the end of the session."""
+    lines = []
+    for capture in router.late_captures:
+        late = capture.late
+        kinds = sorted({t for received in late.envelopes for t in received.item_types()})
+        what = [plural(len(late.envelopes), "envelope") + (f" ({', '.join(kinds)})" if kinds else "")]
+        if late.dropped:
+            what.append(plural(len(late.dropped), "dropped record"))
+        if late.sdk_errors:
+            what.append(plural(len(late.sdk_errors), "swallowed exception"))
+        lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
+    if router.unattributed.envelopes:
+        count = plural(len(router.unattributed.envelopes), "envelope")
+        lines.append(f"{count} sent before the first test (at import or collection time)")
+    if threads_left:
+        lines.append(
+            f"{plural(len(threads_left), 'thread')} started by tests still running at the end of the session "
+            f"({', '.join(threads_left[:5])}): what they send from now on is not reported"
+        )
+    return lines

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -29,8 +28,7 @@ from ._options import (
 )
 from ._scopes import client_in_use
 from ._session import CaptureSession, _installations, install, uninstall
-from ._store import Capture, ReceivedEnvelope
-from ._warnings import SentryCheckWarning
+from ._store import Capture
 
 # Only the capture core is imported when pytest loads the plugin: the gate, the scanner, the
 # query API and the reports are imported when a run first needs them (most tests send nothing).
@@ -38,36 +36,41 @@ if TYPE_CHECKING:
     from sentry_sdk.envelope import Envelope
 
     from ._dropped import SdkError
-    from ._gate import GateFinding, GateLedger, StoredAfterRelay
+    from ._gate import GateFinding, GateLedger
     from ._query import SentryEvents
     from .scan import Detector, SecretRegistry
 
-__all__ = ["TEST_DSN", "SentryCheckWarning"]  # the warning is re-exported for old imports
+__all__ = ["TEST_DSN"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SentryCheckWarning":  # re-exported for old imports; imported when asked
+        from ._warnings import SentryCheckWarning
+
+        return SentryCheckWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
-_LEAKS = pytest.StashKey[str]()
+_LEAKS: pytest.StashKey[str] = pytest.StashKey()
 _LEAK_REPORTS = "sentry_check_leak_reports"
-_OPTIONS = pytest.StashKey[CheckOptions]()
-_UNMARKED = pytest.StashKey[CheckOptions]()
-_INSTALLATION = pytest.StashKey[Installation]()
-_BASE = pytest.StashKey[dict[str, Any]]()
-_CAPTURED = pytest.StashKey[list[tuple[str, list[str]]]]()
-_LATE = pytest.StashKey[list[str]]()
-_DETECTORS_BEFORE = pytest.StashKey[list["Detector"]]()
-_THREADS = pytest.StashKey[set[threading.Thread]]()
-_LEDGER = pytest.StashKey["GateLedger"]()
-_TESTS_RUN = pytest.StashKey[set[str]]()
-_DECLARED = pytest.StashKey[set[tuple[str, str]]]()
-_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
-_INI_ALLOW = pytest.StashKey[list[tuple[str, str]]]()
+_OPTIONS: pytest.StashKey[CheckOptions] = pytest.StashKey()
+_UNMARKED: pytest.StashKey[CheckOptions] = pytest.StashKey()
+_INSTALLATION: pytest.StashKey[Installation] = pytest.StashKey()
+_BASE: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+_CAPTURED: pytest.StashKey[list[tuple[str, list[str]]]] = pytest.StashKey()
+_LATE: pytest.StashKey[list[str]] = pytest.StashKey()
+_DETECTORS_BEFORE: pytest.StashKey[list[Detector]] = pytest.StashKey()
+_THREADS: pytest.StashKey[set[threading.Thread]] = pytest.StashKey()
+_LEDGER: pytest.StashKey[GateLedger] = pytest.StashKey()
+_TESTS_RUN: pytest.StashKey[set[str]] = pytest.StashKey()
+_DECLARED: pytest.StashKey[set[tuple[str, str]]] = pytest.StashKey()
 # A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
 _CANARIES = "pytest_sentry_check.scan._canaries"
-_CANARIES_OF_LATE = pytest.StashKey[dict[str, tuple[str, ...]]]()
-_GATE_NOTES = pytest.StashKey[list[str]]()
-_VALIDATE = pytest.StashKey[str]()
-_DATASCRUBBING_BEFORE = pytest.StashKey[Any]()
+_VALIDATE: pytest.StashKey[str] = pytest.StashKey()
+_DATASCRUBBING_BEFORE: pytest.StashKey[Any] = pytest.StashKey()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -219,34 +222,6 @@ def _base_options(config: pytest.Config) -> dict[str, Any]:
     return config.stash[_BASE]
 
 
-def _ledger(config: pytest.Config) -> GateLedger:
-    """The run's gate ledger, made when first needed (a bad baseline is a usage error)."""
-    if _LEDGER not in config.stash:
-        from ._gate import Baseline, BaselineError, GateLedger
-
-        base = _base_options(config)
-        path = config.getoption("sentry_baseline", None)
-        if config.getoption("sentry_baseline_update", False) and not path:
-            raise pytest.UsageError(
-                "--sentry-baseline-update needs --sentry-baseline=PATH (the file to write)"
-            )
-        try:
-            baseline = Baseline.load(path) if path else Baseline()
-        except BaselineError as exc:
-            raise pytest.UsageError(f"--sentry-baseline: {exc}") from None
-        ledger = GateLedger(
-            mode=base["gate"],
-            baseline=baseline,
-            updating_baseline=bool(config.getoption("sentry_baseline_update", False)),
-            # shared with the per-test hooks, which do not need the gate module to fill them
-            tests_run=config.stash.setdefault(_TESTS_RUN, set()),
-            declared=config.stash.setdefault(_DECLARED, set()),
-        )
-        ledger.declared.update(("ini", entry) for entry in base["allow"])
-        config.stash[_LEDGER] = ledger
-    return config.stash[_LEDGER]
-
-
 def _install(config: pytest.Config) -> None:
     if _INSTALLATION not in config.stash:
         config.stash[_INSTALLATION] = install(_ini_overrides(config))
@@ -271,7 +246,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_DECLARED] = set()
     _runs.append(_Run(config))
     if config.getoption("sentry_baseline", None) or config.getoption("sentry_baseline_update", False):
-        _ledger(config)  # a bad baseline file is a usage error before any test runs
+        from ._run_gate import ledger_of
+
+        ledger_of(config)  # a bad baseline file is a usage error before any test runs
     detectors = [d for batch in config.hook.pytest_sentry_check_detectors(config=config) for d in batch]
     if detectors:
         from .scan import set_plugin_detectors
@@ -418,7 +395,9 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         session.open(False)
         run.running = _Running(run, item, session, watched)
         if watched and marked:
-            _allow_of(item)  # declared now, so unused entries are reported
+            from ._run_gate import allow_of
+
+            allow_of(item)  # declared now, so unused entries are reported
     return (yield)
 
 
@@ -462,79 +441,19 @@ def _remember_canaries(running: _Running) -> None:
         running.secrets.update(sys.modules[_CANARIES].active_secrets())
 
 
-def _allow_of(item: pytest.Item) -> list[tuple[str, str]]:
-    """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's.
-
-    The origin is the node that declared the entry; a function's own marker is keyed by the
-    function, not by each of its parametrizations.
-    """
-    config = item.config
-    if _INI_ALLOW not in config.stash:
-        config.stash[_INI_ALLOW] = [("ini", entry) for entry in _base_options(config)["allow"]]
-    ini = config.stash[_INI_ALLOW]
-    if _options_for(item) is config.stash.get(_UNMARKED, None):  # most tests: no marker
-        return ini
-    if _ALLOW not in item.stash:
-        if item.stash[_OPTIONS].allow == tuple(entry for _, entry in ini):  # no marker adds any
-            item.stash[_ALLOW] = ini
-            return ini
-        pairs = [
-            (node.nodeid.split("[", 1)[0] if node is item else node.nodeid, entry)
-            for node, mark in item.iter_markers_with_node("sentry_check")
-            for entry in mark.kwargs.get("allow", ())
-        ]
-        item.config.stash[_DECLARED].update(pairs)
-        item.stash[_ALLOW] = pairs + ini
-    return item.stash[_ALLOW]
-
-
-def _location(item: pytest.Item) -> tuple[str, int]:
-    path, line, _ = item.location
-    return path, (line + 1 if line is not None else 0)
-
-
-def _gate_scan(item: pytest.Item, watch: _Running, phase: str) -> list[GateFinding]:
-    envelopes = watch.capture.take_pending()
-    if not envelopes:
-        return []
-    from ._gate import scan_envelopes, validate_envelopes
-
-    ledger = _ledger(item.config)
-    ledger.envelopes_scanned += len(envelopes)
-    gate = _options_for(item).gate
-    found = scan_envelopes(envelopes, watch.secrets) if gate != "off" else []
-    results = _classify(item, ledger, found, phase, gate)
-    validate = item.config.stash[_VALIDATE]
-    if validate != "off":
-        results += _classify(item, ledger, validate_envelopes(envelopes, watch.secrets), phase, validate)
-    watch.found.extend(results)
-    return results
-
-
-def _classify(
-    item: pytest.Item,
-    ledger: GateLedger,
-    found: Sequence[tuple[str, Any, StoredAfterRelay]],
-    phase: str,
-    mode: str,
-) -> list[GateFinding]:
-    if not found:
-        return []
-    allow = _allow_of(item)
-    return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
-
-
 def _end_of_body(item: pytest.Item, running: _Running) -> None:
     """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
     running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
     flush_pending(client_in_use())  # logs, metrics and sessions wait in its buffers
-    blocking = [f for f in _gate_scan(item, running, "call") if f.blocking] if running.capture.pending else []
-    if blocking:
-        from ._messages import render_gate_failure
+    if not running.capture.pending:
+        return
+    from ._run_gate import scan_body
 
-        item.stash[_LEAKS] = render_gate_failure(blocking)
+    message = scan_body(item, running)
+    if message is not None:
+        item.stash[_LEAKS] = message
         plugins = item.config.pluginmanager
         if not plugins.has_plugin(_LEAK_REPORTS):
             plugins.register(_LeakReports(), _LEAK_REPORTS)
@@ -586,7 +505,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             session = running.session
             session.close()
             if running.watched and (running.capture.pending or running.found or running.secrets):
-                failures += _finish_gate_for(item, running)
+                from ._run_gate import finish_test
+
+                failures += finish_test(item, running)
             if run.summary and not session.capture.discard:
                 from ._messages import describe_capture
 
@@ -600,24 +521,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
-def _finish_gate_for(item: pytest.Item, watch: _Running) -> list[str]:
-    """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
-    from ._messages import render_gate_failure
-
-    late = _gate_scan(item, watch, "teardown")
-    if watch.secrets:
-        item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(watch.secrets)
-    if getattr(item.config.option, "xmlpath", None):  # JUnit properties only when JUnit is written
-        for finding in watch.found:
-            item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
-    warned = [f for f in watch.found if f.status == "warned"]
-    if warned:
-        message = render_gate_failure(warned)
-        warnings.warn(SentryCheckWarning(message), stacklevel=1)
-    blocking = [f for f in late if f.blocking]
-    return [render_gate_failure(blocking)] if blocking else []
-
-
 def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> list[str]:
     """Warn about swallowed exceptions, or return the failure message."""
     mode = _options_for(item).sdk_errors
@@ -627,88 +530,32 @@ def _report_sdk_errors(item: pytest.Item, errors: list[SdkError]) -> list[str]:
 
     message = render_sdk_errors(errors)
     if mode == "warn":
+        from ._warnings import SentryCheckWarning
+
         warnings.warn(SentryCheckWarning(message), stacklevel=1)
         return []
     return [message]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def late_arrival_lines(installation: Installation, threads_before: set[threading.Thread]) -> list[str]:
-    """What arrived after its test ended, what was sent before any test, what may still come."""
-    router = installation.router
-    lines = []
-    for capture in router.late_captures:
-        late = capture.late
-        kinds = sorted({t for received in late.envelopes for t in received.item_types()})
-        what = [_plural(len(late.envelopes), "envelope") + (f" ({', '.join(kinds)})" if kinds else "")]
-        if late.dropped:
-            what.append(_plural(len(late.dropped), "dropped record"))
-        if late.sdk_errors:
-            what.append(_plural(len(late.sdk_errors), "swallowed exception"))
-        lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
-    if router.unattributed.envelopes:
-        count = _plural(len(router.unattributed.envelopes), "envelope")
-        lines.append(f"{count} sent before the first test (at import or collection time)")
-    running = sorted(
-        thread.name
-        for thread in threading.enumerate()
-        if thread not in threads_before and not thread.daemon and not thread.name.startswith("sentry")
-    )
-    if running:
-        lines.append(
-            f"{_plural(len(running), 'thread')} started by tests still running at the end of the session "
-            f"({', '.join(running[:5])}): what they send from now on is not reported"
-        )
-    return lines
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_THREADS] = set(threading.enumerate())
 
 
-def _scan_late(session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
-    """Scan what arrived after its test ended, and what was sent before the first test."""
-    from ._gate import BEFORE_FIRST_TEST, scan_envelopes
-
-    router = installation.router
-    items = {item.nodeid: item for item in session.items} if router.late_captures else {}
-    canaries = session.config.stash.get(_CANARIES_OF_LATE, {})
-    for capture in router.late_captures:
-        item = items.get(capture.name)
-        if capture.discard or not capture.late.envelopes or item is None:
-            continue
-        options = _options_for(item)
-        if options.gate == "off":
-            continue
-        envelopes = capture.late.envelopes
-        ledger.envelopes_scanned += len(envelopes)
-        found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
-        allow = _allow_of(item)
-        ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
-    if ledger.mode != "off":
-        ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
-    if router.unattributed.envelopes and ledger.mode != "off":
-        envelopes = router.unattributed.envelopes
-        ledger.envelopes_scanned += len(envelopes)
-        where = session.config.inipath
-        location = (os.path.relpath(where, session.config.rootpath), 1) if where else ("", 0)
-        allow = [("ini", entry) for entry in _base_options(session.config)["allow"]]
-        found = scan_envelopes(envelopes)
-        ledger.classify(BEFORE_FIRST_TEST, location, found, allow=allow, phase="collection")
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     installation = config.stash.get(_INSTALLATION, None)
-    ledger = _ledger(config) if _needs_ledger(config, installation) else None
+    ledger = None
+    if _needs_ledger(config, installation):
+        from ._run_gate import ledger_of
+
+        ledger = ledger_of(config)
     if installation is not None:
         if ledger is not None:
-            _scan_late(session, installation, ledger)
-        lines = late_arrival_lines(installation, config.stash.get(_THREADS, set()))
+            from ._run_gate import scan_late
+
+            scan_late(session, installation, ledger)
+        lines = _late_arrivals(installation, config.stash.get(_THREADS, set()))
         late = config.stash.setdefault(_LATE, [])
         late.extend(line for line in lines if line not in late)  # xdist: workers' came first
     workeroutput = getattr(config, "workeroutput", None)
@@ -725,7 +572,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         )
         return
     if ledger is not None:
-        _finish_gate(session, ledger)
+        from ._run_gate import finish_run
+
+        finish_run(session, ledger)
+
+
+def _late_arrivals(installation: Installation, threads_before: set[threading.Thread]) -> list[str]:
+    """What arrived after its test ended, what was sent before any test, what may still come."""
+    router = installation.router
+    threads_left = sorted(
+        thread.name
+        for thread in threading.enumerate()
+        if thread not in threads_before and not thread.daemon and not thread.name.startswith("sentry")
+    )
+    if not (router.late_captures or router.unattributed.envelopes or threads_left):
+        return []
+    from ._messages import late_arrival_lines
+
+    return late_arrival_lines(router, threads_left)
 
 
 def _needs_ledger(config: pytest.Config, installation: Installation | None) -> bool:
@@ -739,30 +603,6 @@ def _needs_ledger(config: pytest.Config, installation: Installation | None) -> b
     return router is not None and bool(router.late_captures or router.unattributed.envelopes)
 
 
-def _finish_gate(session: pytest.Session, ledger: GateLedger) -> None:
-    """The controller (or the only process): baseline update, reports, exit status."""
-    config = session.config
-    notes = config.stash.setdefault(_GATE_NOTES, [])
-    path = config.getoption("sentry_baseline", None)
-    if ledger.updating_baseline and path:
-        before = len(ledger.baseline)
-        updated = ledger.baseline.updated(ledger.findings, ledger.tests_run)
-        updated.write(path)
-        entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
-        notes.append(f"baseline written to {path}: {entries} (was {before})")
-    report, sarif = config.getoption("sentry_report", None), config.getoption("sentry_sarif", None)
-    if report or sarif:
-        from ._reports import json_report, sarif_report, write_json
-    if report:
-        write_json(report, json_report(ledger))
-        notes.append(f"JSON report written to {report}")
-    if sarif:
-        write_json(sarif, sarif_report(ledger, config.rootpath))
-        notes.append(f"SARIF written to {sarif}")
-    if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge what a worker captured and saw arrive late."""
@@ -774,7 +614,9 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     late = config.stash.setdefault(_LATE, [])
     late.extend(line for line in data.get("late", []) if line not in late)  # conftest imports: every process
     if data.get("gate"):
-        _ledger(config).merge(data["gate"])
+        from ._run_gate import ledger_of
+
+        ledger_of(config).merge(data["gate"])
     else:  # the worker scanned nothing: it only ran tests
         config.stash[_TESTS_RUN].update(data.get("tests_run", []))
 
@@ -806,35 +648,19 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
     ledger = config.stash.get(_LEDGER, None)
-    notes = config.stash.get(_GATE_NOTES, [])
-    if ledger is None:  # nothing was scanned, nothing declared: no need for the gate module
-        mode = _base_options(config)["gate"]
-        if mode != "off":
-            terminalreporter.write_sep("-", f"sentry-check: leak gate ({mode})")
-            tests = _plural(len(config.stash[_TESTS_RUN]), "test")
-            nothing = "no secret or personal data found"  # as GateLedger.summary_lines says it
-            terminalreporter.write_line(f"0 envelopes from {tests} scanned: {nothing}.")
-        return
-    if ledger.mode == "off" and not ledger.findings and not notes:
-        return
-    terminalreporter.write_sep("-", f"sentry-check: leak gate ({ledger.mode})")
-    for line in ledger.summary_lines():
-        terminalreporter.write_line(line)
-    if any(f.status in ("failed", "warned") for f in ledger.findings):
-        from ._messages import DOCS_GATE
+    if ledger is not None:
+        from ._run_gate import write_summary
 
-        terminalreporter.write_line(
-            "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
-            "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "
-            f"with --sentry-baseline=PATH --sentry-baseline-update (see {DOCS_GATE})."
-        )
-    for note in notes:
-        terminalreporter.write_line(note)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        from ._reports import github_annotations
-
-        for line in github_annotations(ledger.findings):
-            terminalreporter.write_line(line)
+        write_summary(terminalreporter, config, ledger)
+        return
+    # nothing was scanned, nothing declared: no need for the gate module
+    mode = _base_options(config)["gate"]
+    if mode != "off":
+        terminalreporter.write_sep("-", f"sentry-check: leak gate ({mode})")
+        count = len(config.stash[_TESTS_RUN])
+        tests = f"{count} test{'s' if count != 1 else ''}"
+        nothing = "no secret or personal data found"  # as GateLedger.summary_lines says it
+        terminalreporter.write_line(f"0 envelopes from {tests} scanned: {nothing}.")
 
 
 # -- fixtures ---------------------------------------------------------------------------
@@ -882,23 +708,9 @@ def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]
     default, as sentry-python's own fixture; the previous client is restored after.
     """
     _session_of(request)
-    old_client = sentry_sdk.get_global_scope().client
-    sentry_sdk.get_current_scope().set_client(None)
-    sentry_sdk.get_isolation_scope().set_client(None)
-    clients: list[Any] = []
+    from ._fixtures import sentry_init as init_factory
 
-    def init(*args: Any, **options: Any) -> None:
-        if not args:
-            options.setdefault("dsn", TEST_DSN)
-        sentry_sdk.init(*args, **options)
-        clients.append(sentry_sdk.get_client())
-
-    try:
-        yield init
-    finally:
-        for client in clients:
-            client.close(timeout=2.0)  # flushes, then stops its batcher threads
-        sentry_sdk.get_global_scope().set_client(old_client)
+    yield from init_factory(TEST_DSN)
 
 
 @pytest.fixture
@@ -906,19 +718,9 @@ def capture_events(request: pytest.FixtureRequest) -> Callable[[], list[dict[str
     """sentry-python's ``capture_events``: ``capture_events()`` returns a list that receives the
     payload of every event and transaction sent after the call."""
     session = _session_of(request)
+    from ._fixtures import capture_events as start_factory
 
-    def start() -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-
-        def on_envelope(received: ReceivedEnvelope) -> None:
-            for item in received.envelope.items:
-                if item.type in ("event", "transaction") and item.payload.json is not None:
-                    events.append(item.payload.json)
-
-        session.capture.listen(on_envelope)
-        return events
-
-    return start
+    return start_factory(session.capture)
 
 
 @pytest.fixture
@@ -926,13 +728,9 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
     """sentry-python's ``capture_envelopes``: ``capture_envelopes()`` returns a list that receives
     every envelope sent after the call."""
     session = _session_of(request)
+    from ._fixtures import capture_envelopes as start_factory
 
-    def start() -> list[Envelope]:
-        envelopes: list[Envelope] = []
-        session.capture.listen(lambda received: envelopes.append(received.envelope))
-        return envelopes
-
-    return start
+    return start_factory(session.capture)
 
 
 @pytest.fixture(scope="session")
@@ -941,19 +739,9 @@ def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[tuple[Any, dic
     installation = pytestconfig.stash.get(_INSTALLATION, None)
     if installation is None:
         pytest.fail("sentry_server: pytest-sentry-check is not active", pytrace=False)
-    from ._ingest import deliver
-    from ._server import SentryServer
+    from ._fixtures import local_server
 
-    router = installation.router
-    owners: dict[str, Capture] = {}
-    server = SentryServer(lambda raw, key: deliver(router, raw, owners.get(key))).start()
-    netloc = f"{server.host}:{server.port}"
-    installation.local_servers.add(netloc)
-    try:
-        yield server, owners
-    finally:
-        installation.local_servers.discard(netloc)
-        server.stop()
+    yield from local_server(installation)
 
 
 @pytest.fixture
@@ -968,18 +756,7 @@ def sentry_server(
     next requests: ``fail_next(status=429, retry_after=60)``, ``slow_next(seconds)``,
     ``reset_next()``. The server lives for the session; faults are cleared around each test.
     """
-    import uuid
+    from ._fixtures import server_view
 
-    from ._server import ServerView
-
-    server, owners = _sentry_check_server
-    key = uuid.uuid4().hex
     running = _running_of(request.node) if isinstance(request.node, pytest.Item) else None
-    if running is not None:
-        owners[key] = running.capture
-    server.add_key(key)
-    server.clear_faults()
-    try:
-        yield ServerView(server, key)
-    finally:
-        server.clear_faults()
+    yield from server_view(*_sentry_check_server, running.capture if running is not None else None)

@@ -1,0 +1,105 @@
+"""What the helper fixtures hand out: ``sentry_init``'s init function, the lists of
+``capture_events`` / ``capture_envelopes``, and the local ingest server of ``sentry_server``.
+
+``plugin.py`` declares the fixtures (names, scopes, docs); this module is imported when a test
+first uses one of them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import sentry_sdk
+
+from ._ingest import deliver
+from ._server import SentryServer, ServerView
+
+if TYPE_CHECKING:
+    from sentry_sdk.envelope import Envelope
+
+    from ._capture import Installation
+    from ._store import Capture, ReceivedEnvelope
+
+__all__ = ["capture_envelopes", "capture_events", "local_server", "sentry_init", "server_view"]
+
+
+def sentry_init(default_dsn: str) -> Iterator[Callable[..., None]]:
+    """``init(**options)``: ``sentry_sdk.init`` with ``dsn`` defaulting to ``default_dsn``; the
+    clients it made are closed and the previous client is restored after."""
+    old_client = sentry_sdk.get_global_scope().client
+    sentry_sdk.get_current_scope().set_client(None)
+    sentry_sdk.get_isolation_scope().set_client(None)
+    clients: list[Any] = []
+
+    def init(*args: Any, **options: Any) -> None:
+        if not args:
+            options.setdefault("dsn", default_dsn)
+        sentry_sdk.init(*args, **options)
+        clients.append(sentry_sdk.get_client())
+
+    try:
+        yield init
+    finally:
+        for client in clients:
+            client.close(timeout=2.0)  # flushes, then stops its batcher threads
+        sentry_sdk.get_global_scope().set_client(old_client)
+
+
+def capture_events(capture: Capture) -> Callable[[], list[dict[str, Any]]]:
+    """``start()``: a list that receives the payload of every event and transaction sent after
+    the call."""
+
+    def start() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+
+        def on_envelope(received: ReceivedEnvelope) -> None:
+            for item in received.envelope.items:
+                if item.type in ("event", "transaction") and item.payload.json is not None:
+                    events.append(item.payload.json)
+
+        capture.listen(on_envelope)
+        return events
+
+    return start
+
+
+def capture_envelopes(capture: Capture) -> Callable[[], list[Envelope]]:
+    """``start()``: a list that receives every envelope sent after the call."""
+
+    def start() -> list[Envelope]:
+        envelopes: list[Envelope] = []
+        capture.listen(lambda received: envelopes.append(received.envelope))
+        return envelopes
+
+    return start
+
+
+def local_server(installation: Installation) -> Iterator[tuple[SentryServer, dict[str, Capture]]]:
+    """The local ingest server (started now), and which capture owns each DSN key."""
+    router = installation.router
+    owners: dict[str, Capture] = {}
+    server = SentryServer(lambda raw, key: deliver(router, raw, owners.get(key))).start()
+    netloc = f"{server.host}:{server.port}"
+    installation.local_servers.add(netloc)
+    try:
+        yield server, owners
+    finally:
+        installation.local_servers.discard(netloc)
+        server.stop()
+
+
+def server_view(
+    server: SentryServer, owners: dict[str, Capture], capture: Capture | None
+) -> Iterator[ServerView]:
+    """A view of ``server`` under a new DSN key owned by ``capture``; faults cleared around it."""
+    key = uuid.uuid4().hex
+    if capture is not None:
+        owners[key] = capture
+    server.add_key(key)
+    server.clear_faults()
+    try:
+        yield ServerView(server, key)
+    finally:
+        server.clear_faults()

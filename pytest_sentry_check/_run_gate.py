@@ -1,0 +1,226 @@
+"""The leak gate's part of a pytest run: the run's ledger, each test's scans and allow entries,
+the session's late scans, the reports and the exit status.
+
+``plugin.py`` calls these from its hooks (no hook is implemented here). Imported when a run
+first has something to scan or declare: a suite whose tests send nothing never loads it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._gate import (
+    BEFORE_FIRST_TEST,
+    Baseline,
+    BaselineError,
+    GateLedger,
+    scan_envelopes,
+    validate_envelopes,
+)
+from ._messages import render_gate_failure
+from ._warnings import SentryCheckWarning
+from .plugin import _DECLARED, _LEDGER, _TESTS_RUN, _UNMARKED, _VALIDATE, _base_options, _options_for
+
+if TYPE_CHECKING:
+    from ._capture import Installation
+    from ._gate import GateFinding, StoredAfterRelay
+    from .plugin import _Running
+
+__all__ = ["allow_of", "finish_run", "finish_test", "ledger_of", "scan_body", "scan_late", "write_summary"]
+
+_ALLOW: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()
+_INI_ALLOW: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()
+_CANARIES_OF_LATE: pytest.StashKey[dict[str, tuple[str, ...]]] = pytest.StashKey()
+_GATE_NOTES: pytest.StashKey[list[str]] = pytest.StashKey()
+
+
+def ledger_of(config: pytest.Config) -> GateLedger:
+    """The run's gate ledger, made when first needed (a bad baseline is a usage error)."""
+    if _LEDGER not in config.stash:
+        base = _base_options(config)
+        path = config.getoption("sentry_baseline", None)
+        if config.getoption("sentry_baseline_update", False) and not path:
+            raise pytest.UsageError(
+                "--sentry-baseline-update needs --sentry-baseline=PATH (the file to write)"
+            )
+        try:
+            baseline = Baseline.load(path) if path else Baseline()
+        except BaselineError as exc:
+            raise pytest.UsageError(f"--sentry-baseline: {exc}") from None
+        ledger = GateLedger(
+            mode=base["gate"],
+            baseline=baseline,
+            updating_baseline=bool(config.getoption("sentry_baseline_update", False)),
+            # shared with the per-test hooks, which do not need this module to fill them
+            tests_run=config.stash.setdefault(_TESTS_RUN, set()),
+            declared=config.stash.setdefault(_DECLARED, set()),
+        )
+        ledger.declared.update(("ini", entry) for entry in base["allow"])
+        config.stash[_LEDGER] = ledger
+    return config.stash[_LEDGER]
+
+
+def allow_of(item: pytest.Item) -> list[tuple[str, str]]:
+    """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's.
+
+    The origin is the node that declared the entry; a function's own marker is keyed by the
+    function, not by each of its parametrizations.
+    """
+    config = item.config
+    if _INI_ALLOW not in config.stash:
+        config.stash[_INI_ALLOW] = [("ini", entry) for entry in _base_options(config)["allow"]]
+    ini = config.stash[_INI_ALLOW]
+    options = _options_for(item)
+    if options is config.stash.get(_UNMARKED, None):  # most tests: no marker
+        return ini
+    if _ALLOW not in item.stash:
+        if options.allow == tuple(entry for _, entry in ini):  # no marker adds any
+            item.stash[_ALLOW] = ini
+            return ini
+        pairs = [
+            (node.nodeid.split("[", 1)[0] if node is item else node.nodeid, entry)
+            for node, mark in item.iter_markers_with_node("sentry_check")
+            for entry in mark.kwargs.get("allow", ())
+        ]
+        item.config.stash[_DECLARED].update(pairs)
+        item.stash[_ALLOW] = pairs + ini
+    return item.stash[_ALLOW]
+
+
+def _location(item: pytest.Item) -> tuple[str, int]:
+    path, line, _ = item.location
+    return path, (line + 1 if line is not None else 0)
+
+
+def _scan(item: pytest.Item, running: _Running, phase: str) -> list[GateFinding]:
+    envelopes = running.capture.take_pending()
+    if not envelopes:
+        return []
+    ledger = ledger_of(item.config)
+    ledger.envelopes_scanned += len(envelopes)
+    gate = _options_for(item).gate
+    found = scan_envelopes(envelopes, running.secrets) if gate != "off" else []
+    results = _classify(item, ledger, found, phase, gate)
+    validate = item.config.stash[_VALIDATE]
+    if validate != "off":
+        results += _classify(item, ledger, validate_envelopes(envelopes, running.secrets), phase, validate)
+    running.found.extend(results)
+    return results
+
+
+def _classify(
+    item: pytest.Item,
+    ledger: GateLedger,
+    found: Sequence[tuple[str, Any, StoredAfterRelay]],
+    phase: str,
+    mode: str,
+) -> list[GateFinding]:
+    if not found:
+        return []
+    allow = allow_of(item)
+    return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
+
+
+def scan_body(item: pytest.Item, running: _Running) -> str | None:
+    """Scan what the test body sent; the failure message of its report, if a finding blocks."""
+    blocking = [f for f in _scan(item, running, "call") if f.blocking]
+    return render_gate_failure(blocking) if blocking else None
+
+
+def finish_test(item: pytest.Item, running: _Running) -> list[str]:
+    """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
+    late = _scan(item, running, "teardown")
+    if running.secrets:
+        item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(running.secrets)
+    if getattr(item.config.option, "xmlpath", None):  # JUnit properties only when JUnit is written
+        for finding in running.found:
+            item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
+    warned = [f for f in running.found if f.status == "warned"]
+    if warned:
+        message = render_gate_failure(warned)
+        warnings.warn(SentryCheckWarning(message), stacklevel=1)
+    blocking = [f for f in late if f.blocking]
+    return [render_gate_failure(blocking)] if blocking else []
+
+
+def scan_late(session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
+    """Scan what arrived after its test ended, and what was sent before the first test."""
+    router = installation.router
+    items = {item.nodeid: item for item in session.items} if router.late_captures else {}
+    canaries = session.config.stash.get(_CANARIES_OF_LATE, {})
+    for capture in router.late_captures:
+        item = items.get(capture.name)
+        if capture.discard or not capture.late.envelopes or item is None:
+            continue
+        options = _options_for(item)
+        if options.gate == "off":
+            continue
+        envelopes = capture.late.envelopes
+        ledger.envelopes_scanned += len(envelopes)
+        found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
+        allow = allow_of(item)
+        ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
+    if ledger.mode != "off":
+        ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
+    if router.unattributed.envelopes and ledger.mode != "off":
+        envelopes = router.unattributed.envelopes
+        ledger.envelopes_scanned += len(envelopes)
+        where = session.config.inipath
+        location = (os.path.relpath(where, session.config.rootpath), 1) if where else ("", 0)
+        allow = [("ini", entry) for entry in _base_options(session.config)["allow"]]
+        found = scan_envelopes(envelopes)
+        ledger.classify(BEFORE_FIRST_TEST, location, found, allow=allow, phase="collection")
+
+
+def finish_run(session: pytest.Session, ledger: GateLedger) -> None:
+    """The controller (or the only process): baseline update, reports, exit status."""
+    config = session.config
+    notes = config.stash.setdefault(_GATE_NOTES, [])
+    path = config.getoption("sentry_baseline", None)
+    if ledger.updating_baseline and path:
+        before = len(ledger.baseline)
+        updated = ledger.baseline.updated(ledger.findings, ledger.tests_run)
+        updated.write(path)
+        entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
+        notes.append(f"baseline written to {path}: {entries} (was {before})")
+    report, sarif = config.getoption("sentry_report", None), config.getoption("sentry_sarif", None)
+    if report or sarif:
+        from ._reports import json_report, sarif_report, write_json
+    if report:
+        write_json(report, json_report(ledger))
+        notes.append(f"JSON report written to {report}")
+    if sarif:
+        write_json(sarif, sarif_report(ledger, config.rootpath))
+        notes.append(f"SARIF written to {sarif}")
+    if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def write_summary(terminalreporter: Any, config: pytest.Config, ledger: GateLedger) -> None:
+    """The gate's section of the terminal summary."""
+    notes = config.stash.get(_GATE_NOTES, [])
+    if ledger.mode == "off" and not ledger.findings and not notes:
+        return
+    terminalreporter.write_sep("-", f"sentry-check: leak gate ({ledger.mode})")
+    for line in ledger.summary_lines():
+        terminalreporter.write_line(line)
+    if any(f.status in ("failed", "warned") for f in ledger.findings):
+        from ._messages import DOCS_GATE
+
+        terminalreporter.write_line(
+            "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
+            "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "
+            f"with --sentry-baseline=PATH --sentry-baseline-update (see {DOCS_GATE})."
+        )
+    for note in notes:
+        terminalreporter.write_line(note)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from ._reports import github_annotations
+
+        for line in github_annotations(ledger.findings):
+            terminalreporter.write_line(line)
