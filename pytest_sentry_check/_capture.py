@@ -105,27 +105,10 @@ class CaptureTransport(Transport):
         *,
         quantity: int = 1,
     ) -> None:
-        # Mirrors sentry_sdk's HTTP transport, so records match what a client report says.
-        if item is not None:
-            data_category = item.data_category
-            quantity = 1
-            if data_category == "transaction":
-                event = item.get_transaction_event() or {}
-                self.record_lost_event(reason, "span", quantity=len(event.get("spans") or []) + 1)
-            elif data_category in ("span", "log_item", "trace_metric"):
-                count = item.headers.get("item_count")
-                if isinstance(count, int) and count > 0:
-                    quantity = count
-                if data_category == "log_item":
-                    self.record_lost_event(reason, "log_byte", quantity=len(item.get_bytes()))
-                elif data_category == "trace_metric":
-                    size = len(item.get_bytes())
-                    self.record_lost_event(reason, "trace_metric_byte", quantity=size)
-            elif data_category == "attachment":
-                quantity = len(item.get_bytes()) or 1
-        from ._dropped import Dropped
+        from ._dropped import lost_event_records
 
-        self.router.deliver("dropped", Dropped(reason, str(data_category or "default"), quantity))
+        for record in lost_event_records(reason, data_category, item, quantity):
+            self.router.deliver("dropped", record)
 
     def flush(self, timeout: float, callback: Any = None) -> None:
         return None

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sentry_sdk.envelope import Envelope
+    from sentry_sdk.envelope import Envelope, Item
 
-__all__ = ["Dropped", "SdkError", "find_unserializable", "serialization_error"]
+__all__ = ["Dropped", "SdkError", "find_unserializable", "lost_event_records", "serialization_error"]
 
 _UNSERIALIZABLE = (
     "the envelope could not be serialized, so in production the transport drops it and nothing reaches Sentry"
@@ -35,6 +35,32 @@ class Dropped:
     category: str
     quantity: int = 1
     reported: bool = True
+
+
+def lost_event_records(
+    reason: str, data_category: str | None, item: Item | None, quantity: int
+) -> list[Dropped]:
+    """The records of one ``Transport.record_lost_event`` call, counted as sentry-sdk's HTTP
+    transport counts them for its client reports (a transaction's spans, a log's bytes, ...)."""
+    records: list[Dropped] = []
+    if item is not None:
+        data_category = item.data_category
+        quantity = 1
+        if data_category == "transaction":
+            event = item.get_transaction_event() or {}
+            records.append(Dropped(reason, "span", len(event.get("spans") or []) + 1))
+        elif data_category in ("span", "log_item", "trace_metric"):
+            count = item.headers.get("item_count")
+            if isinstance(count, int) and count > 0:
+                quantity = count
+            if data_category == "log_item":
+                records.append(Dropped(reason, "log_byte", len(item.get_bytes())))
+            elif data_category == "trace_metric":
+                records.append(Dropped(reason, "trace_metric_byte", len(item.get_bytes())))
+        elif data_category == "attachment":
+            quantity = len(item.get_bytes()) or 1
+    records.append(Dropped(reason, str(data_category or "default"), quantity))
+    return records
 
 
 @dataclass(frozen=True)

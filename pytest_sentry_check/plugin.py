@@ -56,6 +56,7 @@ TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
 _LEAKS: pytest.StashKey[str] = pytest.StashKey()
 _LEAK_REPORTS = "sentry_check_leak_reports"
+_XDIST_CONTROLLER = "sentry_check_xdist_controller"
 _OPTIONS: pytest.StashKey[CheckOptions] = pytest.StashKey()
 _UNMARKED: pytest.StashKey[CheckOptions] = pytest.StashKey()
 _INSTALLATION: pytest.StashKey[Installation] = pytest.StashKey()
@@ -245,6 +246,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_TESTS_RUN] = set()
     config.stash[_DECLARED] = set()
     _runs.append(_Run(config))
+    plugins = config.pluginmanager
+    if plugins.hasplugin("xdist") and not plugins.has_plugin(_XDIST_CONTROLLER):
+        plugins.register(_XdistController(), _XDIST_CONTROLLER)
     if config.getoption("sentry_baseline", None) or config.getoption("sentry_baseline_update", False):
         from ._run_gate import ledger_of
 
@@ -603,22 +607,27 @@ def _needs_ledger(config: pytest.Config, installation: Installation | None) -> b
     return router is not None and bool(router.late_captures or router.unattributed.envelopes)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """xdist controller: merge what a worker captured and saw arrive late."""
-    data = json.loads(getattr(node, "workeroutput", {}).get("sentry_check", "{}"))
-    config = node.config
-    config.stash.setdefault(_CAPTURED, []).extend(
-        (nodeid, lines) for nodeid, lines in data.get("captured", [])
-    )
-    late = config.stash.setdefault(_LATE, [])
-    late.extend(line for line in data.get("late", []) if line not in late)  # conftest imports: every process
-    if data.get("gate"):
-        from ._run_gate import ledger_of
+class _XdistController:
+    """The xdist controller's hook: registered only when pytest-xdist is loaded."""
 
-        ledger_of(config).merge(data["gate"])
-    else:  # the worker scanned nothing: it only ran tests
-        config.stash[_TESTS_RUN].update(data.get("tests_run", []))
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Merge what a worker captured and saw arrive late."""
+        data = json.loads(getattr(node, "workeroutput", {}).get("sentry_check", "{}"))
+        config = node.config
+        config.stash.setdefault(_CAPTURED, []).extend(
+            (nodeid, lines) for nodeid, lines in data.get("captured", [])
+        )
+        late = config.stash.setdefault(_LATE, [])
+        late.extend(
+            line for line in data.get("late", []) if line not in late
+        )  # conftest imports: every process
+        if data.get("gate"):
+            from ._run_gate import ledger_of
+
+            ledger_of(config).merge(data["gate"])
+        else:  # the worker scanned nothing: it only ran tests
+            config.stash[_TESTS_RUN].update(data.get("tests_run", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
