@@ -367,6 +367,9 @@ def _run_of(config: pytest.Config) -> _Run | None:
 
 def _running_of(item: pytest.Item) -> _Running | None:
     """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
+    running = _runs[-1].running if _runs else None
+    if running is not None and running.item is item:  # the innermost run's test: nearly always
+        return running
     run = _run_of(item.config)
     running = run.running if run is not None else None
     return running if running is not None and running.item is item else None
