@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ._query import SentryEvents
     from ._store import Router
 
-__all__ = ["describe_capture", "late_arrival_lines", "plural", "render_gate_failure", "render_sdk_errors"]
+__all__ = ["describe_capture", "late_arrival_lines", "render_gate_failure", "render_sdk_errors"]
 
 DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
@@ -33,7 +33,7 @@ def render_gate_failure(findings: list[GateFinding]) -> str:
     invalid = [f for f in findings if f.finding.kind == "validation"]
     parts = [_render_leaks(leaks)] if leaks else []
     if invalid:
-        count = f"{len(invalid)} problem{'s' if len(invalid) != 1 else ''}"
+        count = _plural(len(invalid), "problem")
         lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
         lines += render_findings(invalid, _GATE_LINES_PER_TEST)
         lines.append(
@@ -48,7 +48,7 @@ def render_gate_failure(findings: list[GateFinding]) -> str:
 def _render_leaks(findings: list[GateFinding]) -> str:
     from ._gate import fix_hints, render_findings
 
-    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    count = _plural(len(findings), "finding")
     lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
     lines += render_findings(findings, _GATE_LINES_PER_TEST)
     lines += fix_hints(findings)
@@ -71,9 +71,7 @@ def describe_capture(events: SentryEvents) -> list[str]:
         ("check-in", events.check_ins),
         ("attachment", events.attachments),
     ]
-    counts = [
-        f"{len(records)} {noun}{'s' if len(records) != 1 else ''}" for noun, records in collections if records
-    ]
+    counts = [_plural(len(records), noun) for noun, records in collections if records]
     dropped = [d for d in events.dropped if d.category in ("error", "transaction")]
     if dropped:
         counts.append(
@@ -91,7 +89,7 @@ def describe_capture(events: SentryEvents) -> list[str]:
 
 def render_sdk_errors(errors: list[SdkError]) -> str:
     """The message for exceptions the SDK swallowed during a test."""
-    count = f"{len(errors)} exception{'s' if len(errors) != 1 else ''}"
+    count = _plural(len(errors), "exception")
     lines = [f"sentry-check: the Sentry SDK swallowed {count} during this test:"]
     for error in errors[:5]:
         origin = f"{error.source} ({error.callback})" if error.callback else error.source
@@ -109,7 +107,8 @@ def render_sdk_errors(errors: list[SdkError]) -> str:
     return "\n".join(lines)
 
 
-def plural(n: int, word: str) -> str:
+def _plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an ``s`` unless ``n`` is 1."""
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
@@ -120,18 +119,19 @@ def late_arrival_lines(router: Router, threads_left: list[str]) -> list[str]:
     for capture in router.late_captures:
         late = capture.late
         kinds = sorted({t for received in late.envelopes for t in received.item_types()})
-        what = [plural(len(late.envelopes), "envelope") + (f" ({', '.join(kinds)})" if kinds else "")]
+        what = [_plural(len(late.envelopes), "envelope") + (f" ({', '.join(kinds)})" if kinds else "")]
         if late.dropped:
-            what.append(plural(len(late.dropped), "dropped record"))
+            what.append(_plural(len(late.dropped), "dropped record"))
         if late.sdk_errors:
-            what.append(plural(len(late.sdk_errors), "swallowed exception"))
+            what.append(_plural(len(late.sdk_errors), "swallowed exception"))
         lines.append(f"{capture.name}: {', '.join(what)} arrived after the test ended")
     if router.unattributed.envelopes:
-        count = plural(len(router.unattributed.envelopes), "envelope")
+        count = _plural(len(router.unattributed.envelopes), "envelope")
         lines.append(f"{count} sent before the first test (at import or collection time)")
     if threads_left:
+        threads = _plural(len(threads_left), "thread")
         lines.append(
-            f"{plural(len(threads_left), 'thread')} started by tests still running at the end of the session "
+            f"{threads} started by tests still running at the end of the session "
             f"({', '.join(threads_left[:5])}): what they send from now on is not reported"
         )
     return lines
