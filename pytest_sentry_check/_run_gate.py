@@ -22,7 +22,7 @@ from ._gate import (
     scan_envelopes,
     validate_envelopes,
 )
-from ._messages import render_gate_failure
+from ._messages import DOCS_GATE, render_gate_failure
 from ._warnings import SentryCheckWarning
 from .plugin import _DECLARED, _LEDGER, _TESTS_RUN, _UNMARKED, _VALIDATE, _base_options, _options_for
 
@@ -210,8 +210,6 @@ def write_summary(terminalreporter: Any, config: pytest.Config, ledger: GateLedg
     for line in ledger.summary_lines():
         terminalreporter.write_line(line)
     if any(f.status in ("failed", "warned") for f in ledger.findings):
-        from ._messages import DOCS_GATE
-
         terminalreporter.write_line(
             "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
             "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "

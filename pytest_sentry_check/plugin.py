@@ -670,7 +670,7 @@ def _gate_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if mode != "off":
         terminalreporter.write_sep("-", f"sentry-check: leak gate ({mode})")
         count = len(config.stash[_TESTS_RUN])
-        tests = f"{count} test{'s' if count != 1 else ''}"
+        tests = f"{count} test{'s' if count != 1 else ''}"  # inline: _messages is not loaded at start-up
         nothing = "no secret or personal data found"  # as GateLedger.summary_lines says it
         terminalreporter.write_line(f"0 envelopes from {tests} scanned: {nothing}.")
 
