@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-from pytest_sentry_check._server import SentryServer
+from pytest_sentry_check._server.app import SentryServer
 
 ENVELOPE = b'{"event_id":"0123456789abcdef0123456789abcdef"}\n{"type":"event"}\n{"message":"hi"}\n'
 

@@ -6,19 +6,17 @@ outside pytest.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_check.scan")
+pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_check._scan")
 
 if TYPE_CHECKING:
-    from ._capture import CaptureTransport
-    from ._dropped import Dropped, SdkError
-    from ._query import Records, SentryEvents
-    from ._records import (
+    from ._capture.dropped import Dropped, SdkError
+    from ._capture.transport import CaptureTransport
+    from ._model.items import Leaf, ScanItem, ScanTarget
+    from ._model.records import (
         Attachment,
         CheckIn,
         Event,
@@ -30,30 +28,54 @@ if TYPE_CHECKING:
         Span,
         Transaction,
     )
-    from ._session import capture
-    from ._validate import Problem, assert_valid, validate
+    from ._model.validation import Problem, assert_valid, validate
+    from ._query.collections import Records
+    from ._query.events import SentryEvents
+    from ._query.standalone import capture
+    from ._rules.canaries import CANARY_KINDS
+    from ._rules.fields import DEFAULT_FIELDS
+    from ._rules.patterns import PATTERN_RULES, PatternRule
+    from ._run.options import CheckOptions
+    from ._scan.api import assert_scrubbed, scan
+    from ._scan.detectors import DEFAULT_DETECTORS, Detector
+    from ._scan.finding import SEVERITIES, Finding
+    from ._scan.secrets import SecretRegistry
+    from ._server.app import ServerView
     from ._warnings import SentryCheckWarning
-    from .scan import Finding, assert_scrubbed, scan
 
 __all__ = [
+    "CANARY_KINDS",
+    "DEFAULT_DETECTORS",
+    "DEFAULT_FIELDS",
+    "PATTERN_RULES",
+    "SEVERITIES",
     "Attachment",
     "CaptureTransport",
     "CheckIn",
+    "CheckOptions",
+    "Detector",
     "Dropped",
     "Event",
     "Finding",
+    "Leaf",
     "LogRecord",
     "Metric",
+    "PatternRule",
     "Payload",
     "Problem",
     "Profile",
     "Records",
+    "ScanItem",
+    "ScanTarget",
     "SdkError",
+    "SecretRegistry",
     "SentryCheckWarning",
     "SentryEvents",
+    "ServerView",
     "Session",
     "Span",
     "Transaction",
+    "__version__",
     "assert_scrubbed",
     "assert_valid",
     "capture",
@@ -64,25 +86,41 @@ __all__ = [
 # Where each public name lives. They are imported on first use: pytest loads this package as a
 # plugin in every run, and most runs never need the query, scan or validation modules.
 _HOMES = {
-    "CaptureTransport": "_capture",
-    "Records": "_query",
-    "SentryEvents": "_query",
-    **dict.fromkeys(("Attachment", "CheckIn", "Event", "LogRecord", "Metric"), "_records"),
-    **dict.fromkeys(("Payload", "Profile", "Session", "Span", "Transaction"), "_records"),
-    "capture": "_session",
-    "Dropped": "_dropped",
-    "SdkError": "_dropped",
-    "Problem": "_validate",
-    "assert_valid": "_validate",
-    "validate": "_validate",
+    "CaptureTransport": "_capture.transport",
+    "Dropped": "_capture.dropped",
+    "SdkError": "_capture.dropped",
+    **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
+    **dict.fromkeys(("Attachment", "CheckIn", "Event", "LogRecord", "Metric"), "_model.records"),
+    **dict.fromkeys(("Payload", "Profile", "Session", "Span", "Transaction"), "_model.records"),
+    **dict.fromkeys(("Problem", "assert_valid", "validate"), "_model.validation"),
+    "Records": "_query.collections",
+    "SentryEvents": "_query.events",
+    "capture": "_query.standalone",
+    "CANARY_KINDS": "_rules.canaries",
+    "DEFAULT_FIELDS": "_rules.fields",
+    "PATTERN_RULES": "_rules.patterns",
+    "PatternRule": "_rules.patterns",
+    "CheckOptions": "_run.options",
+    "assert_scrubbed": "_scan.api",
+    "scan": "_scan.api",
+    "DEFAULT_DETECTORS": "_scan.detectors",
+    "Detector": "_scan.detectors",
+    "SEVERITIES": "_scan.finding",
+    "Finding": "_scan.finding",
+    "SecretRegistry": "_scan.secrets",
+    "ServerView": "_server.app",
     "SentryCheckWarning": "_warnings",
-    "Finding": "scan",
-    "assert_scrubbed": "scan",
-    "scan": "scan",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("pytest-sentry-check")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -93,22 +131,10 @@ def __getattr__(name: str) -> Any:
     module = importlib.import_module(f".{home}", __name__)
     for public, where in _HOMES.items():
         value = getattr(module, public) if where == home else None
-        if isinstance(value, type):
+        if isinstance(value, type) and not getattr(value, "_is_protocol", False):
             value.__module__ = __name__  # shown as pytest_sentry_check.Event
     return getattr(module, name)
 
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the ``pytest_sentry_check.scan`` subpackage binds it here as ``scan``; the
-        # package's public ``scan`` stays the function.
-        if name == "scan" and isinstance(value, types.ModuleType):
-            value = value.scan
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -14,10 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from ._gate import GateLedger, fix_hints, render_findings, scan_envelopes
-from ._ingest import IngestError, parse_body
-from ._reports import json_report, sarif_report, write_json
-from ._store import ReceivedEnvelope
+from pytest_sentry_check._capture.store import ReceivedEnvelope
+from pytest_sentry_check._gate.envelopes import scan_envelopes
+from pytest_sentry_check._gate.fixes import fix_hints
+from pytest_sentry_check._gate.ledger import GateLedger
+from pytest_sentry_check._gate.render import render_findings
+from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
+from pytest_sentry_check._server.ingest import IngestError, parse_body
 
 __all__ = ["main"]
 
@@ -43,7 +46,7 @@ class EnvelopeStore:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from ._server import DEFAULT_PUBLIC_KEY, SentryServer
+    from pytest_sentry_check._server.app import DEFAULT_PUBLIC_KEY, SentryServer
 
     store = EnvelopeStore(Path(args.store))
     server = SentryServer(
@@ -128,7 +131,7 @@ def scan(args: argparse.Namespace) -> int:
     )
     if not files:
         print(f"no *{ENVELOPE_SUFFIX} file in {', '.join(args.paths)}: nothing was scanned")
-    for hint in fix_hints(ledger.blocking):
+    for hint in fix_hints(f.finding for f in ledger.blocking):
         print(hint)
     for origin, entry in ledger.unused_allow():
         print(f"unused allow entry {entry!r} ({origin}): it matched nothing")

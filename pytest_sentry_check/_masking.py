@@ -1,7 +1,9 @@
 """The one place that turns captured values into text for people: short, and never a whole secret.
 
 Every message, repr and report of the project goes through :func:`shorten` (any value) or
-:func:`mask` (a value known to be sensitive).
+:func:`mask` (a value known to be sensitive). The values registered as secrets live here, so
+the scanner and every renderer mask the same ones; what a secret looks like (canary forms,
+patterns, sensitive names) comes from ``_rules``, below both.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def forget_secrets(values: Iterable[str]) -> None:
 
 def sensitive_key(key: str) -> bool:
     """Whether a key's name says its value is a secret (``Authorization``, ``api_key``, ...)."""
-    from .scan._fields import FieldMatcher
+    from ._rules.fields import FieldMatcher
 
     global _field_matcher
     if _field_matcher is None:
@@ -44,7 +46,7 @@ _field_matcher: Any = None
 
 
 def _mask_patterns(text: str) -> str:
-    from .scan._patterns import PATTERN_RULES
+    from ._rules.patterns import PATTERN_RULES
 
     for rule in PATTERN_RULES:
         if (
@@ -90,12 +92,12 @@ def mask_secrets(text: str) -> str:
     """``text`` with registered secrets (in any spelling: case, URL, base64...) and anything a
     critical or high pattern recognises masked, and email addresses; the length is not changed otherwise."""
     if _secrets:
-        from .scan._canaries import CanaryMatcher
+        from ._rules.canaries import CanaryMatcher
 
         global _matcher
         if _matcher is None or set(_matcher.values) != _secrets:
             _matcher = CanaryMatcher(sorted(_secrets))
-        text = _matcher.mask(text)
+        text = _matcher.sub(text, mask)
     return _mask_patterns(text)
 
 

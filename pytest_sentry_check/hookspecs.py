@@ -7,29 +7,25 @@ In a ``conftest.py`` or a pytest plugin::
 
 Outside pytest, a package can declare an entry point in the ``pytest_sentry_check.detectors``
 group naming a detector callable. A detector receives a
-:class:`pytest_sentry_check.scan.ScanItem` and yields :class:`pytest_sentry_check.scan.Finding`.
+:class:`pytest_sentry_check.ScanItem` and yields :class:`pytest_sentry_check.Finding`.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from pytest_sentry_check._scan.detectors import ENTRY_POINT_GROUP
+
 if TYPE_CHECKING:
-    from .scan import Detector
+    from pytest_sentry_check._scan.detectors import Detector
+
+__all__ = ["ENTRY_POINT_GROUP", "pytest_sentry_check_detectors"]
 
 hookspec = pluggy.HookspecMarker("pytest")
-
-ENTRY_POINT_GROUP = "pytest_sentry_check.detectors"
 
 
 @hookspec
 def pytest_sentry_check_detectors(config: Any) -> list[Detector]:  # type: ignore[empty-body]
     """Return detectors to run in every scan, besides the built-in rules."""
-
-
-def entry_point_detectors() -> list[Detector]:
-    """Detectors that installed packages declare in the ``pytest_sentry_check.detectors`` group."""
-    return [entry.load() for entry in entry_points(group=ENTRY_POINT_GROUP)]

@@ -43,7 +43,7 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
     public_fixtures = [name for name in fixtures if not name.startswith("_")]
     assert len(public_fixtures) == 6, public_fixtures
     missing += [f"fixture {name}" for name in public_fixtures if f"plugin.{name}" not in reference]
-    source = (ROOT / "pytest_sentry_check" / "plugin.py").read_text()
+    source = (ROOT / "pytest_sentry_check" / "_run" / "settings.py").read_text()
     options = set(re.findall(r'"(--sentry-[a-z-]+)"', source))
     ini_keys = set(re.findall(r'parser\.addini\(\s*"(\w+)"', source))
     marker_keys = ("capture=", "options=", "sdk_errors=", "gate=", "allow=")
@@ -58,11 +58,19 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
 
 
 def test_every_criterion_record_property_and_hook_is_documented() -> None:
-    from pytest_sentry_check import _criteria, _records, hookspecs
+    from pytest_sentry_check import hookspecs
+    from pytest_sentry_check._capture.dropped import Dropped
+    from pytest_sentry_check._model import records as _records
+    from pytest_sentry_check._model.item_types import records_item_types
+    from pytest_sentry_check._query import criteria as _criteria
 
     querying = (ROOT / "docs" / "querying.md").read_text()
     missing = []
-    for record_type, checks in _criteria._CRITERIA.items():
+    record_types = [_records.record_class(entry.record) for entry in records_item_types() if entry.record]
+    record_types.append(Dropped)
+    assert len(record_types) == 10
+    for record_type in record_types:
+        checks = _criteria.criteria_for(record_type)
         missing += [
             f"{record_type.__name__} criterion {name}" for name in checks if f"`{name}" not in querying
         ]

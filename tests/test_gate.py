@@ -13,9 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_sentry_check._gate import Baseline, GateLedger
-from pytest_sentry_check._reports import REPORT_SCHEMA
-from pytest_sentry_check.scan import Finding
+from pytest_sentry_check._gate.baseline import Baseline
+from pytest_sentry_check._gate.ledger import GateLedger
+from pytest_sentry_check._gate.reports import REPORT_SCHEMA
+from pytest_sentry_check._scan.finding import Finding
 
 # A service as users write them: its own init with a production DSN, a before_send that drops
 # the Authorization header from the request, and a handler that reads the header into a local.
@@ -979,8 +980,8 @@ def test_relay_is_asked_only_about_findings_that_fail_or_warn(gated: pytest.Pyte
             sentry_sdk.capture_message("newsletter sign-up")
 
         def test_relay_ran_for_one_item():
-            from pytest_sentry_check import _gate
-            assert _gate._relay_runs == 1
+            from pytest_sentry_check._gate import envelopes
+            assert envelopes._relay_runs == 1
         """
     )
     gated.runpytest_subprocess("--sentry-report=r.json", "-p", "no:randomly").assert_outcomes(

@@ -202,7 +202,7 @@ def test_the_scopes_are_the_tests_whoever_uses_them_first(pytester: pytest.Pytes
 
         def test_a_test_that_never_uses_the_sdk_gets_no_copies():
             from sentry_sdk import scope
-            from pytest_sentry_check._scopes import _lazy
+            from pytest_sentry_check._capture.scopes import _lazy
             assert _lazy.get().forked is None
             assert scope._isolation_scope.get() is _lazy.get().base[1]
         """

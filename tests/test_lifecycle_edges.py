@@ -9,7 +9,7 @@ import pytest
 import sentry_sdk
 
 from pytest_sentry_check import SentryEvents, capture
-from pytest_sentry_check._store import ReceivedEnvelope
+from pytest_sentry_check._capture.store import ReceivedEnvelope
 
 
 def test_overrides_do_not_stick_to_a_client_made_during_a_marked_test(pytester: pytest.Pytester) -> None:
@@ -273,7 +273,7 @@ def test_a_log_buffered_by_the_sdk_reaches_the_test_even_after_a_buffer_went_awa
 ) -> None:
     """The buffer check is kept per transport; a client that lost one of its buffers is flushed,
     never crashes the check."""
-    from pytest_sentry_check._capture import flush_pending
+    from pytest_sentry_check._capture.transport import flush_pending
 
     sentry_init(enable_logs=True)
     client = sentry_sdk.get_client()
@@ -399,7 +399,7 @@ def test_the_client_whose_buffers_are_checked_is_the_one_the_sdk_uses(
     sentry_init: Callable[..., None],
 ) -> None:
     """client_in_use() finds the client as sentry_sdk.get_client() does, from each scope."""
-    from pytest_sentry_check._scopes import client_in_use
+    from pytest_sentry_check._capture.scopes import client_in_use
 
     sentry_init()
     assert client_in_use() is sentry_sdk.get_client()

@@ -17,7 +17,7 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 
 from pytest_sentry_check import SentryEvents, capture, scan
-from pytest_sentry_check.scan import PATTERN_RULES
+from pytest_sentry_check._rules.patterns import PATTERN_RULES
 
 # These tests send planted secrets on purpose to test the scanner itself.
 pytestmark = pytest.mark.sentry_check(gate="off")

@@ -9,13 +9,14 @@ import sentry_sdk
 from sentry_sdk.envelope import Envelope
 
 from pytest_sentry_check import capture, scan
-from pytest_sentry_check.scan import Finding, ScanItem
+from pytest_sentry_check._model.items import ScanItem
+from pytest_sentry_check._scan.finding import Finding
 
 # These tests send planted secrets on purpose to test the scanner itself.
 pytestmark = pytest.mark.sentry_check(gate="off")
 
 DETECTOR = """
-from pytest_sentry_check.scan import Finding
+from pytest_sentry_check import Finding
 
 def employee_ids(item):
     for leaf in item.leaves():

@@ -14,7 +14,7 @@ from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 
 from pytest_sentry_check import Finding, capture, scan
-from pytest_sentry_check.scan import SecretRegistry
+from pytest_sentry_check._scan.secrets import SecretRegistry
 
 # These tests send planted secrets on purpose to test the scanner itself.
 pytestmark = pytest.mark.sentry_check(gate="off")

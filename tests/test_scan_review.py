@@ -9,7 +9,9 @@ import pytest
 
 from pytest_sentry_check import Event, scan
 from pytest_sentry_check._masking import forget_secrets, register_secret
-from pytest_sentry_check.scan import _scanner
+from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
+from pytest_sentry_check._scan import scanner as _scanner
+from pytest_sentry_check._scan.detectors import DEFAULT_DETECTORS
 
 # These tests send planted secrets on purpose to test the scanner itself.
 pytestmark = pytest.mark.sentry_check(gate="off")
@@ -73,10 +75,9 @@ def test_not_found(name: str) -> None:
 
 def test_a_session_id_is_not_a_login_session() -> None:
     assert scan({"sid": "7c7b2a1e-0c6e-4c7e-9d0b-6b2f4f7a9d10", "status": "ok"}) != []  # as an event: a field
-    from pytest_sentry_check.scan._scanner import ScanItem
-    from pytest_sentry_check.scan._scanner import _scanner as make
+    from pytest_sentry_check._model.items import ScanItem
 
-    scanner = make((), tuple(_scanner.DEFAULT_FIELDS), (), _scanner.DEFAULT_DETECTORS)
+    scanner = _scanner.scanner_for((), tuple(DEFAULT_FIELDS), (), DEFAULT_DETECTORS)
     assert list(scanner.scan_item(ScanItem("session", {"sid": "7c7b2a1e-0c6e", "status": "ok"}))) == []
 
 
@@ -86,12 +87,12 @@ def test_the_prefilter_never_hides_what_a_full_walk_finds(
 ) -> None:
     """The one-pass triggers may over-fire, never under-fire."""
     with_prefilter = scan(payload)
-    _scanner._scanner.cache_clear()
+    _scanner.scanner_for.cache_clear()
     monkeypatch.setattr(
-        _scanner._Scanner, "_fired", lambda self, item: {"field", "canary", *(r.id for r in self.patterns)}
+        _scanner.Scanner, "_fired", lambda self, item: {"field", "canary", *(r.id for r in self.patterns)}
     )
     assert scan(payload) == with_prefilter
-    _scanner._scanner.cache_clear()
+    _scanner.scanner_for.cache_clear()
 
 
 def test_no_output_shows_a_secret_in_another_spelling() -> None:

@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_sentry_check.scan import PATTERN_RULES, Finding, SecretRegistry, assert_scrubbed, scan
-from pytest_sentry_check.scan._fields import FieldMatcher, is_scrubbed
-from pytest_sentry_check.scan._patterns import find_patterns
+from pytest_sentry_check._rules.fields import FieldMatcher, is_scrubbed
+from pytest_sentry_check._rules.patterns import PATTERN_RULES, find_patterns
+from pytest_sentry_check._scan.api import assert_scrubbed, scan
+from pytest_sentry_check._scan.finding import Finding
+from pytest_sentry_check._scan.secrets import SecretRegistry
 
 TRUE_POSITIVES = [(rule, sample) for rule in PATTERN_RULES for sample in rule.true_positives]
 FALSE_POSITIVES = [(rule, sample) for rule in PATTERN_RULES for sample in rule.false_positives]

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from sentry_sdk.envelope import Envelope
 
 from pytest_sentry_check import SentryEvents
-from pytest_sentry_check._ingest import Limits
-from pytest_sentry_check._reports import REPORT_SCHEMA
-from pytest_sentry_check._server import SentryServer, ServerView
+from pytest_sentry_check._gate.reports import REPORT_SCHEMA
+from pytest_sentry_check._server.app import SentryServer, ServerView
+from pytest_sentry_check._server.ingest import Limits
 
 EVENT_ID = "0123456789abcdef0123456789abcdef"
 ENVELOPE = b'{"event_id":"' + EVENT_ID.encode() + b'"}\n{"type":"event"}\n{"message":"hi","level":"info"}\n'

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from pytest_sentry_check import SentryEvents, assert_scrubbed, scan
-from pytest_sentry_check.scan import SecretRegistry
+from pytest_sentry_check._scan.secrets import SecretRegistry
 
 pytest.importorskip("sentry_relay", reason="the relay extra (Linux and macOS wheels)")
 
@@ -110,7 +110,7 @@ def test_the_suggested_relay_rule_scrubs_what_it_was_suggested_for(
 ) -> None:
     """Each gate finding suggests a Relay rule; applied as the project's advanced scrubbing, it
     removes the finding from what Sentry stores."""
-    from pytest_sentry_check._gate import suggested_fix
+    from pytest_sentry_check._gate.fixes import suggested_fix
 
     stored = scan(sentry_events, stage="server")
     email = next(f for f in stored if f.path == "user.email")

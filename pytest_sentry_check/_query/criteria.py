@@ -7,22 +7,14 @@ failure message shows under each candidate).
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._dropped import Dropped
-from ._masking import mask, sensitive_key, shorten, shorten_repr
-from ._records import (
-    Attachment,
-    CheckIn,
-    Event,
-    LogRecord,
-    Metric,
-    Profile,
-    Session,
-    Span,
-    Transaction,
+from pytest_sentry_check._masking import mask, sensitive_key, shorten, shorten_repr
+from pytest_sentry_check._model.records import (
     qualified_type,
 )
 
@@ -154,92 +146,26 @@ def where(record: Any, expected: Any, modifiers: Mapping[str, Any]) -> str | Non
     return None if expected(record) else f"where: {describe(expected)} returned a false value"
 
 
-def _common_event_criteria() -> dict[str, Check]:
-    return {
-        "level": exact(lambda r: r.level, "level"),
-        "tags": subset(lambda r: r.tags, "tags", as_text=True),
-        "contexts": subset(lambda r: r.contexts, "contexts"),
-        "user": subset(lambda r: r.user, "user"),
-        "extra": subset(lambda r: r.extra, "extra"),
-        "request": subset(lambda r: r.request, "request"),
-        "release": exact(lambda r: r.release, "release"),
-        "environment": exact(lambda r: r.environment, "environment"),
-        "server_name": exact(lambda r: r.server_name, "server_name"),
-        "where": where,
-    }
-
-
-_EVENT = {
-    **_common_event_criteria(),
-    "message": text(lambda r: r.message, "message"),
-    "exception_type": exception_type,
-    "exception_value": text(lambda r: r.exception_value, "exception_value"),
-    "transaction": exact(lambda r: r.transaction, "transaction"),
-    "fingerprint": exact(lambda r: r.fingerprint, "fingerprint"),
-}
-_TRANSACTION = {
-    **_common_event_criteria(),
-    "name": exact(lambda r: r.name, "name"),
-    "transaction": exact(lambda r: r.name, "transaction"),
-    "op": exact(lambda r: r.op, "op"),
-    "status": exact(lambda r: r.status, "status"),
-}
-_ATTRIBUTED = {
-    "attributes": subset(lambda r: r.attributes, "attributes"),
-    "where": where,
-}
-_CRITERIA: dict[type, dict[str, Check]] = {
-    Event: _EVENT,
-    Transaction: _TRANSACTION,
-    LogRecord: {
-        **_ATTRIBUTED,
-        "level": exact(lambda r: r.level, "level"),
-        "body": text(lambda r: r.body, "body"),
-        "message": text(lambda r: r.body, "body"),
-        "trace_id": exact(lambda r: r.trace_id, "trace_id"),
-    },
-    Metric: {
-        **_ATTRIBUTED,
-        "name": exact(lambda r: r.name, "name"),
-        "type": exact(lambda r: r.type, "type"),
-        "value": exact(lambda r: r.value, "value"),
-        "unit": exact(lambda r: r.unit, "unit"),
-    },
-    Span: {
-        **_ATTRIBUTED,
-        "name": exact(lambda r: r.name, "name"),
-        "op": exact(lambda r: r.op, "op"),
-        "status": exact(lambda r: r.status, "status"),
-    },
-    CheckIn: {
-        "monitor_slug": exact(lambda r: r.monitor_slug, "monitor_slug"),
-        "status": exact(lambda r: r.status, "status"),
-        "where": where,
-    },
-    Session: {
-        "status": exact(lambda r: r.status, "status"),
-        "release": exact(lambda r: r.release, "release"),
-        "environment": exact(lambda r: r.environment, "environment"),
-        "where": where,
-    },
-    Profile: {"where": where},
-    Attachment: {
-        "filename": exact(lambda r: r.filename, "filename"),
-        "content_type": exact(lambda r: r.content_type, "content_type"),
-        "attachment_type": exact(lambda r: r.attachment_type, "attachment_type"),
-        "where": where,
-    },
-    Dropped: {
-        "reason": exact(lambda r: r.reason, "reason"),
-        "category": exact(lambda r: r.category, "category"),
-        "where": where,
-    },
+_KINDS: Mapping[str, Callable[[Callable[[Any], Any], str], Check]] = {
+    "exact": exact,
+    "text": text,
+    "subset": subset,
+    "subset_text": lambda getter, label: subset(getter, label, as_text=True),
 }
 
 
+@functools.cache
 def criteria_for(record_type: type) -> Mapping[str, Check]:
-    """The criteria records of ``record_type`` can be filtered on."""
-    return _CRITERIA[record_type]
+    """The criteria records of ``record_type`` can be filtered on, built from its
+    ``__criteria__`` (``where=`` for every type)."""
+    checks: dict[str, Check] = {}
+    for name, (kind, attribute, *label) in record_type.__criteria__.items():  # type: ignore[attr-defined]
+        if kind == "exception_type":
+            checks[name] = exception_type
+        else:
+            checks[name] = _KINDS[kind](operator.attrgetter(attribute), label[0] if label else name)
+    checks["where"] = where
+    return checks
 
 
 def check_record(record: Any, checks: Mapping[str, Check], criteria: Mapping[str, Any]) -> list[str]:

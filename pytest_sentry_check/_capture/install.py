@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import operator
-import threading
-import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -35,11 +32,10 @@ import sentry_sdk.client
 import sentry_sdk.scope
 import sentry_sdk.spotlight
 import sentry_sdk.transport
-from sentry_sdk.envelope import Envelope, Item
-from sentry_sdk.transport import Transport
 
-from ._scopes import patched_getters
-from ._store import ReceivedEnvelope, Router
+from .scopes import patched_getters
+from .store import Router
+from .transport import CaptureTransport
 
 __all__ = [
     "CALLBACK_OPTIONS",
@@ -72,107 +68,6 @@ _SDK_IS_IGNORED_ERROR: Callable[..., bool] | None = getattr(
 )
 
 
-class CaptureTransport(Transport):
-    """A transport that hands every envelope to a :class:`Router`; nothing leaves the process.
-
-    Exposed for type hints only.
-    """
-
-    #: gives the buffers of the client sending through this transport (see flush_pending)
-    buffers: Callable[[Any], tuple[Any, ...]] | None = None
-
-    def __init__(self, options: dict[str, Any], router: Router, app_options: dict[str, Any]):
-        super().__init__(options)
-        self.router = router
-        self.app_options: Mapping[str, Any] = MappingProxyType(app_options)
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        try:
-            raw = envelope.serialize()
-        except Exception as exc:  # what the HTTP transport's worker would log and drop
-            from ._dropped import serialization_error
-
-            self.router.deliver("sdk_errors", serialization_error(envelope, exc))
-            return
-        received = ReceivedEnvelope(raw, time.time(), threading.current_thread().name)
-        self.router.deliver("envelopes", received)
-
-    def record_lost_event(
-        self,
-        reason: str,
-        data_category: str | None = None,
-        item: Item | None = None,
-        *,
-        quantity: int = 1,
-    ) -> None:
-        from ._dropped import lost_event_records
-
-        for record in lost_event_records(reason, data_category, item, quantity):
-            self.router.deliver("dropped", record)
-
-    def flush(self, timeout: float, callback: Any = None) -> None:
-        return None
-
-    def kill(self) -> None:
-        return None
-
-
-#: Where the SDK buffers telemetry before sending it (component, attribute).
-_BUFFERS = (
-    ("log_batcher", "_buffer"),
-    ("metrics_batcher", "_buffer"),
-    ("span_batcher", "_span_buffer"),
-    ("session_flusher", "pending_sessions"),
-    ("session_flusher", "pending_aggregates"),
-)
-
-
-def flush_pending(client: Any, timeout: float = 2.0) -> None:
-    """Make ``client`` send what it buffers, if it buffers anything.
-
-    Checking is much cheaper than a flush, which matters once per test. An SDK whose internals
-    look different is always flushed.
-    """
-    transport = getattr(client, "transport", None)
-    if transport is None:  # a client that sends nothing (none made, or closed)
-        return
-    if not isinstance(transport, CaptureTransport):  # a real transport to the local server: its queue
-        client.flush(timeout=timeout)
-        return
-    buffers = transport.buffers
-    if buffers is None:  # one transport per client, and a client makes its buffers at init
-        buffers = transport.buffers = _buffers_of(client)
-    try:
-        buffered = any(buffers(client))
-    except AttributeError:  # a buffer's holder went away (the client is closing): flush to know
-        buffered = True
-    if buffered:
-        client.flush(timeout=timeout)
-
-
-def _buffers_of(client: Any) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving the buffers of ``client`` (one C call: this runs twice per test)."""
-    names = []
-    for component, attribute in _BUFFERS:
-        holder = getattr(client, component, None)
-        if holder is not None:
-            if not hasattr(holder, attribute):
-                return _always  # an SDK that looks different: flush to know
-            names.append(f"{component}.{attribute}")
-    if not names:
-        return _nothing
-    # attrgetter returns a tuple for two names or more
-    return operator.attrgetter(*names) if len(names) > 1 else operator.attrgetter(names[0], names[0])
-
-
-def _always(client: Any) -> tuple[Any, ...]:
-    return (True,)
-
-
-def _nothing(client: Any) -> tuple[Any, ...]:
-    return ()
-
-
 def _describe_callable(func: Any) -> str:
     module = getattr(func, "__module__", None) or ""
     name = getattr(func, "__qualname__", None) or type(func).__qualname__
@@ -195,7 +90,7 @@ def _recording(name: str, consequence: str, func: Callable[..., Any], router: Ro
         try:
             return func(*args, **kwargs)
         except Exception as exc:
-            from ._dropped import SdkError
+            from .dropped import SdkError
 
             error = SdkError.from_exception(
                 name, exc, consequence, skip_frames=1, callback=_describe_callable(func)
@@ -269,7 +164,7 @@ class Installation:
         def is_ignored_error(client: Any, event: Any, hint: Any) -> bool:
             ignored = original(client, event, hint)
             if ignored and isinstance(getattr(client, "transport", None), CaptureTransport):
-                from ._dropped import Dropped
+                from .dropped import Dropped
 
                 client.transport.router.deliver(
                     "dropped", Dropped("ignore_errors", "error", 1, reported=False)
@@ -342,3 +237,23 @@ def overridden(options: dict[str, Any], overrides: Mapping[str, Any], router: Ro
                 options.pop(key, None)
             else:
                 options[key] = value
+
+
+_installations: list[Installation] = []
+
+
+def install(overrides: Mapping[str, Any] | None = None) -> Installation:
+    """Route everything the SDK sends into a new :class:`Router` (nestable; undo with :func:`uninstall`)."""
+    installation = Installation(Router(), overrides).install()
+    _installations.append(installation)
+    return installation
+
+
+def uninstall(installation: Installation) -> None:
+    """Undo :func:`install` (and any installation made after it)."""
+    while installation in _installations:
+        _installations.pop().uninstall()
+
+
+def current_installation() -> Installation | None:
+    return _installations[-1] if _installations else None

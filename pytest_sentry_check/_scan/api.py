@@ -6,60 +6,83 @@ It works without pytest, on any payload: ``scan(target)`` returns findings,
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._canaries import CANARY_KINDS, SecretRegistry, active_secrets
-from ._fields import DEFAULT_FIELDS
-from ._finding import SEVERITIES, Finding
-from ._patterns import PATTERN_RULES, PatternRule
-from ._scanner import DEFAULT_DETECTORS, Detector, Leaf, ScanItem, items_of, render_findings
-from ._scanner import scan as _scan
+from pytest_sentry_check._model.items import ScanItem, ScanTarget, items_of
+from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
 
-__all__ = [
-    "CANARY_KINDS",
-    "DEFAULT_DETECTORS",
-    "DEFAULT_FIELDS",
-    "PATTERN_RULES",
-    "SEVERITIES",
-    "Detector",
-    "Finding",
-    "Leaf",
-    "PatternRule",
-    "ScanItem",
-    "SecretRegistry",
-    "assert_scrubbed",
-    "items_of",
-    "scan",
-    "scan_by_item",
-]
+from .detectors import DEFAULT_DETECTORS, Detector, extra_detectors
+from .finding import SEVERITIES, Finding
+from .scanner import scanner_for
+from .secrets import active_secrets
+
+__all__ = ["assert_scrubbed", "render_findings", "scan", "scan_by_item"]
 
 _DOCS = "docs/scrubbing.md#allowing-findings"
-_plugin_detectors: list[Detector] = []
-_entry_point_detectors: list[Detector] | None = None
 
 
-def set_plugin_detectors(detectors: Iterable[Detector]) -> list[Detector]:
-    """Set the detectors contributed by pytest plugins (the hook); returns the previous ones."""
-    previous = list(_plugin_detectors)
-    _plugin_detectors[:] = list(detectors)
-    return previous
+def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
+    return any(entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry) for entry in allow)
 
 
-def _default_extra_detectors() -> list[Detector]:
-    """Plugin detectors, and the ``pytest_sentry_check.detectors`` entry points (read on first use:
-    listing every installed distribution is not free, and most runs never scan)."""
-    global _entry_point_detectors
-    if _entry_point_detectors is None:
-        from pytest_sentry_check.hookspecs import entry_point_detectors
+def _scan(
+    target: Any,
+    *,
+    secrets: Iterable[str] = (),
+    fields: Iterable[str] = DEFAULT_FIELDS,
+    safe_fields: Iterable[str] = (),
+    detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
+    allow: Sequence[str] = (),
+    extra_detectors: Iterable[Detector] = (),
+    stage: str = "client",
+    datascrubbing: Any = None,
+) -> list[Finding]:
+    """Every secret or piece of personal data in ``target``, most severe first.
 
-        _entry_point_detectors = entry_point_detectors()
-    return [*_entry_point_detectors, *_plugin_detectors]
+    Args:
+        target: what to scan (see the module docstring).
+        secrets: exact values that must not appear anywhere, in any encoding (canaries).
+        fields: sensitive key names (default: sentry-sdk's and Relay's, see ``DEFAULT_FIELDS``).
+        safe_fields: key names never reported by the field rule.
+        detectors: rule ids to run (``canary``, ``field``, pattern ids, opt-in ``user-path``)
+            and/or detector callables.
+        allow: rule ids or path globs of findings that are intended.
+        extra_detectors: detectors added to ``detectors`` (plugins' ones).
+        stage: ``client`` (what left the process) or ``server`` (what Sentry would store).
+        datascrubbing: the project's data-scrubbing settings for ``stage="server"``.
+    """
+    scanner = scanner_for(tuple(secrets), tuple(fields), tuple(safe_fields), (*detectors, *extra_detectors))
+    items: Iterable[ScanItem] = items_of(target)
+    if stage == "server":
+        from .server_stage import pii_config, server_stage
+
+        config = pii_config(datascrubbing)
+        items = (server_stage(item, config) for item in items)
+    elif stage != "client":
+        raise ValueError(f"stage is 'client' or 'server', not {stage!r}")
+    elif datascrubbing is not None:
+        raise ValueError("datascrubbing settings apply to stage='server' only")
+    findings = [
+        finding for item in items for finding in scanner.scan_item(item) if not _allowed(finding, allow)
+    ]
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: order.get(f.severity, len(order)))
+
+
+def render_findings(findings: Sequence[Finding], limit: int = 20) -> list[str]:
+    """Lines for people: one per finding (masked), the most severe first."""
+    lines = [f"  {finding}" for finding in findings[:limit]]
+    if len(findings) > limit:
+        paths = {f.path for f in findings}
+        lines.append(f"  ... and {len(findings) - limit} more ({len(paths)} distinct paths in all)")
+    return lines
 
 
 def scan(
-    target: Any,
+    target: ScanTarget,
     *,
     secrets: Iterable[str] = (),
     fields: Iterable[str] = DEFAULT_FIELDS,
@@ -89,7 +112,7 @@ def scan(
             ``excludeFields``, and advanced rules as ``piiConfig``) or a JSON file of them;
             default: a new project's.
     """
-    extra = _default_extra_detectors() if detectors is DEFAULT_DETECTORS else ()
+    extra = extra_detectors() if detectors is DEFAULT_DETECTORS else ()
     return _scan(
         target,
         secrets=(*secrets, *active_secrets()),
@@ -103,13 +126,11 @@ def scan(
     )
 
 
-def scan_by_item(target: Any, *, secrets: Iterable[str] = ()) -> Iterator[tuple[ScanItem, list[Finding]]]:
+def scan_by_item(
+    target: ScanTarget, *, secrets: Iterable[str] = ()
+) -> Iterator[tuple[ScanItem, list[Finding]]]:
     """The default and plugin detectors over ``target``, item by item (what the CI gate runs)."""
-    from ._scanner import _scanner as cached_scanner
-
-    scanner = cached_scanner(
-        tuple(secrets), tuple(DEFAULT_FIELDS), (), (*DEFAULT_DETECTORS, *_default_extra_detectors())
-    )
+    scanner = scanner_for(tuple(secrets), tuple(DEFAULT_FIELDS), (), (*DEFAULT_DETECTORS, *extra_detectors()))
     for item in items_of(target):
         findings = list(scanner.scan_item(item))
         if findings:
@@ -117,7 +138,7 @@ def scan_by_item(target: Any, *, secrets: Iterable[str] = ()) -> Iterator[tuple[
 
 
 def assert_scrubbed(
-    target: Any,
+    target: ScanTarget,
     *,
     secrets: Iterable[str] = (),
     fields: Iterable[str] = DEFAULT_FIELDS,

@@ -6,30 +6,28 @@ Targets: an ``Event`` (or any record), ``SentryEvents`` and its collections, a s
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
-
-from sentry_sdk.envelope import Envelope
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
 
 from pytest_sentry_check._masking import mask, mask_secrets
+from pytest_sentry_check._model.item_types import item_type
+from pytest_sentry_check._model.items import Leaf, ScanItem
+from pytest_sentry_check._rules.canaries import CanaryMatcher
+from pytest_sentry_check._rules.fields import IP_FIELDS, FieldMatcher, is_scrubbed
+from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find_patterns
 
-from ._canaries import CanaryMatcher
-from ._fields import DEFAULT_FIELDS, IP_FIELDS, FieldMatcher, is_scrubbed
-from ._finding import SEVERITIES, Finding
-from ._patterns import PATTERN_RULES, PatternRule, find_patterns
-from ._prefilter import PATTERN_TRIGGERS, TriggerSet, field_trigger
+from .detectors import Detector
+from .finding import Finding
+from .prefilter import PATTERN_TRIGGERS, TriggerSet, field_trigger
 
-__all__ = ["DEFAULT_DETECTORS", "Detector", "Leaf", "ScanItem", "scan"]
+__all__ = ["Scanner", "scanner_for"]
 
-#: Rule ids run when ``detectors`` is not given (``user-path`` is opt-in).
-DEFAULT_DETECTORS: tuple[str, ...] = ("canary", "field", *(rule.id for rule in PATTERN_RULES))
 _RULES_BY_ID = {rule.id: rule for rule in PATTERN_RULES}
 _OPT_IN = ("user-path",)
 
@@ -52,84 +50,6 @@ _SOURCE_LISTS = frozenset({"pre_context", "post_context"})
 _SAFE_RELEASE_KEYS = frozenset({"release", "sentry.release", "sentry.environment"})
 
 
-@dataclass(frozen=True)
-class Leaf:
-    """One value inside an item: its path, the key it is under, and the value."""
-
-    path: tuple[str, ...]
-    key: str
-    value: Any
-
-    @property
-    def dotted(self) -> str:
-        return ".".join(self.path)
-
-
-@dataclass(frozen=True)
-class ScanItem:
-    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment)."""
-
-    item_type: str
-    payload: Any
-
-    def leaves(self) -> Iterator[Leaf]:
-        """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
-        if isinstance(self.payload, bytes):
-            yield Leaf((), "", self.payload.decode("utf-8", "replace"))
-            return
-        stack: list[tuple[tuple[str, ...], str, Any]] = [((), "", self.payload)]
-        seen: set[int] = set()
-        while stack:
-            path, key, node = stack.pop()
-            if isinstance(node, (Mapping, list, tuple)):
-                if id(node) in seen:  # a structure that contains itself: visit it once
-                    continue
-                seen.add(id(node))
-            if isinstance(node, Mapping):
-                children = [((*path, str(k)), str(k), v) for k, v in node.items()]
-                stack.extend(reversed(children))
-            elif isinstance(node, (list, tuple)):
-                stack.extend(
-                    reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
-                )
-            else:
-                yield Leaf(path, key, node)
-
-    def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
-        """Every dict key with the path of its value (canaries can hide in keys)."""
-        stack: list[tuple[tuple[str, ...], Any]] = [((), self.payload)]
-        seen: set[int] = set()
-        while stack:
-            path, node = stack.pop()
-            if isinstance(node, (Mapping, list, tuple)):
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-            if isinstance(node, Mapping):
-                for k, v in node.items():
-                    yield (*path, str(k)), str(k)
-                    stack.append(((*path, str(k)), v))
-            elif isinstance(node, (list, tuple)):
-                stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
-
-
-def _pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:
-    """For a ``[name, value]`` pair (header lists, Starlette's scope headers), the name of the value."""
-    if index == 1 and len(node) == 2 and isinstance(node[0], str) and not isinstance(node[1], (dict, list)):
-        return node[0]
-    return None
-
-
-class Detector(Protocol):
-    """A detector: a callable receiving one item and yielding findings.
-
-    Register one with the ``pytest_sentry_check_detectors`` hook, the
-    ``pytest_sentry_check.detectors`` entry-point group, or pass it in ``detectors=``.
-    """
-
-    def __call__(self, item: ScanItem) -> Iterable[Finding]: ...
-
-
 def _is_safe(path: tuple[str, ...], key: str = "") -> bool:
     if not path:
         return False
@@ -149,7 +69,9 @@ def _trigger_set(triggers: tuple[tuple[str, str], ...]) -> TriggerSet:
     return TriggerSet(dict(triggers))
 
 
-class _Scanner:
+class Scanner:
+    """The rules of one configuration, ready to scan item after item (immutable)."""
+
     def __init__(
         self,
         secrets: Iterable[str],
@@ -191,7 +113,7 @@ class _Scanner:
 
     def _shown_text(self, path: str) -> str:
         """A path from elsewhere (a plugin detector), secrets in it masked."""
-        return mask_secrets(self.canaries.mask(path) if self.canaries else path)
+        return mask_secrets(self.canaries.sub(path, mask) if self.canaries else path)
 
     def _shown(self, path: tuple[str, ...]) -> str:
         """The path as findings show it: a key holding a secret is masked, segment by segment
@@ -297,8 +219,9 @@ class _Scanner:
                         )
 
     def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
-        if kind in ("session", "sessions") and leaf.key == "sid":
-            return  # a release-health session id, not a login session
+        entry = item_type(kind)
+        if entry is not None and leaf.key in entry.harmless_keys:
+            return  # e.g. a release-health session id, not a login session
         if leaf.key == "type" and text in _ATTRIBUTE_TYPES:
             return  # the type tag of a log/span attribute, not its value
         # the key itself, or any key above it ("cookies" -> {"sessionid": ...})
@@ -396,140 +319,12 @@ def _is_ip(text: str) -> bool:
     return False
 
 
-# -- targets -----------------------------------------------------------------------------------
-
-
-def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
-    """Envelope bytes; bytes that are no envelope are scanned as one text item."""
-    try:
-        envelope = Envelope.deserialize(raw)
-    except ValueError:
-        yield ScanItem("envelope", raw)
-        return
-    yield from _items_of_envelope(envelope)
-
-
-def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
-    for item in envelope.items:
-        item_type = str(item.type)
-        if item_type == "client_report":
-            continue
-        if item_type == "attachment":
-            yield ScanItem(item_type, item.payload.get_bytes())
-            continue
-        payload = item.payload.json
-        if payload is None:
-            try:
-                payload = json.loads(item.payload.get_bytes())
-            except ValueError:
-                yield ScanItem(item_type, item.payload.get_bytes())
-                continue
-        yield ScanItem(item_type, payload)
-
-
-_RECORD_ITEM_TYPES = {
-    "Event": "event",
-    "Transaction": "transaction",
-    "LogRecord": "log",
-    "Span": "span",
-    "Metric": "trace_metric",
-    "CheckIn": "check_in",
-    "Session": "session",
-    "Profile": "profile",
-}
-
-
-def items_of(target: Any) -> Iterator[ScanItem]:
-    """The items inside any supported target."""
-    from pytest_sentry_check._query import Records, SentryEvents
-    from pytest_sentry_check._records import Attachment, Payload
-
-    if isinstance(target, SentryEvents):
-        for raw in target.raw_envelopes:
-            yield from _items_of_raw(raw)
-    elif isinstance(target, Payload):
-        yield ScanItem(_RECORD_ITEM_TYPES.get(type(target).__name__, "event"), dict(target))
-    elif isinstance(target, Attachment):
-        yield ScanItem("attachment", target.bytes)
-    elif isinstance(target, Envelope):
-        yield from _items_of_envelope(target)
-    elif isinstance(target, (bytes, bytearray)):
-        yield from _items_of_raw(bytes(target))
-    elif isinstance(target, Mapping):
-        yield ScanItem("transaction" if target.get("type") == "transaction" else "event", dict(target))
-    elif isinstance(target, (Records, list, tuple)):
-        for element in target:
-            yield from items_of(element)
-    else:
-        raise TypeError(
-            f"cannot scan a {type(target).__name__}: pass an Event, sentry_events (or one of its "
-            "collections), an Envelope, envelope bytes, a dict, or a list of them"
-        )
-
-
 @functools.lru_cache(maxsize=16)
-def _scanner(
+def scanner_for(
     secrets: tuple[str, ...],
     fields: tuple[str, ...],
     safe_fields: tuple[str, ...],
     detectors: tuple[str | Detector, ...],
-) -> _Scanner:
+) -> Scanner:
     """Scanners are immutable; one per configuration serves every scan of a test-suite."""
-    return _Scanner(secrets, fields, safe_fields, detectors)
-
-
-def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
-    return any(entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry) for entry in allow)
-
-
-def scan(
-    target: Any,
-    *,
-    secrets: Iterable[str] = (),
-    fields: Iterable[str] = DEFAULT_FIELDS,
-    safe_fields: Iterable[str] = (),
-    detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
-    allow: Sequence[str] = (),
-    extra_detectors: Iterable[Detector] = (),
-    stage: str = "client",
-    datascrubbing: Any = None,
-) -> list[Finding]:
-    """Every secret or piece of personal data in ``target``, most severe first.
-
-    Args:
-        target: what to scan (see the module docstring).
-        secrets: exact values that must not appear anywhere, in any encoding (canaries).
-        fields: sensitive key names (default: sentry-sdk's and Relay's, see ``DEFAULT_FIELDS``).
-        safe_fields: key names never reported by the field rule.
-        detectors: rule ids to run (``canary``, ``field``, pattern ids, opt-in ``user-path``)
-            and/or detector callables.
-        allow: rule ids or path globs of findings that are intended.
-        extra_detectors: detectors added to ``detectors`` (plugins' ones).
-        stage: ``client`` (what left the process) or ``server`` (what Sentry would store).
-        datascrubbing: the project's data-scrubbing settings for ``stage="server"``.
-    """
-    scanner = _scanner(tuple(secrets), tuple(fields), tuple(safe_fields), (*detectors, *extra_detectors))
-    items: Iterable[ScanItem] = items_of(target)
-    if stage == "server":
-        from ._server_stage import pii_config, server_stage
-
-        config = pii_config(datascrubbing)
-        items = (server_stage(item, config) for item in items)
-    elif stage != "client":
-        raise ValueError(f"stage is 'client' or 'server', not {stage!r}")
-    elif datascrubbing is not None:
-        raise ValueError("datascrubbing settings apply to stage='server' only")
-    findings = [
-        finding for item in items for finding in scanner.scan_item(item) if not _allowed(finding, allow)
-    ]
-    order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    return sorted(findings, key=lambda f: order.get(f.severity, len(order)))
-
-
-def render_findings(findings: Sequence[Finding], limit: int = 20) -> list[str]:
-    """Lines for people: one per finding (masked), the most severe first."""
-    lines = [f"  {finding}" for finding in findings[:limit]]
-    if len(findings) > limit:
-        paths = {f.path for f in findings}
-        lines.append(f"  ... and {len(findings) - limit} more ({len(paths)} distinct paths in all)")
-    return lines
+    return Scanner(secrets, fields, safe_fields, detectors)

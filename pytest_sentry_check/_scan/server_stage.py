@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._scanner import ScanItem
+from pytest_sentry_check._model.items import ScanItem
 
 __all__ = ["DEFAULT_DATASCRUBBING", "server_stage", "set_project_datascrubbing"]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._masking import mask_secrets, shorten
+from pytest_sentry_check._masking import mask_secrets, shorten
 
 __all__ = ["Problem", "assert_valid", "validate"]
 
@@ -125,7 +125,7 @@ def validate(target: Any) -> list[Problem]:
     ``target`` is what :func:`~pytest_sentry_check.scan` takes: an ``Event``, ``sentry_events``
     or a collection, an envelope, a dict, or a list of them.
     """
-    from .scan import items_of
+    from .items import items_of
 
     normalizer = None
     problems: list[Problem] = []

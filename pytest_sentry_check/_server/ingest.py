@@ -16,7 +16,7 @@ from typing import Any
 
 from sentry_sdk.envelope import Envelope, Item, PayloadRef
 
-from ._store import Capture, ReceivedEnvelope, Router
+from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope, Router
 
 __all__ = [
     "JSON_ITEM_TYPES",

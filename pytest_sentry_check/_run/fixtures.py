@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 
-from ._ingest import deliver
-from ._server import SentryServer, ServerView
+from pytest_sentry_check._server.app import SentryServer, ServerView
+from pytest_sentry_check._server.ingest import deliver
 
 if TYPE_CHECKING:
     from sentry_sdk.envelope import Envelope
 
-    from ._capture import Installation
-    from ._store import Capture, ReceivedEnvelope
+    from pytest_sentry_check._capture.install import Installation
+    from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope
 
 __all__ = ["capture_envelopes", "capture_events", "local_server", "sentry_init", "server_view"]
 

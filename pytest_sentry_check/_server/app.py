@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._ingest import IngestError, Limits, auth_key, decode_body, parse_body
+from .ingest import IngestError, Limits, auth_key, decode_body, parse_body
 
 __all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView"]
 

@@ -8,39 +8,20 @@ and makes the calling context the capture's owner. Closing flushes the SDK's buf
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 
-from ._capture import CaptureTransport, Installation, flush_pending, overridden, wrap_callbacks
-from ._scopes import LazyScopes, client_in_use
-from ._store import Capture, Router
+from .install import Installation, overridden, wrap_callbacks
+from .scopes import LazyScopes, client_in_use
+from .store import Capture
+from .transport import CaptureTransport, flush_pending
 
 if TYPE_CHECKING:
-    from ._query import SentryEvents
+    pass
 
-__all__ = ["CaptureSession", "capture", "current_installation", "install", "uninstall"]
-
-_installations: list[Installation] = []
-
-
-def install(overrides: Mapping[str, Any] | None = None) -> Installation:
-    """Route everything the SDK sends into a new :class:`Router` (nestable; undo with :func:`uninstall`)."""
-    installation = Installation(Router(), overrides).install()
-    _installations.append(installation)
-    return installation
-
-
-def uninstall(installation: Installation) -> None:
-    """Undo :func:`install` (and any installation made after it)."""
-    while installation in _installations:
-        _installations.pop().uninstall()
-
-
-def current_installation() -> Installation | None:
-    return _installations[-1] if _installations else None
+__all__ = ["CaptureSession"]
 
 
 class CaptureSession:
@@ -68,21 +49,11 @@ class CaptureSession:
         self._isolate = isolate
 
     # Defaults of what most sessions never change (a test suite opens one per test).
-    _events: SentryEvents | None = None
     _scopes: LazyScopes | None = None
     _capturing = False
     _client_before: Any = None
     #: what open() did beyond forking the scopes, undone in reverse by close()
     _undo: Sequence[Callable[[], Any]] = ()
-
-    @property
-    def events(self) -> SentryEvents:
-        """The query object over this capture (made on first use: most tests never ask)."""
-        if self._events is None:
-            from ._query import SentryEvents
-
-            self._events = SentryEvents(self.capture)
-        return self._events
 
     def open(self, mark_threads: bool = True) -> None:
         """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
@@ -157,30 +128,3 @@ class CaptureSession:
             scopes.close()
         if error is not None:
             raise error
-
-
-@contextlib.contextmanager
-def capture(options: Mapping[str, Any] | None = None, *, isolate: bool = True) -> Iterator[SentryEvents]:
-    """Capture what the SDK sends inside the block, without pytest.
-
-    Args:
-        options: client options applied on top of the application's own
-            (e.g. ``{"traces_sample_rate": 1.0}``) while the block runs.
-        isolate: run the block in forked SDK scopes, so scope data set inside stays inside.
-
-    The SDK is patched for the block if pytest-sentry-check is not already active.
-    """
-    installation = current_installation()
-    own = installation is None
-    if installation is None:
-        installation = install()
-    session = CaptureSession(installation, "capture()", options, isolate)
-    try:
-        session.open()
-        yield session.events
-    finally:
-        try:
-            session.close()
-        finally:
-            if own:
-                uninstall(installation)

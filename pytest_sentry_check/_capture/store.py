@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sentry_sdk.envelope import Envelope
 
 if TYPE_CHECKING:
-    from ._dropped import Dropped, SdkError
+    from .dropped import Dropped, SdkError
 
 __all__ = ["Capture", "ReceivedEnvelope", "Router"]
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from sentry_sdk.envelope import Envelope, Item
@@ -30,6 +32,11 @@ class Dropped:
     drops the SDK makes without a client report (``ignore_errors``), which the plugin
     observes itself.
     """
+
+    #: the criteria of ``sentry_events.dropped`` queries (see the records' ``__criteria__``)
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+        {"reason": ("exact", "reason"), "category": ("exact", "category")}
+    )
 
     reason: str
     category: str

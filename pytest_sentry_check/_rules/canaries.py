@@ -1,4 +1,5 @@
-"""Canaries: exact values a test registers, found in any encoding they may take on the way out."""
+"""Canaries: exact values a test registers, found in any encoding they may take on the way out,
+and the realistic unique values ``sentry_secrets.make(kind)`` makes."""
 
 from __future__ import annotations
 
@@ -11,22 +12,9 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from pytest_sentry_check._masking import forget_secrets, register_secret
-from pytest_sentry_check._masking import mask as _mask
+__all__ = ["CANARY_KINDS", "MIN_LENGTH", "CanaryMatcher"]
 
-__all__ = ["CANARY_KINDS", "CanaryMatcher", "SecretRegistry", "active_secrets"]
-
-_active: list[SecretRegistry] = []
-
-
-def active_secrets() -> tuple[str, ...]:
-    """The values of every registry currently open (the running test's ``sentry_secrets``)."""
-    if not _active:
-        return ()
-    return tuple(value for registry in _active for value in registry.values)
-
-
-_MIN_LENGTH = 6
+MIN_LENGTH = 6
 _MIN_PREFIX = 8
 _MIN_TRUNCATED = 12
 
@@ -92,7 +80,7 @@ class CanaryMatcher:
     """Finds registered values in text: every encoding in one regex pass, then truncated prefixes."""
 
     def __init__(self, values: Iterable[str]):
-        self.values = tuple(dict.fromkeys(v for v in values if len(v) >= _MIN_LENGTH))
+        self.values = tuple(dict.fromkeys(v for v in values if len(v) >= MIN_LENGTH))
         self._forms: dict[str, tuple[str, str]] = {}
         insensitive: list[str] = []
         sensitive: list[str] = []
@@ -153,16 +141,13 @@ class CanaryMatcher:
         parts += sorted(sensitive)
         return "|".join(parts)
 
-    def mask(self, text: str) -> str:
-        """``text`` with every registered value (in any of its forms) masked."""
-
-        def masked(match: re.Match[str], sensitive: bool) -> str:
-            return _mask(self._lookup(match.group(0), sensitive)[0])
-
+    def sub(self, text: str, replace: Callable[[str], str]) -> str:
+        """``text`` with each registered value (in any of its forms) replaced by
+        ``replace(value)`` (the masking module passes its ``mask``)."""
         if self._insensitive is not None:
-            text = self._insensitive.sub(lambda match: masked(match, False), text)
+            text = self._insensitive.sub(lambda match: replace(self._lookup(match.group(0), False)[0]), text)
         if self._sensitive is not None:
-            text = self._sensitive.sub(lambda match: masked(match, True), text)
+            text = self._sensitive.sub(lambda match: replace(self._lookup(match.group(0), True)[0]), text)
         return text
 
     def find(self, text: str) -> Iterator[tuple[str, str]]:
@@ -241,54 +226,3 @@ CANARY_KINDS: dict[str, Callable[[], str]] = {
     ),
     "ssn": _ssn,
 }
-
-
-class SecretRegistry:
-    """Values a test must never see leave: the ``sentry_secrets`` fixture.
-
-    Registered values are masked in every output of the plugin while registered.
-    """
-
-    def __init__(self) -> None:
-        self._values: list[str] = []
-
-    def open(self) -> SecretRegistry:
-        """Make this registry's values part of every ``assert_scrubbed`` until :meth:`close`."""
-        _active.append(self)
-        return self
-
-    def close(self) -> None:
-        if self in _active:
-            _active.remove(self)
-        self.clear()
-
-    def make(self, kind: str) -> str:
-        """A new unique value of ``kind`` (password, token, api_key, email, card, iban, jwt,
-        bearer, aws_key, ssn), registered."""
-        __tracebackhide__ = True
-        try:
-            factory = CANARY_KINDS[kind]
-        except KeyError:
-            raise ValueError(
-                f"unknown secret kind {kind!r}; choose one of: {', '.join(CANARY_KINDS)}"
-            ) from None
-        return self.add(factory())
-
-    def add(self, value: str) -> str:
-        """Register a value the test already has; returns it."""
-        __tracebackhide__ = True
-        if not isinstance(value, str) or len(value) < _MIN_LENGTH:
-            raise ValueError(f"a secret must be a string of at least {_MIN_LENGTH} characters")
-        if value not in self._values:
-            self._values.append(value)
-            register_secret(value)
-        return value
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(self._values)
-
-    def clear(self) -> None:
-        """Unregister everything (the fixture does this when the test ends)."""
-        forget_secrets(self._values)
-        self._values.clear()

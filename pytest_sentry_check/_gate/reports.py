@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ._gate import GateFinding, GateLedger
-from .scan import SEVERITIES
+from pytest_sentry_check._scan.finding import SEVERITIES
+
+from .finding import GateFinding
+from .ledger import GateLedger
 
 __all__ = ["REPORT_SCHEMA", "REPORT_VERSION", "github_annotations", "json_report", "sarif_report"]
 

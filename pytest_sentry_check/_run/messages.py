@@ -8,56 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._masking import shorten
+from pytest_sentry_check._masking import shorten
 
 if TYPE_CHECKING:
-    from ._dropped import SdkError
-    from ._gate import GateFinding
-    from ._query import SentryEvents
-    from ._store import Router
+    from pytest_sentry_check._capture.dropped import SdkError
+    from pytest_sentry_check._capture.store import Router
+    from pytest_sentry_check._query.events import SentryEvents
 
-__all__ = ["describe_capture", "late_arrival_lines", "render_gate_failure", "render_sdk_errors"]
+__all__ = ["describe_capture", "late_arrival_lines", "render_sdk_errors"]
 
-DOCS_GATE = "docs/gate.md#allowing-and-baselining"
 _DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
 _GATE_LINES_PER_TEST = 20
 _SUMMARY_LINES_PER_TEST = 6
-
-
-def render_gate_failure(findings: list[GateFinding]) -> str:
-    """The message of a test that made the application send secrets or personal data, or
-    something Sentry would reject (each kind in its own paragraph)."""
-    from ._gate import render_findings
-
-    leaks = [f for f in findings if f.finding.kind != "validation"]
-    invalid = [f for f in findings if f.finding.kind == "validation"]
-    parts = [_render_leaks(leaks)] if leaks else []
-    if invalid:
-        count = _plural(len(invalid), "problem")
-        lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
-        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
-        lines.append(
-            "Fix what the application sets there; if intended, mark the test "
-            '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
-            "(see docs/validation.md#what-is-checked)."
-        )
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
-def _render_leaks(findings: list[GateFinding]) -> str:
-    from ._gate import fix_hints, render_findings
-
-    count = _plural(len(findings), "finding")
-    lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
-    lines += render_findings(findings, _GATE_LINES_PER_TEST)
-    lines += fix_hints(findings)
-    lines.append(
-        "If one is intended, mark the test "
-        '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
-        f"--sentry-baseline (see {DOCS_GATE})."
-    )
-    return "\n".join(lines)
 
 
 def describe_capture(events: SentryEvents) -> list[str]:

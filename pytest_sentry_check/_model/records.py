@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._masking import mask, sensitive_key, shorten
+from pytest_sentry_check._masking import mask, sensitive_key, shorten
+
+from .item_types import item_type_of_record
+from .items import ScanItem
 
 if TYPE_CHECKING:
-    from ._validate import Problem
+    from .validation import Problem
 
 __all__ = [
     "Attachment",
@@ -23,6 +26,7 @@ __all__ = [
     "Session",
     "Span",
     "Transaction",
+    "record_class",
 ]
 
 
@@ -33,6 +37,8 @@ class Payload(Mapping[str, Any]):
     """
 
     __slots__ = ("_data",)
+
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, data: Mapping[str, Any]):
         self._data = data
@@ -59,20 +65,24 @@ class Payload(Mapping[str, Any]):
         """This record normalized for snapshot tests: ids, timestamps, durations, thread ids,
         absolute paths, line numbers outside the app, versions and the server name replaced by
         stable placeholders. ``keep``/``drop`` take path globs. See ``docs/snapshots.md``."""
-        from ._snapshot import snapshot
+        from .snapshot import snapshot
 
         return snapshot(self._data, keep=keep, drop=drop)
 
     def validate(self) -> list[Problem]:
         """What Sentry would reject or drop in this record (Relay's normalizer and Sentry's
         documented limits); needs the ``relay`` extra. See :func:`pytest_sentry_check.validate`."""
-        from ._validate import validate
+        from .validation import validate
 
         return validate(self)
 
     def summary(self) -> str:
         """One short line that tells this record apart from the others."""
         return shorten(dict(self._data), 80)
+
+    def envelope_items(self) -> list[ScanItem]:
+        """This record as the envelope item it came in, for ``scan`` and ``validate``."""
+        return [ScanItem(item_type_of_record(self).name, dict(self._data))]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.summary()}>"
@@ -82,10 +92,34 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_EVENT_COMMON: Mapping[str, tuple[str, ...]] = {
+    "level": ("exact", "level"),
+    "tags": ("subset_text", "tags"),
+    "contexts": ("subset", "contexts"),
+    "user": ("subset", "user"),
+    "extra": ("subset", "extra"),
+    "request": ("subset", "request"),
+    "release": ("exact", "release"),
+    "environment": ("exact", "environment"),
+    "server_name": ("exact", "server_name"),
+}
+
+
 class Event(Payload):
     """An error or message event (an envelope item of type ``event``)."""
 
     __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        **_EVENT_COMMON,
+        "message": ("text", "message"),
+        "exception_type": ("exception_type", "exceptions"),
+        "exception_value": ("text", "exception_value"),
+        "transaction": ("exact", "transaction"),
+        "fingerprint": ("exact", "fingerprint"),
+    }
 
     @property
     def event_id(self) -> str | None:
@@ -219,6 +253,16 @@ class Transaction(Event):
 
     __slots__ = ()
 
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        **_EVENT_COMMON,
+        "name": ("exact", "name"),
+        "transaction": ("exact", "name", "transaction"),
+        "op": ("exact", "op"),
+        "status": ("exact", "status"),
+    }
+
     @property
     def name(self) -> str | None:
         return self._data.get("transaction")
@@ -261,6 +305,16 @@ class LogRecord(Payload):
 
     __slots__ = ()
 
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "level": ("exact", "level"),
+        "body": ("text", "body"),
+        "message": ("text", "body", "body"),
+        "trace_id": ("exact", "trace_id"),
+    }
+
     @property
     def level(self) -> str | None:
         return self._data.get("level")
@@ -285,6 +339,16 @@ class Metric(Payload):
     """One trace metric (from an envelope item of type ``trace_metric``)."""
 
     __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "name": ("exact", "name"),
+        "type": ("exact", "type"),
+        "value": ("exact", "value"),
+        "unit": ("exact", "unit"),
+    }
 
     @property
     def name(self) -> str | None:
@@ -315,6 +379,15 @@ class Span(Payload):
 
     __slots__ = ()
 
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "name": ("exact", "name"),
+        "op": ("exact", "op"),
+        "status": ("exact", "status"),
+    }
+
     @property
     def name(self) -> str | None:
         return self._data.get("name") or self._data.get("description")
@@ -340,6 +413,13 @@ class CheckIn(Payload):
 
     __slots__ = ()
 
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "monitor_slug": ("exact", "monitor_slug"),
+        "status": ("exact", "status"),
+    }
+
     @property
     def monitor_slug(self) -> str | None:
         return self._data.get("monitor_slug")
@@ -356,6 +436,14 @@ class Session(Payload):
     """A release-health session update (an envelope item of type ``session``)."""
 
     __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "status": ("exact", "status"),
+        "release": ("exact", "release"),
+        "environment": ("exact", "environment"),
+    }
 
     @property
     def status(self) -> str | None:
@@ -391,6 +479,14 @@ class Attachment:
 
     __slots__ = ("attachment_type", "bytes", "content_type", "event_id", "filename")
 
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "filename": ("exact", "filename"),
+        "content_type": ("exact", "content_type"),
+        "attachment_type": ("exact", "attachment_type"),
+    }
+
     def __init__(self, headers: Mapping[str, Any], payload: bytes, event_id: str | None = None):
         self.event_id = event_id
         self.filename: str | None = headers.get("filename")
@@ -405,6 +501,10 @@ class Attachment:
 
     def json(self) -> Any:
         return json.loads(self.bytes)
+
+    def envelope_items(self) -> list[ScanItem]:
+        """This attachment as its envelope item, for ``scan``."""
+        return [ScanItem(item_type_of_record(self).name, self.bytes)]
 
     def summary(self) -> str:
         return (
@@ -435,3 +535,10 @@ def _relative(frame: Mapping[str, Any]) -> str:
         if not relative.startswith(".."):
             return relative
     return str(frame.get("filename") or abs_path or "?")
+
+
+def record_class(name: str) -> type:
+    """The record class an item-type entry names (``ItemType.record``)."""
+    record_type = globals()[name]
+    assert isinstance(record_type, type)
+    return record_type

@@ -14,22 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._gate import (
-    BEFORE_FIRST_TEST,
-    Baseline,
-    BaselineError,
-    GateLedger,
-    scan_envelopes,
-    validate_envelopes,
-)
-from ._messages import DOCS_GATE, render_gate_failure
-from ._warnings import SentryCheckWarning
-from .plugin import _DECLARED, _LEDGER, _TESTS_RUN, _UNMARKED, _VALIDATE, _base_options, _options_for
+from pytest_sentry_check._gate.baseline import Baseline, BaselineError
+from pytest_sentry_check._gate.envelopes import scan_envelopes, validate_envelopes
+from pytest_sentry_check._gate.finding import BEFORE_FIRST_TEST
+from pytest_sentry_check._gate.ledger import GateLedger
+from pytest_sentry_check._gate.render import DOCS_GATE, render_gate_failure
+from pytest_sentry_check._warnings import SentryCheckWarning
+
+from .state import Running, RunState
 
 if TYPE_CHECKING:
-    from ._capture import Installation
-    from ._gate import GateFinding, StoredAfterRelay
-    from .plugin import _Running
+    from pytest_sentry_check._capture.install import Installation
+    from pytest_sentry_check._gate.finding import GateFinding, StoredAfterRelay
 
 __all__ = ["allow_of", "finish_run", "finish_test", "ledger_of", "scan_body", "scan_late", "write_summary"]
 
@@ -39,12 +35,12 @@ _CANARIES_OF_LATE: pytest.StashKey[dict[str, tuple[str, ...]]] = pytest.StashKey
 _GATE_NOTES: pytest.StashKey[list[str]] = pytest.StashKey()
 
 
-def ledger_of(config: pytest.Config) -> GateLedger:
+def ledger_of(run: RunState) -> GateLedger:
     """The run's gate ledger, made when first needed (a bad baseline is a usage error)."""
-    if _LEDGER not in config.stash:
-        base = _base_options(config)
-        path = config.getoption("sentry_baseline", None)
-        if config.getoption("sentry_baseline_update", False) and not path:
+    if run.ledger is None:
+        settings = run.checked_settings()
+        path = settings.baseline
+        if settings.baseline_update and not path:
             raise pytest.UsageError(
                 "--sentry-baseline-update needs --sentry-baseline=PATH (the file to write)"
             )
@@ -53,19 +49,19 @@ def ledger_of(config: pytest.Config) -> GateLedger:
         except BaselineError as exc:
             raise pytest.UsageError(f"--sentry-baseline: {exc}") from None
         ledger = GateLedger(
-            mode=base["gate"],
+            mode=settings.base["gate"],
             baseline=baseline,
-            updating_baseline=bool(config.getoption("sentry_baseline_update", False)),
+            updating_baseline=settings.baseline_update,
             # shared with the per-test hooks, which do not need this module to fill them
-            tests_run=config.stash.setdefault(_TESTS_RUN, set()),
-            declared=config.stash.setdefault(_DECLARED, set()),
+            tests_run=run.tests_run,
+            declared=run.declared,
         )
-        ledger.declared.update(("ini", entry) for entry in base["allow"])
-        config.stash[_LEDGER] = ledger
-    return config.stash[_LEDGER]
+        ledger.declared.update(("ini", entry) for entry in settings.base["allow"])
+        run.ledger = ledger
+    return run.ledger
 
 
-def allow_of(item: pytest.Item) -> list[tuple[str, str]]:
+def allow_of(run: RunState, item: pytest.Item) -> list[tuple[str, str]]:
     """``(origin, entry)``: the allow entries of every marker on the item's nodes, then the ini's.
 
     The origin is the node that declared the entry; a function's own marker is keyed by the
@@ -73,10 +69,10 @@ def allow_of(item: pytest.Item) -> list[tuple[str, str]]:
     """
     config = item.config
     if _INI_ALLOW not in config.stash:
-        config.stash[_INI_ALLOW] = [("ini", entry) for entry in _base_options(config)["allow"]]
+        config.stash[_INI_ALLOW] = [("ini", entry) for entry in run.base["allow"]]
     ini = config.stash[_INI_ALLOW]
-    options = _options_for(item)
-    if options is config.stash.get(_UNMARKED, None):  # most tests: no marker
+    options = run.options_for(item)
+    if run.is_unmarked(options):  # most tests: no marker
         return ini
     if _ALLOW not in item.stash:
         if options.allow == tuple(entry for _, entry in ini):  # no marker adds any
@@ -87,7 +83,7 @@ def allow_of(item: pytest.Item) -> list[tuple[str, str]]:
             for node, mark in item.iter_markers_with_node("sentry_check")
             for entry in mark.kwargs.get("allow", ())
         ]
-        item.config.stash[_DECLARED].update(pairs)
+        run.declared.update(pairs)
         item.stash[_ALLOW] = pairs + ini
     return item.stash[_ALLOW]
 
@@ -97,42 +93,46 @@ def _location(item: pytest.Item) -> tuple[str, int]:
     return path, (line + 1 if line is not None else 0)
 
 
-def _scan(item: pytest.Item, running: _Running, phase: str) -> list[GateFinding]:
+def _scan(item: pytest.Item, running: Running, phase: str) -> list[GateFinding]:
     envelopes = running.capture.take_pending()
     if not envelopes:
         return []
-    ledger = ledger_of(item.config)
+    run = running.run
+    ledger = ledger_of(run)
     ledger.envelopes_scanned += len(envelopes)
-    gate = _options_for(item).gate
+    gate = run.options_for(item).gate
     found = scan_envelopes(envelopes, running.secrets) if gate != "off" else []
-    results = _classify(item, ledger, found, phase, gate)
-    validate = item.config.stash[_VALIDATE]
+    results = _classify(run, item, ledger, found, phase=phase, mode=gate)
+    validate = run.validate
     if validate != "off":
-        results += _classify(item, ledger, validate_envelopes(envelopes, running.secrets), phase, validate)
+        problems = validate_envelopes(envelopes, running.secrets)
+        results += _classify(run, item, ledger, problems, phase=phase, mode=validate)
     running.found.extend(results)
     return results
 
 
 def _classify(
+    run: RunState,
     item: pytest.Item,
     ledger: GateLedger,
     found: Sequence[tuple[str, Any, StoredAfterRelay]],
+    *,
     phase: str,
     mode: str,
 ) -> list[GateFinding]:
     if not found:
         return []
-    allow = allow_of(item)
+    allow = allow_of(run, item)
     return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
 
 
-def scan_body(item: pytest.Item, running: _Running) -> str | None:
+def scan_body(item: pytest.Item, running: Running) -> str | None:
     """Scan what the test body sent; the failure message of its report, if a finding blocks."""
     blocking = [f for f in _scan(item, running, "call") if f.blocking]
     return render_gate_failure(blocking) if blocking else None
 
 
-def finish_test(item: pytest.Item, running: _Running) -> list[str]:
+def finish_test(item: pytest.Item, running: Running) -> list[str]:
     """Scan what arrived since the body ended; record the test's findings; the failure, if any."""
     late = _scan(item, running, "teardown")
     if running.secrets:
@@ -148,7 +148,7 @@ def finish_test(item: pytest.Item, running: _Running) -> list[str]:
     return [render_gate_failure(blocking)] if blocking else []
 
 
-def scan_late(session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
+def scan_late(run: RunState, session: pytest.Session, installation: Installation, ledger: GateLedger) -> None:
     """Scan what arrived after its test ended, and what was sent before the first test."""
     router = installation.router
     items = {item.nodeid: item for item in session.items} if router.late_captures else {}
@@ -157,13 +157,13 @@ def scan_late(session: pytest.Session, installation: Installation, ledger: GateL
         item = items.get(capture.name)
         if capture.discard or not capture.late.envelopes or item is None:
             continue
-        options = _options_for(item)
+        options = run.options_for(item)
         if options.gate == "off":
             continue
         envelopes = capture.late.envelopes
         ledger.envelopes_scanned += len(envelopes)
         found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
-        allow = allow_of(item)
+        allow = allow_of(run, item)
         ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
     if ledger.mode != "off":
         ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
@@ -172,25 +172,25 @@ def scan_late(session: pytest.Session, installation: Installation, ledger: GateL
         ledger.envelopes_scanned += len(envelopes)
         where = session.config.inipath
         location = (os.path.relpath(where, session.config.rootpath), 1) if where else ("", 0)
-        allow = [("ini", entry) for entry in _base_options(session.config)["allow"]]
+        allow = [("ini", entry) for entry in run.base["allow"]]
         found = scan_envelopes(envelopes)
         ledger.classify(BEFORE_FIRST_TEST, location, found, allow=allow, phase="collection")
 
 
-def finish_run(session: pytest.Session, ledger: GateLedger) -> None:
+def finish_run(run: RunState, session: pytest.Session, ledger: GateLedger) -> None:
     """The controller (or the only process): baseline update, reports, exit status."""
     config = session.config
     notes = config.stash.setdefault(_GATE_NOTES, [])
-    path = config.getoption("sentry_baseline", None)
+    path = run.checked_settings().baseline
     if ledger.updating_baseline and path:
         before = len(ledger.baseline)
         updated = ledger.baseline.updated(ledger.findings, ledger.tests_run)
         updated.write(path)
         entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
         notes.append(f"baseline written to {path}: {entries} (was {before})")
-    report, sarif = config.getoption("sentry_report", None), config.getoption("sentry_sarif", None)
+    report, sarif = run.checked_settings().report, run.checked_settings().sarif
     if report or sarif:
-        from ._reports import json_report, sarif_report, write_json
+        from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
     if report:
         write_json(report, json_report(ledger))
         notes.append(f"JSON report written to {report}")
@@ -218,7 +218,7 @@ def write_summary(terminalreporter: Any, config: pytest.Config, ledger: GateLedg
     for note in notes:
         terminalreporter.write_line(note)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from ._reports import github_annotations
+        from pytest_sentry_check._gate.reports import github_annotations
 
         for line in github_annotations(ledger.findings):
             terminalreporter.write_line(line)

@@ -1,0 +1,122 @@
+"""The transport every client gets: each envelope goes to a :class:`Router`, never to the network.
+
+Exposed for type hints only. The transport keeps the serialized bytes (what Sentry would
+receive); ``ReceivedEnvelope`` parses them back when a test reads them.
+"""
+
+from __future__ import annotations
+
+import operator
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from sentry_sdk.envelope import Envelope, Item
+from sentry_sdk.transport import Transport
+
+from .store import ReceivedEnvelope, Router
+
+__all__ = ["CaptureTransport", "flush_pending"]
+
+
+class CaptureTransport(Transport):
+    """A transport that hands every envelope to a :class:`Router`; nothing leaves the process.
+
+    Exposed for type hints only.
+    """
+
+    #: gives the buffers of the client sending through this transport (see flush_pending)
+    buffers: Callable[[Any], tuple[Any, ...]] | None = None
+
+    def __init__(self, options: dict[str, Any], router: Router, app_options: dict[str, Any]):
+        super().__init__(options)
+        self.router = router
+        self.app_options: Mapping[str, Any] = MappingProxyType(app_options)
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        try:
+            raw = envelope.serialize()
+        except Exception as exc:  # what the HTTP transport's worker would log and drop
+            from .dropped import serialization_error
+
+            self.router.deliver("sdk_errors", serialization_error(envelope, exc))
+            return
+        received = ReceivedEnvelope(raw, time.time(), threading.current_thread().name)
+        self.router.deliver("envelopes", received)
+
+    def record_lost_event(
+        self,
+        reason: str,
+        data_category: str | None = None,
+        item: Item | None = None,
+        *,
+        quantity: int = 1,
+    ) -> None:
+        from .dropped import lost_event_records
+
+        for record in lost_event_records(reason, data_category, item, quantity):
+            self.router.deliver("dropped", record)
+
+    def flush(self, timeout: float, callback: Any = None) -> None:
+        return None
+
+    def kill(self) -> None:
+        return None
+
+
+#: Where the SDK buffers telemetry before sending it (component, attribute).
+_BUFFERS = (
+    ("log_batcher", "_buffer"),
+    ("metrics_batcher", "_buffer"),
+    ("span_batcher", "_span_buffer"),
+    ("session_flusher", "pending_sessions"),
+    ("session_flusher", "pending_aggregates"),
+)
+
+
+def flush_pending(client: Any, timeout: float = 2.0) -> None:
+    """Make ``client`` send what it buffers, if it buffers anything.
+
+    Checking is much cheaper than a flush, which matters once per test. An SDK whose internals
+    look different is always flushed.
+    """
+    transport = getattr(client, "transport", None)
+    if transport is None:  # a client that sends nothing (none made, or closed)
+        return
+    if not isinstance(transport, CaptureTransport):  # a real transport to the local server: its queue
+        client.flush(timeout=timeout)
+        return
+    buffers = transport.buffers
+    if buffers is None:  # one transport per client, and a client makes its buffers at init
+        buffers = transport.buffers = _buffers_of(client)
+    try:
+        buffered = any(buffers(client))
+    except AttributeError:  # a buffer's holder went away (the client is closing): flush to know
+        buffered = True
+    if buffered:
+        client.flush(timeout=timeout)
+
+
+def _buffers_of(client: Any) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the buffers of ``client`` (one C call: this runs twice per test)."""
+    names = []
+    for component, attribute in _BUFFERS:
+        holder = getattr(client, component, None)
+        if holder is not None:
+            if not hasattr(holder, attribute):
+                return _always  # an SDK that looks different: flush to know
+            names.append(f"{component}.{attribute}")
+    if not names:
+        return _nothing
+    # attrgetter returns a tuple for two names or more
+    return operator.attrgetter(*names) if len(names) > 1 else operator.attrgetter(names[0], names[0])
+
+
+def _always(client: Any) -> tuple[Any, ...]:
+    return (True,)
+
+
+def _nothing(client: Any) -> tuple[Any, ...]:
+    return ()

@@ -1,0 +1,133 @@
+"""A finding of the gate: the scanner's finding, the test that sent it, and what became of it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_sentry_check._scan.finding import Finding
+
+from .fixes import suggested_fix
+
+__all__ = [
+    "BEFORE_FIRST_TEST",
+    "GateFinding",
+    "StoredAfterRelay",
+    "answer",
+    "describe_item",
+    "fingerprint",
+    "generic_path",
+]
+
+#: Whether Sentry would store a finding after Relay's scrubbing (``None``: unknown), or a
+#: function that tells.
+StoredAfterRelay = bool | None | Callable[[], bool | None]
+#: The test name of envelopes sent before the first test (imports, collection).
+BEFORE_FIRST_TEST = "<before the first test>"
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class GateFinding:
+    """A finding of the gate: what the scanner found, in which test, and what became of it.
+
+    ``status`` is ``failed`` (fails the run), ``warned`` (gate in warn mode), ``allowed``
+    (``allowed_by`` names the allow entry) or ``baselined``. ``phase`` says when it was
+    scanned: ``call`` (end of the test body), ``teardown`` or ``late`` (after the test ended).
+    """
+
+    test: str
+    file: str
+    line: int
+    finding: Finding
+    status: str
+    phase: str
+    record: str = ""
+    allowed_by: str = ""
+    #: whether Sentry would still store it after Relay's default scrubbing (``None``: unknown,
+    #: Relay is not installed or the item is not an event)
+    stored: bool | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id of the leak: hash of test, item type, rule and path (no value)."""
+        return fingerprint(self.test, self.finding.item_type, self.finding.rule, self.finding.path)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "file": self.file,
+            "line": self.line,
+            "rule": self.finding.rule,
+            "kind": self.finding.kind,
+            "severity": self.finding.severity,
+            "item_type": self.finding.item_type,
+            "path": self.finding.path,
+            "preview": self.finding.preview,
+            "detail": self.finding.detail,
+            "record": self.record,
+            "status": self.status,
+            "allowed_by": self.allowed_by,
+            "phase": self.phase,
+            "fingerprint": self.fingerprint,
+            "stored_after_relay": self.stored,
+            "fix": suggested_fix(self.finding) if self.finding.kind != "validation" else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GateFinding:
+        finding = Finding(
+            data["rule"], data["kind"], data["severity"], data["item_type"], data["path"],
+            data["preview"], data.get("detail", ""),
+        )  # fmt: skip
+        return cls(
+            data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
+            data.get("record", ""), data.get("allowed_by", ""), data.get("stored_after_relay"),
+        )  # fmt: skip
+
+    def __str__(self) -> str:
+        record = f" in {self.record}" if self.record else ""
+        return f"{self.finding}{record}"
+
+
+def answer(stored: StoredAfterRelay, status: str) -> bool | None:
+    """Whether a finding is stored after Relay, asked only for findings that fail or warn."""
+    if not callable(stored):
+        return stored
+    return stored() if status in ("failed", "warned") else None
+
+
+def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
+    return hashlib.sha256(f"{test}\x00{item_type}\x00{rule}\x00{path}".encode()).hexdigest()[:24]
+
+
+def generic_path(path: str) -> str:
+    """``exception.values.0.stacktrace.frames.3.vars`` -> ``exception.values.*.stacktrace.frames.*.vars``."""
+    return _INDEX.sub("*", path)
+
+
+def describe_item(item_type: str, payload: Any) -> str:
+    """Which record a finding is in, without its data: type, short id, exception type, transaction."""
+    if not isinstance(payload, Mapping):
+        return item_type
+    parts = []
+    event_id = payload.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        parts.append(event_id[:8])
+    exception = payload.get("exception")
+    values = exception.get("values") if isinstance(exception, Mapping) else None
+    if isinstance(values, list) and values and isinstance(values[-1], Mapping):
+        exc_type = values[-1].get("type")
+        if isinstance(exc_type, str):
+            parts.append(exc_type[:60])
+    transaction = payload.get("transaction")
+    if isinstance(transaction, str) and transaction:
+        parts.append(f"transaction {transaction[:60]!r}")
+    return f"{item_type} {', '.join(parts)}".strip()

@@ -1,0 +1,66 @@
+"""How to stop a leak: the SDK-side change, and a Relay rule as a second line of defence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from pytest_sentry_check._scan.finding import Finding
+
+__all__ = ["fix_hints", "suggested_fix"]
+
+
+def _place(path: str) -> str:
+    """Where in an event a leak is, as far as fixing it goes."""
+    if ".stacktrace.frames." in path and ".vars." in path:
+        return "frame locals"
+    if path.startswith("breadcrumbs."):
+        return "breadcrumbs"
+    if path.startswith(("request.", "user.", "extra.", "contexts.", "tags.")):
+        return "scope data"
+    if path.startswith(("message", "logentry.", "exception.values.")):
+        return "message"
+    return ""
+
+
+_SDK_FIXES = {
+    "frame locals": "sentry_sdk.init(include_local_variables=False), "
+    "or scrub the frames' vars in before_send",
+    "breadcrumbs": "filter or mask it in before_breadcrumb",
+    "message": "do not interpolate the value into the message; mask it in before_send",
+    "": "remove or mask it in before_send",
+}
+_HINTS = {
+    "frame locals": "Frame locals carry them (send_default_pii=False keeps those): "
+    "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send.",
+    "breadcrumbs": "Breadcrumbs carry them: filter them in before_breadcrumb.",
+    "scope data": "Scope or request data carries them: remove or mask them in before_send.",
+}
+
+
+def suggested_fix(finding: Finding) -> dict[str, str]:
+    """How to stop one leak: the SDK-side change, and a Relay advanced-scrubbing rule for the
+    project (a selector over the same place, ``*`` for list indexes) as a second line of defence."""
+    path = finding.path
+    place = _place(path)
+    if place == "scope data":
+        sdk = f"remove or mask {path.split('.')[0]} data in before_send (or never set it)"
+    else:
+        sdk = _SDK_FIXES[place]
+    parts = path.split(".") if path else []
+    ends_in_a_list = bool(parts) and parts[-1].isdigit()
+    while parts and parts[-1].isdigit():  # Relay's * does not match a final list index; ** does
+        parts.pop()
+    generic = ".".join("*" if part.isdigit() else part for part in parts)
+    selector = f"{generic}.**" if ends_in_a_list and generic else (generic or "**")
+    return {
+        "sdk": sdk,
+        "relay_selector": selector,
+        "relay_rule": json.dumps({"applications": {selector: ["@anything:remove"]}}),
+    }
+
+
+def fix_hints(findings: Iterable[Finding]) -> list[str]:
+    """What would stop these leaks, by where they are."""
+    places = {_place(f.path) for f in findings if f.kind != "validation"}
+    return [hint for place, hint in _HINTS.items() if place in places]

@@ -1,0 +1,196 @@
+"""The CI gate's bookkeeping: which findings fail the run, which are allowed or baselined.
+
+No pytest here. The plugin scans each test's envelopes and hands the findings to a
+:class:`GateLedger`, which classifies them (allow entries first, then the baseline), keeps
+them (never the payloads), remembers which allow and baseline entries matched, and merges
+the ledgers of xdist workers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_sentry_check._scan.finding import Finding
+
+from .baseline import Baseline
+from .finding import BEFORE_FIRST_TEST, GateFinding, StoredAfterRelay, answer, fingerprint, generic_path
+
+__all__ = ["GateLedger"]
+
+
+@dataclass
+class GateLedger:
+    """Every finding of a run (per test), the allow entries declared and used, the tests scanned.
+
+    Allow entries are keyed by where they were declared: ``("ini", entry)`` for ``sentry_allow``,
+    ``(node id, entry)`` for a marker on that node (module, class or function).
+    """
+
+    mode: str = "fail"
+    baseline: Baseline = field(default_factory=Baseline)
+    #: ``--sentry-baseline-update``: what is not allowed is accepted (and written to the baseline).
+    updating_baseline: bool = False
+    findings: list[GateFinding] = field(default_factory=list)
+    declared: set[tuple[str, str]] = field(default_factory=set)
+    used: set[tuple[str, str]] = field(default_factory=set)
+    used_baseline: set[str] = field(default_factory=set)
+    tests_run: set[str] = field(default_factory=set)
+    envelopes_scanned: int = 0
+
+    def classify(
+        self,
+        test: str,
+        location: tuple[str, int],
+        found: Iterable[tuple[str, Finding, StoredAfterRelay]],
+        *,
+        allow: Sequence[tuple[str, str]],
+        phase: str,
+        mode: str | None = None,
+    ) -> list[GateFinding]:
+        """Record ``found`` (record description, finding, stored after Relay) for ``test``; returns
+        them classified.
+
+        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob. Whether a finding
+        is stored after Relay may come as a function: it is called only for the findings that
+        fail or warn (asking Relay is slow, and allowed findings are accepted anyway).
+        """
+        mode = mode or self.mode
+        results = []
+        seen = self._import_time_fingerprints() if test == BEFORE_FIRST_TEST else None
+        for record, finding, stored in found:
+            if seen is not None:
+                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+                if key in seen:
+                    continue
+                seen.add(key)
+            status, allowed_by = ("failed" if mode == "fail" else "warned"), ""
+            for origin, entry in allow:
+                if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
+                    status, allowed_by = "allowed", entry
+                    self.used.add((origin, entry))
+                    break
+            else:
+                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+                if key in self.baseline or self.updating_baseline:
+                    status = "baselined"
+                    self.used_baseline.add(key)
+            kept = answer(stored, status)
+            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, kept))
+        self.findings.extend(results)
+        return results
+
+    @property
+    def blocking(self) -> list[GateFinding]:
+        return [f for f in self.findings if f.blocking]
+
+    def unused_allow(self) -> list[tuple[str, str]]:
+        return sorted(self.declared - self.used)
+
+    def unused_baseline(self) -> list[dict[str, Any]]:
+        """Baseline entries of tests that ran and no longer leak what they accepted."""
+        return [
+            entry
+            for key, entry in sorted(self.baseline.entries.items())
+            if entry["test"] in self.tests_run and key not in self.used_baseline
+        ]
+
+    # -- xdist: workers send their ledger, the controller merges ----------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "declared": sorted(self.declared),
+            "used": sorted(self.used),
+            "used_baseline": sorted(self.used_baseline),
+            "tests_run": sorted(self.tests_run),
+            "envelopes_scanned": self.envelopes_scanned,
+        }
+
+    def _import_time_fingerprints(self) -> set[str]:
+        """What conftest files send at import time, every xdist process sends: such findings
+        count once, by fingerprint."""
+        return {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+
+    def merge(self, data: Mapping[str, Any]) -> None:
+        seen = self._import_time_fingerprints()
+        for entry in data.get("findings", []):
+            finding = GateFinding.from_json(entry)
+            if finding.test == BEFORE_FIRST_TEST:
+                if finding.fingerprint in seen:
+                    continue
+                seen.add(finding.fingerprint)
+            self.findings.append(finding)
+        self.declared.update(tuple(pair) for pair in data.get("declared", []))
+        self.used.update(tuple(pair) for pair in data.get("used", []))
+        self.used_baseline.update(data.get("used_baseline", []))
+        self.tests_run.update(data.get("tests_run", []))
+        self.envelopes_scanned += int(data.get("envelopes_scanned", 0))
+
+    # -- summaries ---------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        statuses = Counter(f.status for f in self.findings)
+        return {
+            "findings": len(self.findings),
+            "failed": statuses["failed"],
+            "warned": statuses["warned"],
+            "allowed": statuses["allowed"],
+            "baselined": statuses["baselined"],
+            "tests_scanned": len(self.tests_run - {BEFORE_FIRST_TEST}),
+            "tests_with_findings": len({f.test for f in self.findings}),
+            "envelopes_scanned": self.envelopes_scanned,
+        }
+
+    def summary_lines(self, top: int = 5) -> list[str]:
+        """The terminal summary: totals, then per rule, per test and top paths of what is not allowed."""
+        counts = self.counts()
+        envelopes, tests = counts["envelopes_scanned"], counts["tests_scanned"]
+        scanned = f"{_plural(envelopes, 'envelope')} from {_plural(tests, 'test')}"
+        if not self.findings:
+            lines = [f"{scanned} scanned: no secret or personal data found."]
+        else:
+            statuses = ", ".join(
+                f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s]
+            )
+            lines = [
+                f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
+                f"{_plural(counts['tests_with_findings'], 'test')} ({statuses})"
+            ]
+        open_findings = [f for f in self.findings if f.status in ("failed", "warned")]
+        if open_findings:
+            lines.append("by rule:  " + _top(Counter(f.finding.rule for f in open_findings), top))
+            lines.append("by test:  " + _top(Counter(f.test for f in open_findings), top))
+            paths = Counter(f"{f.finding.item_type}:{generic_path(f.finding.path)}" for f in open_findings)
+            lines.append("top paths:")
+            lines.extend(f"  {path} ({count})" for path, count in paths.most_common(top))
+        known = [f for f in open_findings if f.stored is not None and f.finding.kind != "validation"]
+        if known:
+            stored = sum(f.stored is True for f in known)
+            lines.append(
+                f"after Relay's default scrubbing, Sentry would still store {stored} of {len(known)} "
+                "(the others are removed at ingestion, but they left the process)"
+            )
+        for origin, entry in self.unused_allow():
+            where = "ini sentry_allow" if origin == "ini" else f"marker on {origin}"
+            lines.append(f"unused allow entry {entry!r} ({where}): it matched nothing; remove it")
+        stale = self.unused_baseline()
+        if stale:
+            lines.append(
+                f"{_plural(len(stale), 'baseline entry', 'baseline entries')} no longer found "
+                "(fixed?): run with --sentry-baseline-update to drop them"
+            )
+        return lines
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _top(counter: Counter[str], n: int) -> str:
+    shown = ", ".join(f"{key} {count}" for key, count in counter.most_common(n))
+    more = len(counter) - n
+    return shown + (f", ... {more} more" if more > 0 else "")

@@ -1,0 +1,78 @@
+"""The gate's findings as lines for people: grouped by place, most severe first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pytest_sentry_check._scan.finding import SEVERITIES
+
+from .finding import GateFinding, generic_path
+from .fixes import fix_hints
+
+__all__ = ["DOCS_GATE", "render_findings", "render_gate_failure"]
+
+DOCS_GATE = "docs/gate.md#allowing-and-baselining"
+_GATE_LINES_PER_TEST = 20
+
+
+def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
+    """Lines for people, most severe first, one per place: findings at the same path of the same
+    record share a line (their rules listed), and paths that differ only in list indexes (the
+    same local variable in 17 frames) share one with ``*`` for the indexes and a count."""
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    groups: dict[tuple[str, str, str], list[GateFinding]] = {}
+    for f in sorted(findings, key=lambda f: order.get(f.finding.severity, len(order))):
+        key = (f.finding.item_type, generic_path(f.finding.path), f.record)
+        groups.setdefault(key, []).append(f)
+    lines = []
+    for (item_type, generic, record), group in list(groups.items())[:limit]:
+        first = group[0].finding
+        rules = list(dict.fromkeys(f.finding.rule for f in group))
+        what = f"{first.rule} ({first.detail})" if len(rules) == 1 and first.detail else ", ".join(rules)
+        places = {f.finding.path for f in group}
+        path = first.path if len(places) == 1 else generic
+        where = f" in {record}" if record else ""
+        count = f" ({len(places)} places)" if len(places) > 1 else ""
+        lines.append(
+            f"  [{first.severity}] {what} at {item_type}:{path or '<root>'}{count}: {first.preview}{where}"
+        )
+    if len(groups) > limit:
+        rest = sum(len(group) for group in list(groups.values())[limit:])
+        lines.append(f"  ... and {rest} more findings in {len(groups) - limit} other places")
+    return lines
+
+
+def render_gate_failure(findings: list[GateFinding]) -> str:
+    """The message of a test that made the application send secrets or personal data, or
+    something Sentry would reject (each kind in its own paragraph)."""
+    leaks = [f for f in findings if f.finding.kind != "validation"]
+    invalid = [f for f in findings if f.finding.kind == "validation"]
+    parts = [_render_leaks(leaks)] if leaks else []
+    if invalid:
+        count = _plural(len(invalid), "problem")
+        lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
+        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
+        lines.append(
+            "Fix what the application sets there; if intended, mark the test "
+            '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
+            "(see docs/validation.md#what-is-checked)."
+        )
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _render_leaks(findings: list[GateFinding]) -> str:
+    count = _plural(len(findings), "finding")
+    lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
+    lines += render_findings(findings, _GATE_LINES_PER_TEST)
+    lines += fix_hints(f.finding for f in findings)
+    lines.append(
+        "If one is intended, mark the test "
+        '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
+        f"--sentry-baseline (see {DOCS_GATE})."
+    )
+    return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -1,0 +1,148 @@
+"""One envelope item's payload, its values with their paths, and the items inside any target.
+
+A *target* is what ``scan``, ``assert_scrubbed`` and ``validate`` take: a sentry-sdk
+``Envelope``, raw envelope bytes, a plain dict, a sequence of targets, or any object with an
+``envelope_items()`` method (records, ``sentry_events`` and its collections have one). The scanner and the
+validator read targets through :func:`items_of` and never import the query stage.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+from sentry_sdk.envelope import Envelope
+
+from .item_types import event_type_of, item_type
+
+__all__ = ["HasEnvelopeItems", "Leaf", "ScanItem", "ScanTarget", "items_of"]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One value inside an item: its path, the key it is under, and the value."""
+
+    path: tuple[str, ...]
+    key: str
+    value: Any
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class ScanItem:
+    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment)."""
+
+    item_type: str
+    payload: Any
+
+    def leaves(self) -> Iterator[Leaf]:
+        """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
+        if isinstance(self.payload, bytes):
+            yield Leaf((), "", self.payload.decode("utf-8", "replace"))
+            return
+        stack: list[tuple[tuple[str, ...], str, Any]] = [((), "", self.payload)]
+        seen: set[int] = set()
+        while stack:
+            path, key, node = stack.pop()
+            if isinstance(node, (Mapping, list, tuple)):
+                if id(node) in seen:  # a structure that contains itself: visit it once
+                    continue
+                seen.add(id(node))
+            if isinstance(node, Mapping):
+                children = [((*path, str(k)), str(k), v) for k, v in node.items()]
+                stack.extend(reversed(children))
+            elif isinstance(node, (list, tuple)):
+                stack.extend(
+                    reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
+                )
+            else:
+                yield Leaf(path, key, node)
+
+    def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
+        """Every dict key with the path of its value (canaries can hide in keys)."""
+        stack: list[tuple[tuple[str, ...], Any]] = [((), self.payload)]
+        seen: set[int] = set()
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, (Mapping, list, tuple)):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+            if isinstance(node, Mapping):
+                for k, v in node.items():
+                    yield (*path, str(k)), str(k)
+                    stack.append(((*path, str(k)), v))
+            elif isinstance(node, (list, tuple)):
+                stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
+
+
+def _pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:
+    """For a ``[name, value]`` pair (header lists, Starlette's scope headers), the name of the value."""
+    if index == 1 and len(node) == 2 and isinstance(node[0], str) and not isinstance(node[1], (dict, list)):
+        return node[0]
+    return None
+
+
+@runtime_checkable
+class HasEnvelopeItems(Protocol):
+    """A target that knows its own items (``sentry_events``, ``Records`` collections)."""
+
+    def envelope_items(self) -> Iterable[ScanItem]: ...
+
+
+#: What ``scan``, ``assert_scrubbed`` and ``validate`` accept.
+ScanTarget: TypeAlias = HasEnvelopeItems | Envelope | bytes | bytearray | Mapping[str, Any] | Sequence[Any]
+
+
+def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
+    """Envelope bytes; bytes that are no envelope are scanned as one text item."""
+    try:
+        envelope = Envelope.deserialize(raw)
+    except ValueError:
+        yield ScanItem("envelope", raw)
+        return
+    yield from _items_of_envelope(envelope)
+
+
+def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
+    for item in envelope.items:
+        name = str(item.type)
+        entry = item_type(name)
+        if entry is not None and not entry.scanned:
+            continue
+        if entry is not None and not entry.json:
+            yield ScanItem(name, item.payload.get_bytes())
+            continue
+        payload = item.payload.json
+        if payload is None:
+            try:
+                payload = json.loads(item.payload.get_bytes())
+            except ValueError:
+                yield ScanItem(name, item.payload.get_bytes())
+                continue
+        yield ScanItem(name, payload)
+
+
+def items_of(target: Any) -> Iterator[ScanItem]:
+    """The items inside any supported target."""
+    if isinstance(target, HasEnvelopeItems):  # records, collections, sentry_events
+        yield from target.envelope_items()
+    elif isinstance(target, Envelope):
+        yield from _items_of_envelope(target)
+    elif isinstance(target, (bytes, bytearray)):
+        yield from _items_of_raw(bytes(target))
+    elif isinstance(target, Mapping):
+        yield ScanItem(event_type_of(target).name, dict(target))
+    elif isinstance(target, Sequence) and not isinstance(target, str):
+        for element in target:
+            yield from items_of(element)
+    else:
+        raise TypeError(
+            f"cannot scan a {type(target).__name__}: pass an Event, sentry_events (or one of its "
+            "collections), an Envelope, envelope bytes, a dict, or a list of them"
+        )

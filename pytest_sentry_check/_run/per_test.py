@@ -1,0 +1,177 @@
+"""One test's life under the plugin: its capture opens at setup, the gate scans what the body
+sent, and teardown closes the capture, scans the rest and reports what the SDK swallowed.
+
+``plugin.py``'s per-test hooks delegate here (each a generator the hook wrapper yields from).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_sentry_check._capture.install import current_installation
+from pytest_sentry_check._capture.scopes import client_in_use
+from pytest_sentry_check._capture.session import CaptureSession
+from pytest_sentry_check._capture.transport import flush_pending
+
+from .state import Running, RunState, running_of
+
+if TYPE_CHECKING:
+    from pytest_sentry_check._capture.dropped import SdkError
+
+__all__ = ["call", "setup", "teardown"]
+
+_LEAKS: pytest.StashKey[str] = pytest.StashKey()
+_LEAK_REPORTS = "sentry_check_leak_reports"
+# A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
+_CANARIES = "pytest_sentry_check._scan.secrets"
+
+
+def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
+    """Open the test's capture before every other setup hook: what they send is the test's."""
+    __tracebackhide__ = True
+    marked = "sentry_check" in item.keywords  # the markers of the item and its parents
+    try:
+        options = run.options_for(item, marked)
+    except TypeError as exc:
+        # pytest's own setup must still run, or its teardown finds its state inconsistent
+        yield
+        raise exc from None
+    installation = current_installation()
+    if installation is not None:
+        # capture=False still isolates the test's scope data; it just keeps nothing.
+        watched = options.capture and (options.gate != "off" or run.validate != "off")
+        session = CaptureSession(
+            installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
+        )
+        session.open(False)
+        run.running = Running(run, item, session, watched)
+        if watched and marked:
+            from .gate import allow_of
+
+            allow_of(run, item)  # declared now, so unused entries are reported
+    return (yield)
+
+
+def call(running: Running, item: pytest.Item) -> Generator[None, Any, Any]:
+    """Run the body; then scan what it sent, so a leak fails the test itself."""
+    __tracebackhide__ = True
+    # The body starts now: threads started from here on belong to this test; threads that
+    # fixtures started (a session-wide worker, say) are not tied to it.
+    running.session.mark_threads()
+    try:
+        return (yield)
+    finally:
+        if running.watched:
+            _end_of_body(item, running)
+
+
+def _remember_canaries(running: Running) -> None:
+    """Keep the running test's canaries for the gate's last scan: the sentry_secrets fixture
+    forgets them at teardown."""
+    if running.watched:
+        running.secrets.update(sys.modules[_CANARIES].active_secrets())
+
+
+def _end_of_body(item: pytest.Item, running: Running) -> None:
+    """Scan what the body sent; a leak that blocks fails the body's report (see _LeakReports)."""
+    running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
+    if _CANARIES in sys.modules:
+        _remember_canaries(running)
+    flush_pending(client_in_use())  # logs, metrics and sessions wait in its buffers
+    if not running.capture.pending:
+        return
+    from .gate import scan_body
+
+    message = scan_body(item, running)
+    if message is not None:
+        item.stash[_LEAKS] = message
+        plugins = item.config.pluginmanager
+        if not plugins.has_plugin(_LEAK_REPORTS):
+            plugins.register(_LeakReports(), _LEAK_REPORTS)
+
+
+class _LeakReports:
+    """Fails the report of a test body that leaked, whatever its own outcome (xfail included).
+
+    Registered when a test first leaks: a hook on every report would cost every test. Not
+    ``tryfirst``: registered late, a tryfirst wrapper would wrap conftests' tryfirst wrappers,
+    which would then see a leaking test's report before it fails. As it is, it wraps the
+    wrappers registered before it, pytest's xfail handling included.
+    """
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
+        report = yield
+        message = item.stash.get(_LEAKS, None) if call.when == "call" else None
+        if message is not None:
+            del item.stash[_LEAKS]
+            if report.failed:
+                report.sections.append(("sentry-check: leaks", message))
+            else:
+                if hasattr(report, "wasxfail"):
+                    del report.wasxfail
+                report.outcome = "failed"
+                report.longrepr = message
+        return report
+
+
+def teardown(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Close the test's capture after its fixtures' teardown; scan and report what is left."""
+    __tracebackhide__ = True
+    running = running_of(item)
+    if running is not None and _CANARIES in sys.modules:
+        _remember_canaries(running)
+    failures: list[str] = []
+    try:
+        result = yield
+    finally:
+        # also when a fixture's teardown raised: what it sent before is still scanned
+        if running is not None:
+            failures += _finish(item, running)
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
+    return result
+
+
+def _finish(item: pytest.Item, running: Running) -> list[str]:
+    # Keep nothing per test past its teardown: a large suite would hold every capture.
+    failures: list[str] = []
+    run = running.run
+    if run.running is running:
+        run.running = None
+    session = running.session
+    session.close()
+    if running.watched and (running.capture.pending or running.found or running.secrets):
+        from .gate import finish_test
+
+        failures += finish_test(item, running)
+    if run.checked_settings().summary and not session.capture.discard:
+        from .messages import describe_capture
+
+        run.captured.append((item.nodeid, describe_capture(running.events)))
+    if session.capture.sdk_errors:
+        failures += _report_sdk_errors(run, item, session.capture.sdk_errors)
+    return failures
+
+
+def _report_sdk_errors(run: RunState, item: pytest.Item, errors: list[SdkError]) -> list[str]:
+    """Warn about swallowed exceptions, or return the failure message."""
+    mode = run.options_for(item).sdk_errors
+    if not errors or mode == "ignore":
+        return []
+    from .messages import render_sdk_errors
+
+    message = render_sdk_errors(errors)
+    if mode == "warn":
+        from pytest_sentry_check._warnings import SentryCheckWarning
+
+        warnings.warn(SentryCheckWarning(message), stacklevel=1)
+        return []
+    return [message]

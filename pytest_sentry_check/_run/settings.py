@@ -1,0 +1,167 @@
+"""The plugin's command-line options and ini keys, and the run's settings read from them.
+
+A bad value is a ``pytest.UsageError`` naming the valid ones, before any test runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+
+from .options import GATE_MODES, SDK_ERROR_MODES, parse_option_lines, validate_allow
+
+__all__ = ["Settings", "add_options", "ini_overrides"]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """The command-line options and ini keys of the plugin."""
+    group = parser.getgroup("sentry-check", "capture what the application sends to Sentry")
+    group.addoption(
+        "--sentry-sdk-errors",
+        dest="sentry_sdk_errors",
+        choices=SDK_ERROR_MODES,
+        default=None,
+        help="when the SDK swallows an exception from the app's callbacks: fail the test "
+        "(default), warn, or ignore. Ini: sentry_sdk_errors.",
+    )
+    group.addoption(
+        "--sentry-summary",
+        dest="sentry_summary",
+        action="store_true",
+        default=False,
+        help="list what each test sent to Sentry in the terminal summary.",
+    )
+    group.addoption(
+        "--sentry-gate",
+        dest="sentry_gate",
+        choices=GATE_MODES,
+        default=None,
+        help="scan everything each test made the app send to Sentry for secrets and personal data: "
+        "fail the test and the run (default), warn, or off. Ini: sentry_gate.",
+    )
+    group.addoption(
+        "--sentry-validate",
+        dest="sentry_validate",
+        choices=GATE_MODES,
+        default=None,
+        help="check every event with Relay's normalizer and Sentry's limits (needs the relay "
+        "extra): fail, warn (default when sentry-relay is installed) or off. Ini: sentry_validate.",
+    )
+    group.addoption(
+        "--sentry-baseline",
+        dest="sentry_baseline",
+        metavar="PATH",
+        default=None,
+        help="a baseline file of accepted findings: only findings not in it fail the gate.",
+    )
+    group.addoption(
+        "--sentry-baseline-update",
+        dest="sentry_baseline_update",
+        action="store_true",
+        default=False,
+        help="write the findings of the tests that ran to the --sentry-baseline file "
+        "(and do not fail on them).",
+    )
+    group.addoption(
+        "--sentry-report",
+        dest="sentry_report",
+        metavar="PATH",
+        default=None,
+        help="write the gate's findings as JSON (schema: docs/gate.md#json-report).",
+    )
+    group.addoption(
+        "--sentry-sarif",
+        dest="sentry_sarif",
+        metavar="PATH",
+        default=None,
+        help="write the gate's findings as SARIF 2.1.0 (GitHub code scanning).",
+    )
+    parser.addini(
+        "sentry_gate",
+        default="fail",
+        help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
+    )
+    parser.addini(
+        "sentry_validate",
+        default="",
+        help="fail, warn or off: check every event with Relay's normalizer and Sentry's limits "
+        "(default: warn when sentry-relay is installed, else off).",
+    )
+    parser.addini(
+        "sentry_datascrubbing",
+        default="",
+        help="a JSON file of the Sentry project's data-scrubbing settings (relative to the ini "
+        "file): the default of scan(stage='server') and of the gate's stored_after_relay.",
+    )
+    parser.addini(
+        "sentry_allow",
+        type="linelist",
+        default=[],
+        help="findings the gate allows everywhere: rule ids or path globs, one per line.",
+    )
+    parser.addini(
+        "sentry_options",
+        type="linelist",
+        default=[],
+        help="sentry_sdk.init options applied on top of the application's, one "
+        "'name = value' per line (e.g. traces_sample_rate = 1.0).",
+    )
+    parser.addini(
+        "sentry_sdk_errors",
+        default="fail",
+        help="fail, warn or ignore: what to do when the SDK swallowed an exception from "
+        "the app's callbacks (before_send, traces_sampler, ...) or from serialization.",
+    )
+
+
+def ini_overrides(config: pytest.Config) -> dict[str, Any]:
+    """The ini ``sentry_options``: client options applied on top of every ``sentry_sdk.init``."""
+    try:
+        return parse_option_lines(config.getini("sentry_options"), "ini sentry_options")
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _mode(config: pytest.Config, name: str, modes: tuple[str, ...], optional: bool = False) -> str:
+    value: str = config.getoption(name, None) or config.getini(name)
+    if (value or not optional) and value not in modes:
+        raise pytest.UsageError(f"{name} must be one of {', '.join(modes)}, not {value!r}")
+    return value
+
+
+class Settings:
+    """The ini and command-line settings of a run, checked (read after option parsing).
+
+    ``base`` holds them under the marker's keys: the options of a test without a marker.
+    """
+
+    __slots__ = ("base", "baseline", "baseline_update", "report", "sarif", "summary", "validate")
+
+    def __init__(self, config: pytest.Config):
+        mode = _mode(config, "sentry_sdk_errors", SDK_ERROR_MODES)
+        gate = _mode(config, "sentry_gate", GATE_MODES)
+        try:
+            allow = validate_allow(config.getini("sentry_allow"), "ini sentry_allow")
+        except TypeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        validate = _mode(config, "sentry_validate", GATE_MODES, optional=True)
+        relay = importlib.util.find_spec("sentry_relay") is not None
+        if validate in ("fail", "warn") and not relay:
+            raise pytest.UsageError(
+                f"sentry_validate={validate} needs Relay's normalizer: "
+                "pip install 'pytest-sentry-check[relay]'"
+            )
+        self.validate: str = validate or ("warn" if relay else "off")
+        self.base: dict[str, Any] = {
+            "sdk_errors": mode,
+            "options": ini_overrides(config),
+            "gate": gate,
+            "allow": allow,
+        }
+        self.summary = bool(config.getoption("sentry_summary", False))
+        self.baseline: str | None = config.getoption("sentry_baseline", None)
+        self.baseline_update = bool(config.getoption("sentry_baseline_update", False))
+        self.report: str | None = config.getoption("sentry_report", None)
+        self.sarif: str | None = config.getoption("sentry_sarif", None)

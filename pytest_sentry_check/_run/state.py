@@ -1,0 +1,165 @@
+"""The state of one pytest run, and of the test it is running.
+
+One :class:`RunState` per pytest config (pytester runs pytest inside a test, so runs nest),
+kept on a stack as well as in ``config.stash``: the per-test hooks run for every test, and most
+tests send nothing, so they find their run without a stash lookup.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_sentry_check._capture.install import Installation, install
+
+from .options import CheckOptions, merge_markers
+from .settings import Settings, ini_overrides
+
+if TYPE_CHECKING:
+    from pytest_sentry_check._capture.session import CaptureSession
+    from pytest_sentry_check._gate.finding import GateFinding
+    from pytest_sentry_check._gate.ledger import GateLedger
+    from pytest_sentry_check._query.events import SentryEvents
+    from pytest_sentry_check._scan.detectors import Detector
+
+__all__ = ["UNSET", "RunState", "Running", "run_of", "run_state", "running_of", "start", "stop"]
+
+_OPTIONS: pytest.StashKey[CheckOptions] = pytest.StashKey()
+#: what ``detectors_before`` and ``datascrubbing_before`` hold while nothing was set
+UNSET: Any = object()
+
+
+class Running:
+    """A running test's capture and, when the gate or validation watches it (``watched``), the
+    canaries it registered and the findings so far (what is not scanned yet is the capture's
+    ``pending``)."""
+
+    __slots__ = ("_events", "capture", "found", "item", "run", "secrets", "session", "watched")
+
+    def __init__(self, run: RunState, item: pytest.Item, session: CaptureSession, watched: bool):
+        self.run = run
+        self.item = item
+        self.session = session
+        self.capture = session.capture
+        self.watched = watched
+        self.secrets: set[str] = set()
+        self.found: list[GateFinding] = []
+        self._events: SentryEvents | None = None
+
+    @property
+    def events(self) -> SentryEvents:
+        """The query object over this test's capture (made on first use: most tests never ask)."""
+        if self._events is None:
+            from pytest_sentry_check._query.events import SentryEvents
+
+            self._events = SentryEvents(self.capture)
+        return self._events
+
+
+class RunState:
+    """What the plugin knows of one pytest run: its settings, the SDK installation, the test
+    now running, what the tests sent (for the summary) and the gate's ledger once needed."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.installation: Installation | None = None
+        self.settings: Settings | None = None
+        #: node ids of the tests whose body ran (and ``BEFORE_FIRST_TEST`` once scanned)
+        self.tests_run: set[str] = set()
+        #: ``(origin, entry)`` of every allow entry declared (markers and ini)
+        self.declared: set[tuple[str, str]] = set()
+        #: ``(node id, lines)`` per test, for ``--sentry-summary``
+        self.captured: list[tuple[str, list[str]]] = []
+        self.late: list[str] = []
+        self.ledger: GateLedger | None = None
+        self.running: Running | None = None
+        self.threads_before: set[threading.Thread] = set()
+        self.detectors_before: list[Detector] | Any = UNSET
+        self.datascrubbing_before: Any = UNSET
+        self._unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
+
+    def install(self) -> None:
+        """Patch the SDK for this run (before conftest files are imported, when possible)."""
+        if self.installation is None:
+            self.installation = install(ini_overrides(self.config))
+
+    @property
+    def base(self) -> dict[str, Any]:
+        """The ini and command-line settings under the marker's keys."""
+        return self.checked_settings().base
+
+    def checked_settings(self) -> Settings:
+        if self.settings is None:
+            self.settings = Settings(self.config)
+        return self.settings
+
+    @property
+    def validate(self) -> str:
+        return self.checked_settings().validate
+
+    def unmarked(self) -> CheckOptions:
+        """The options of a test without a ``sentry_check`` marker: the ini's and command line's."""
+        if self._unmarked is None:
+            self._unmarked = merge_markers([], self.base)
+        return self._unmarked
+
+    def is_unmarked(self, options: CheckOptions) -> bool:
+        return options is self._unmarked
+
+    def options_for(self, item: pytest.Item, marked: bool | None = None) -> CheckOptions:
+        """The test's options; ``marked``: whether a ``sentry_check`` marker applies, if known."""
+        __tracebackhide__ = True
+        if marked is None:
+            marked = "sentry_check" in item.keywords
+        if not marked:  # most tests: the same options, computed once
+            return self.unmarked()
+        if _OPTIONS not in item.stash:
+            marks = list(item.iter_markers("sentry_check"))
+            if not marks:
+                return self.unmarked()
+            if any(mark.args for mark in marks):
+                raise TypeError("@pytest.mark.sentry_check takes keyword arguments only")
+            item.stash[_OPTIONS] = merge_markers([m.kwargs for m in marks], self.base)
+        return item.stash[_OPTIONS]
+
+
+#: One per pytest run, the innermost last (pytester runs pytest inside a test).
+_runs: list[RunState] = []
+_RUN: pytest.StashKey[RunState] = pytest.StashKey()
+
+
+def run_state(config: pytest.Config) -> RunState:
+    """The run of ``config``, made on first use."""
+    run = config.stash.get(_RUN, None)
+    if run is None:
+        run = config.stash[_RUN] = RunState(config)
+    return run
+
+
+def start(run: RunState) -> None:
+    """Make ``run`` the innermost run (its hooks' fast path)."""
+    _runs.append(run)
+
+
+def stop(run: RunState) -> None:
+    _runs[:] = [other for other in _runs if other is not run]
+    del run.config.stash[_RUN]
+
+
+def run_of(config: pytest.Config) -> RunState | None:
+    """The run ``config`` belongs to: the innermost, except for an outer run's hooks (pytester)."""
+    if _runs and _runs[-1].config is config:
+        return _runs[-1]
+    return next((run for run in _runs if run.config is config), None)
+
+
+def running_of(item: pytest.Item) -> Running | None:
+    """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
+    running = _runs[-1].running if _runs else None
+    if running is not None and running.item is item:  # the innermost run's test: nearly always
+        return running
+    run = run_of(item.config)
+    running = run.running if run is not None else None
+    return running if running is not None and running.item is item else None
