@@ -16,18 +16,8 @@ if TYPE_CHECKING:
     from ._capture.dropped import Dropped, SdkError
     from ._capture.transport import CaptureTransport
     from ._model.items import Leaf, ScanItem, ScanTarget
-    from ._model.records import (
-        Attachment,
-        CheckIn,
-        Event,
-        LogRecord,
-        Metric,
-        Payload,
-        Profile,
-        Session,
-        Span,
-        Transaction,
-    )
+    from ._model.records import Event, Payload, Transaction
+    from ._model.telemetry import Attachment, CheckIn, LogRecord, Metric, Profile, Session, Span
     from ._model.validation import Problem, assert_valid, validate
     from ._query.collections import Records
     from ._query.events import SentryEvents
@@ -90,8 +80,10 @@ _HOMES = {
     "Dropped": "_capture.dropped",
     "SdkError": "_capture.dropped",
     **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
-    **dict.fromkeys(("Attachment", "CheckIn", "Event", "LogRecord", "Metric"), "_model.records"),
-    **dict.fromkeys(("Payload", "Profile", "Session", "Span", "Transaction"), "_model.records"),
+    **dict.fromkeys(("Event", "Payload", "Transaction"), "_model.records"),
+    **dict.fromkeys(
+        ("Attachment", "CheckIn", "LogRecord", "Metric", "Profile", "Session", "Span"), "_model.telemetry"
+    ),
     **dict.fromkeys(("Problem", "assert_valid", "validate"), "_model.validation"),
     "Records": "_query.collections",
     "SentryEvents": "_query.events",

@@ -62,11 +62,12 @@ def test_every_criterion_record_property_and_hook_is_documented() -> None:
     from pytest_sentry_check._capture.dropped import Dropped
     from pytest_sentry_check._model import records as _records
     from pytest_sentry_check._model.item_types import records_item_types
+    from pytest_sentry_check._model.record_types import record_class
     from pytest_sentry_check._query import criteria as _criteria
 
     querying = (ROOT / "docs" / "querying.md").read_text()
     missing = []
-    record_types = [_records.record_class(entry.record) for entry in records_item_types() if entry.record]
+    record_types = [record_class(entry.record) for entry in records_item_types() if entry.record]
     record_types.append(Dropped)
     assert len(record_types) == 10
     for record_type in record_types:

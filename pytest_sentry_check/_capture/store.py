@@ -63,8 +63,11 @@ class ReceivedEnvelope:
                 envelope = Envelope.deserialize(self.raw)
             except ValueError:
                 envelope = Envelope(headers={"malformed": True})
+            from pytest_sentry_check._model.item_types import item_type
+
             for item in envelope.items:
-                if item.payload.json is None and item.type != "attachment":
+                entry = item_type(str(item.type))
+                if item.payload.json is None and (entry is None or entry.json):
                     with contextlib.suppress(ValueError):
                         item.payload.json = json.loads(item.payload.get_bytes())
             self._envelope = envelope

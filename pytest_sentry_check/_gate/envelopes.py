@@ -12,8 +12,6 @@ from pytest_sentry_check._masking import mask, mask_secrets
 from pytest_sentry_check._model.item_types import item_type
 from pytest_sentry_check._model.items import items_of
 from pytest_sentry_check._rules.canaries import CanaryMatcher
-from pytest_sentry_check._scan import server_stage
-from pytest_sentry_check._scan.api import scan_by_item
 from pytest_sentry_check._scan.finding import Finding
 
 from .finding import StoredAfterRelay, describe_item
@@ -42,6 +40,8 @@ def scan_envelopes(
     The last is a function, so that Relay runs only for the findings someone asks about, once
     per item.
     """
+    from pytest_sentry_check._scan.api import scan_by_item  # the copy the run's detectors are set on
+
     secrets = tuple(secrets)
     shown = _masker(secrets)  # a transaction name can hold a secret too
     found: list[tuple[str, Finding, StoredAfterRelay]] = []
@@ -77,6 +77,10 @@ _relay_runs = 0
 def _default_relay_config() -> dict[str, Any] | None:
     """Relay's PII config for the project's settings (the ini ``sentry_datascrubbing``, else a
     new project's), computed once per settings."""
+    # looked up on each call: pytester's in-process runs import the module anew, and the
+    # plugin sets the project's settings on the copy in sys.modules
+    from pytest_sentry_check._scan import server_stage
+
     key = repr(server_stage._project)
     if key not in _relay_configs:
         found = importlib.util.find_spec("sentry_relay") is not None
@@ -107,8 +111,12 @@ def _kept_by_relay(item: Any, secrets: tuple[str, ...]) -> _Kept | None:
     config = _default_relay_config()
     if config is None or not _is_event(item.item_type) or not isinstance(item.payload, Mapping):
         return None
+    from pytest_sentry_check._scan.api import scan_by_item
+
     _relay_runs += 1
-    stored = server_stage.server_stage(item, config)
+    from pytest_sentry_check._scan.server_stage import server_stage
+
+    stored = server_stage(item, config)
     if not stored.payload:  # Relay rejected it: unknown what the client would make of that
         return None
     return _Kept(f for _, findings in scan_by_item(dict(stored.payload), secrets=secrets) for f in findings)

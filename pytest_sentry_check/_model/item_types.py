@@ -21,6 +21,7 @@ __all__ = [
     "TRANSACTION",
     "ItemType",
     "event_type_of",
+    "is_event_like",
     "item_type",
     "item_type_of_class",
     "item_type_of_record",
@@ -210,6 +211,12 @@ def item_type_of_record(record: object) -> ItemType:
 def item_type_of_class(record_type: type) -> ItemType | None:
     """The entry whose records are of ``record_type``."""
     return _BY_RECORD.get(record_type.__name__)
+
+
+def is_event_like(name: str) -> bool:
+    """Whether items of type ``name`` are events (errors, messages, transactions)."""
+    entry = ITEM_TYPES.get(name)
+    return entry is not None and entry.event_like
 
 
 def event_type_of(payload: Mapping[str, Any]) -> ItemType:

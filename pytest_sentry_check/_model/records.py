@@ -1,8 +1,8 @@
-"""Read-only views of what Sentry would receive: one class per kind of envelope item."""
+"""Read-only views of what Sentry would receive: the base record, events and transactions
+(the other kinds of item are in ``telemetry``)."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -16,17 +16,11 @@ if TYPE_CHECKING:
     from .validation import Problem
 
 __all__ = [
-    "Attachment",
-    "CheckIn",
     "Event",
-    "LogRecord",
-    "Metric",
     "Payload",
-    "Profile",
-    "Session",
-    "Span",
     "Transaction",
-    "record_class",
+    "dict_or_empty",
+    "qualified_type",
 ]
 
 
@@ -88,7 +82,8 @@ class Payload(Mapping[str, Any]):
         return f"<{type(self).__name__} {self.summary()}>"
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def dict_or_empty(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, else an empty one (payloads from other SDKs may differ)."""
     return value if isinstance(value, dict) else {}
 
 
@@ -168,23 +163,23 @@ class Event(Payload):
         tags = self._data.get("tags")
         if isinstance(tags, list):  # Sentry also accepts [[key, value], ...]
             return {str(pair[0]): pair[1] for pair in tags if isinstance(pair, list) and len(pair) == 2}
-        return _dict(tags)
+        return dict_or_empty(tags)
 
     @property
     def contexts(self) -> dict[str, Any]:
-        return _dict(self._data.get("contexts"))
+        return dict_or_empty(self._data.get("contexts"))
 
     @property
     def extra(self) -> dict[str, Any]:
-        return _dict(self._data.get("extra"))
+        return dict_or_empty(self._data.get("extra"))
 
     @property
     def user(self) -> dict[str, Any]:
-        return _dict(self._data.get("user"))
+        return dict_or_empty(self._data.get("user"))
 
     @property
     def request(self) -> dict[str, Any]:
-        return _dict(self._data.get("request"))
+        return dict_or_empty(self._data.get("request"))
 
     @property
     def breadcrumbs(self) -> list[dict[str, Any]]:
@@ -217,10 +212,10 @@ class Event(Payload):
         """``path:line in function`` of the innermost application frame, if known."""
         frames: list[dict[str, Any]] = []
         for exception in self.exceptions[-1:]:
-            frames = _dict(exception.get("stacktrace")).get("frames") or []
+            frames = dict_or_empty(exception.get("stacktrace")).get("frames") or []
         if not frames:
-            for thread in _dict(self._data.get("threads")).get("values") or []:
-                frames = _dict(_dict(thread).get("stacktrace")).get("frames") or frames
+            for thread in dict_or_empty(self._data.get("threads")).get("values") or []:
+                frames = dict_or_empty(dict_or_empty(thread).get("stacktrace")).get("frames") or frames
         candidates = [f for f in frames if isinstance(f, dict)]
         in_app = [f for f in candidates if f.get("in_app")]
         if not candidates:
@@ -269,7 +264,7 @@ class Transaction(Event):
 
     @property
     def trace(self) -> dict[str, Any]:
-        return _dict(self.contexts.get("trace"))
+        return dict_or_empty(self.contexts.get("trace"))
 
     @property
     def op(self) -> str | None:
@@ -292,229 +287,6 @@ class Transaction(Event):
         )
 
 
-def unwrap_attributes(value: Any) -> dict[str, Any]:
-    """``{"k": {"value": v, "type": t}}`` (the wire format of logs, spans, metrics) to ``{"k": v}``."""
-    out: dict[str, Any] = {}
-    for key, attribute in _dict(value).items():
-        out[key] = attribute.get("value") if isinstance(attribute, dict) else attribute
-    return out
-
-
-class LogRecord(Payload):
-    """One Sentry log (from an envelope item of type ``log``)."""
-
-    __slots__ = ()
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "attributes": ("subset", "attributes"),
-        "level": ("exact", "level"),
-        "body": ("text", "body"),
-        "message": ("text", "body", "body"),
-        "trace_id": ("exact", "trace_id"),
-    }
-
-    @property
-    def level(self) -> str | None:
-        return self._data.get("level")
-
-    @property
-    def body(self) -> str | None:
-        return self._data.get("body")
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        return unwrap_attributes(self._data.get("attributes"))
-
-    @property
-    def trace_id(self) -> str | None:
-        return self._data.get("trace_id")
-
-    def summary(self) -> str:
-        return f"log {self.level} {shorten(self.body or '', 70)!r}"
-
-
-class Metric(Payload):
-    """One trace metric (from an envelope item of type ``trace_metric``)."""
-
-    __slots__ = ()
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "attributes": ("subset", "attributes"),
-        "name": ("exact", "name"),
-        "type": ("exact", "type"),
-        "value": ("exact", "value"),
-        "unit": ("exact", "unit"),
-    }
-
-    @property
-    def name(self) -> str | None:
-        return self._data.get("name")
-
-    @property
-    def type(self) -> str | None:
-        return self._data.get("type")
-
-    @property
-    def value(self) -> Any:
-        return self._data.get("value")
-
-    @property
-    def unit(self) -> str | None:
-        return self._data.get("unit")
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        return unwrap_attributes(self._data.get("attributes"))
-
-    def summary(self) -> str:
-        return f"metric {self.type} {shorten(self.name or '', 50)!r} = {shorten(self.value, 20)}"
-
-
-class Span(Payload):
-    """One standalone (streamed) span, from an envelope item of type ``span``."""
-
-    __slots__ = ()
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "attributes": ("subset", "attributes"),
-        "name": ("exact", "name"),
-        "op": ("exact", "op"),
-        "status": ("exact", "status"),
-    }
-
-    @property
-    def name(self) -> str | None:
-        return self._data.get("name") or self._data.get("description")
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        return unwrap_attributes(self._data.get("attributes"))
-
-    @property
-    def op(self) -> str | None:
-        return self._data.get("op") or self.attributes.get("sentry.op")
-
-    @property
-    def status(self) -> str | None:
-        return self._data.get("status")
-
-    def summary(self) -> str:
-        return f"span {shorten(self.name or '', 50)!r} (op={self.op}; status={self.status})"
-
-
-class CheckIn(Payload):
-    """A cron monitor check-in (an envelope item of type ``check_in``)."""
-
-    __slots__ = ()
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "monitor_slug": ("exact", "monitor_slug"),
-        "status": ("exact", "status"),
-    }
-
-    @property
-    def monitor_slug(self) -> str | None:
-        return self._data.get("monitor_slug")
-
-    @property
-    def status(self) -> str | None:
-        return self._data.get("status")
-
-    def summary(self) -> str:
-        return f"check-in {shorten(self.monitor_slug or '', 50)!r} status={self.status}"
-
-
-class Session(Payload):
-    """A release-health session update (an envelope item of type ``session``)."""
-
-    __slots__ = ()
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "status": ("exact", "status"),
-        "release": ("exact", "release"),
-        "environment": ("exact", "environment"),
-    }
-
-    @property
-    def status(self) -> str | None:
-        return self._data.get("status")
-
-    @property
-    def release(self) -> str | None:
-        return _dict(self._data.get("attrs")).get("release")
-
-    @property
-    def environment(self) -> str | None:
-        return _dict(self._data.get("attrs")).get("environment")
-
-    @property
-    def errors(self) -> int:
-        return int(self._data.get("errors") or 0)
-
-    def summary(self) -> str:
-        return f"session status={self.status} errors={self.errors} release={self.release}"
-
-
-class Profile(Payload):
-    """A profile or profile chunk (envelope items ``profile`` / ``profile_chunk``)."""
-
-    __slots__ = ()
-
-    def summary(self) -> str:
-        return f"profile platform={self._data.get('platform')}"
-
-
-class Attachment:
-    """A file attached to an event (an envelope item of type ``attachment``)."""
-
-    __slots__ = ("attachment_type", "bytes", "content_type", "event_id", "filename")
-
-    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
-    #: the query stage turns them into checks (``where=`` is added to every type).
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "filename": ("exact", "filename"),
-        "content_type": ("exact", "content_type"),
-        "attachment_type": ("exact", "attachment_type"),
-    }
-
-    def __init__(self, headers: Mapping[str, Any], payload: bytes, event_id: str | None = None):
-        self.event_id = event_id
-        self.filename: str | None = headers.get("filename")
-        self.content_type: str | None = headers.get("content_type")
-        self.attachment_type: str | None = headers.get("attachment_type")
-        self.bytes = payload
-
-    @property
-    def text(self) -> str:
-        """The content decoded as UTF-8, invalid bytes replaced."""
-        return self.bytes.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        return json.loads(self.bytes)
-
-    def envelope_items(self) -> list[ScanItem]:
-        """This attachment as its envelope item, for ``scan``."""
-        return [ScanItem(item_type_of_record(self).name, self.bytes)]
-
-    def summary(self) -> str:
-        return (
-            f"attachment {shorten(self.filename or '', 50)!r} ({self.content_type}, {len(self.bytes)} bytes)"
-        )
-
-    def __repr__(self) -> str:
-        return f"<Attachment {self.summary()}>"
-
-
 def _tag_value(key: str, value: Any) -> str:
     return mask(str(value)) if sensitive_key(key) and value not in (None, "") else shorten(value, 24)
 
@@ -535,10 +307,3 @@ def _relative(frame: Mapping[str, Any]) -> str:
         if not relative.startswith(".."):
             return relative
     return str(frame.get("filename") or abs_path or "?")
-
-
-def record_class(name: str) -> type:
-    """The record class an item-type entry names (``ItemType.record``)."""
-    record_type = globals()[name]
-    assert isinstance(record_type, type)
-    return record_type

@@ -19,6 +19,8 @@ from typing import Any
 
 from pytest_sentry_check._masking import mask_secrets, shorten
 
+from .item_types import is_event_like
+
 __all__ = ["Problem", "assert_valid", "validate"]
 
 _DOCS = "docs/validation.md#what-is-checked"
@@ -130,7 +132,7 @@ def validate(target: Any) -> list[Problem]:
     normalizer = None
     problems: list[Problem] = []
     for item in items_of(target):
-        if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
+        if not is_event_like(item.item_type) or not isinstance(item.payload, Mapping):
             continue
         normalizer = normalizer or _normalizer()
         try:

@@ -15,17 +15,16 @@ from pytest_sentry_check._capture.transport import CaptureTransport, flush_pendi
 from pytest_sentry_check._masking import shorten
 from pytest_sentry_check._model.item_types import ItemType, item_type, item_type_of_class, records_item_types
 from pytest_sentry_check._model.items import ScanItem, items_of
-from pytest_sentry_check._model.records import (
+from pytest_sentry_check._model.record_types import record_class
+from pytest_sentry_check._model.records import Event, Transaction
+from pytest_sentry_check._model.telemetry import (
     Attachment,
     CheckIn,
-    Event,
     LogRecord,
     Metric,
     Profile,
     Session,
     Span,
-    Transaction,
-    record_class,
 )
 
 from .collections import Records, count_of

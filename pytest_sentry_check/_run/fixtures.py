@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 
+from pytest_sentry_check._model.item_types import is_event_like
 from pytest_sentry_check._server.app import SentryServer, ServerView
 from pytest_sentry_check._server.ingest import deliver
 
@@ -56,7 +57,7 @@ def capture_events(capture: Capture) -> Callable[[], list[dict[str, Any]]]:
 
         def on_envelope(received: ReceivedEnvelope) -> None:
             for item in received.envelope.items:
-                if item.type in ("event", "transaction") and item.payload.json is not None:
+                if is_event_like(str(item.type)) and item.payload.json is not None:
                     events.append(item.payload.json)
 
         capture.listen(on_envelope)

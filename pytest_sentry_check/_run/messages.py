@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pytest_sentry_check._masking import shorten
+from pytest_sentry_check._model.item_types import EVENT, TRANSACTION, records_item_types
 
 if TYPE_CHECKING:
     from pytest_sentry_check._capture.dropped import SdkError
@@ -25,16 +26,14 @@ _SUMMARY_LINES_PER_TEST = 6
 def describe_capture(events: SentryEvents) -> list[str]:
     """Short lines saying what a test captured: counts, then one line per record (a few)."""
     collections: list[tuple[str, Any]] = [
-        ("event", events),
-        ("transaction", events.transactions),
-        ("log", events.logs),
-        ("span", events.spans),
-        ("metric", events.metrics),
-        ("check-in", events.check_ins),
-        ("attachment", events.attachments),
+        (entry.noun[0], getattr(events, entry.collection) if entry.collection else events)
+        for entry in records_item_types()
+        if entry.summarized
     ]
     counts = [_plural(len(records), noun) for noun, records in collections if records]
-    dropped = [d for d in events.dropped if d.category in ("error", "transaction")]
+    # what the SDK dropped of the first two (events and transactions)
+    categories = (EVENT.drop_categories[0], TRANSACTION.drop_categories[0])
+    dropped = [d for d in events.dropped if d.category in categories]
     if dropped:
         counts.append(
             f"{sum(d.quantity for d in dropped)} dropped ({', '.join(sorted({d.reason for d in dropped}))})"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_sentry_check._model.item_types import is_event_like
 from pytest_sentry_check._model.items import ScanItem
 
 __all__ = ["DEFAULT_DATASCRUBBING", "server_stage", "set_project_datascrubbing"]
@@ -86,7 +87,7 @@ def pii_config(settings: Mapping[str, Any] | str | os.PathLike[str] | None) -> d
 
 def server_stage(item: ScanItem, config: Mapping[str, Any]) -> ScanItem:
     """``item`` as Sentry would store it (events and transactions; other items as they are)."""
-    if item.item_type not in ("event", "transaction") or not isinstance(item.payload, Mapping):
+    if not is_event_like(item.item_type) or not isinstance(item.payload, Mapping):
         return item
     processing = _processing()
     try:

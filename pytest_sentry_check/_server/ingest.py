@@ -17,6 +17,7 @@ from typing import Any
 from sentry_sdk.envelope import Envelope, Item, PayloadRef
 
 from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope, Router
+from pytest_sentry_check._model.item_types import event_type_of
 
 __all__ = [
     "JSON_ITEM_TYPES",
@@ -129,7 +130,7 @@ def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
         event = _json(body, "event")
         if not isinstance(event, dict):
             raise IngestError(400, "event is not a JSON object")
-        item_type = "transaction" if event.get("type") == "transaction" else "event"
+        item_type = event_type_of(event).name
         headers = {"event_id": event["event_id"]} if isinstance(event.get("event_id"), str) else {}
         envelope = Envelope(headers=headers, items=[Item(PayloadRef(json=event), type=item_type)])
         return envelope.serialize()

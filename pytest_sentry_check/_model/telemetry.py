@@ -1,0 +1,239 @@
+"""Read-only views of the other envelope items: logs, metrics, spans, check-ins, sessions,
+profiles and attachments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pytest_sentry_check._masking import shorten
+
+from .item_types import item_type_of_record
+from .items import ScanItem
+from .records import Payload, dict_or_empty
+
+__all__ = ["Attachment", "CheckIn", "LogRecord", "Metric", "Profile", "Session", "Span", "unwrap_attributes"]
+
+
+def unwrap_attributes(value: Any) -> dict[str, Any]:
+    """``{"k": {"value": v, "type": t}}`` (the wire format of logs, spans, metrics) to ``{"k": v}``."""
+    out: dict[str, Any] = {}
+    for key, attribute in dict_or_empty(value).items():
+        out[key] = attribute.get("value") if isinstance(attribute, dict) else attribute
+    return out
+
+
+class LogRecord(Payload):
+    """One Sentry log (from an envelope item of type ``log``)."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "level": ("exact", "level"),
+        "body": ("text", "body"),
+        "message": ("text", "body", "body"),
+        "trace_id": ("exact", "trace_id"),
+    }
+
+    @property
+    def level(self) -> str | None:
+        return self._data.get("level")
+
+    @property
+    def body(self) -> str | None:
+        return self._data.get("body")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    @property
+    def trace_id(self) -> str | None:
+        return self._data.get("trace_id")
+
+    def summary(self) -> str:
+        return f"log {self.level} {shorten(self.body or '', 70)!r}"
+
+
+class Metric(Payload):
+    """One trace metric (from an envelope item of type ``trace_metric``)."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "name": ("exact", "name"),
+        "type": ("exact", "type"),
+        "value": ("exact", "value"),
+        "unit": ("exact", "unit"),
+    }
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("name")
+
+    @property
+    def type(self) -> str | None:
+        return self._data.get("type")
+
+    @property
+    def value(self) -> Any:
+        return self._data.get("value")
+
+    @property
+    def unit(self) -> str | None:
+        return self._data.get("unit")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    def summary(self) -> str:
+        return f"metric {self.type} {shorten(self.name or '', 50)!r} = {shorten(self.value, 20)}"
+
+
+class Span(Payload):
+    """One standalone (streamed) span, from an envelope item of type ``span``."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "attributes": ("subset", "attributes"),
+        "name": ("exact", "name"),
+        "op": ("exact", "op"),
+        "status": ("exact", "status"),
+    }
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("name") or self._data.get("description")
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return unwrap_attributes(self._data.get("attributes"))
+
+    @property
+    def op(self) -> str | None:
+        return self._data.get("op") or self.attributes.get("sentry.op")
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    def summary(self) -> str:
+        return f"span {shorten(self.name or '', 50)!r} (op={self.op}; status={self.status})"
+
+
+class CheckIn(Payload):
+    """A cron monitor check-in (an envelope item of type ``check_in``)."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "monitor_slug": ("exact", "monitor_slug"),
+        "status": ("exact", "status"),
+    }
+
+    @property
+    def monitor_slug(self) -> str | None:
+        return self._data.get("monitor_slug")
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    def summary(self) -> str:
+        return f"check-in {shorten(self.monitor_slug or '', 50)!r} status={self.status}"
+
+
+class Session(Payload):
+    """A release-health session update (an envelope item of type ``session``)."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "status": ("exact", "status"),
+        "release": ("exact", "release"),
+        "environment": ("exact", "environment"),
+    }
+
+    @property
+    def status(self) -> str | None:
+        return self._data.get("status")
+
+    @property
+    def release(self) -> str | None:
+        return dict_or_empty(self._data.get("attrs")).get("release")
+
+    @property
+    def environment(self) -> str | None:
+        return dict_or_empty(self._data.get("attrs")).get("environment")
+
+    @property
+    def errors(self) -> int:
+        return int(self._data.get("errors") or 0)
+
+    def summary(self) -> str:
+        return f"session status={self.status} errors={self.errors} release={self.release}"
+
+
+class Profile(Payload):
+    """A profile or profile chunk (envelope items ``profile`` / ``profile_chunk``)."""
+
+    __slots__ = ()
+
+    def summary(self) -> str:
+        return f"profile platform={self._data.get('platform')}"
+
+
+class Attachment:
+    """A file attached to an event (an envelope item of type ``attachment``)."""
+
+    __slots__ = ("attachment_type", "bytes", "content_type", "event_id", "filename")
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "filename": ("exact", "filename"),
+        "content_type": ("exact", "content_type"),
+        "attachment_type": ("exact", "attachment_type"),
+    }
+
+    def __init__(self, headers: Mapping[str, Any], payload: bytes, event_id: str | None = None):
+        self.event_id = event_id
+        self.filename: str | None = headers.get("filename")
+        self.content_type: str | None = headers.get("content_type")
+        self.attachment_type: str | None = headers.get("attachment_type")
+        self.bytes = payload
+
+    @property
+    def text(self) -> str:
+        """The content decoded as UTF-8, invalid bytes replaced."""
+        return self.bytes.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.bytes)
+
+    def envelope_items(self) -> list[ScanItem]:
+        """This attachment as its envelope item, for ``scan``."""
+        return [ScanItem(item_type_of_record(self).name, self.bytes)]
+
+    def summary(self) -> str:
+        return (
+            f"attachment {shorten(self.filename or '', 50)!r} ({self.content_type}, {len(self.bytes)} bytes)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.summary()}>"
