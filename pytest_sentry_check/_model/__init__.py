@@ -1,0 +1,1 @@
+"""What Sentry receives: records, the item-type registry, the items of any target, validation."""

@@ -1,0 +1,1 @@
+"""Queries over what a test captured: sentry_events, collections, criteria, capture()."""

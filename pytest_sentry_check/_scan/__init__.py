@@ -1,0 +1,1 @@
+"""The leak scanner: the walk over items, detectors, canary registries, findings, scan()."""

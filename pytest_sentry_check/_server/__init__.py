@@ -1,0 +1,1 @@
+"""The local Sentry ingest server: the ingestion protocol and the FastAPI app on loopback."""
