@@ -1,1 +1,3 @@
-"""What a secret looks like: pattern rules, sensitive field names, canary forms (no imports from the package)."""
+"""What a secret looks like: pattern rules, sensitive field names, canary forms.
+
+Nothing here imports from the package."""
