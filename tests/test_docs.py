@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -9,18 +10,63 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _anchors(page: Path) -> set[str]:
-    headings = re.findall(r"^#+ (.+)$", page.read_text(), flags=re.MULTILINE)
-    return {re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-") for heading in headings}
+    """The anchors mkdocs gives the page's headings (its toc extension's default slugify)."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", heading).strip().lower()) for heading in headings}
+
+
+def _doc_links() -> set[tuple[str, str]]:
+    """``(page, anchor)`` of every ``doc_url(...)`` call in the package."""
+    links = set()
+    for source in (ROOT / "pytest_sentry_check").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "doc_url":
+                args = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+                assert len(args) == len(node.args), f"{source}: doc_url takes literal arguments"
+                links.add((args[0], args[1] if len(args) > 1 else ""))
+    return links
 
 
 def test_every_docs_link_in_the_code_resolves() -> None:
-    """docs/page.md#anchor strings in the package name a real heading."""
-    links = set()
-    for source in (ROOT / "pytest_sentry_check").rglob("*.py"):
-        links |= set(re.findall(r"docs/([\w-]+\.md)#([\w-]+)", source.read_text()))
-    assert links, "no docs links found: the pattern is wrong"
+    """Each doc_url(page, anchor) in the package names a page of docs/ and one of its headings."""
+    links = _doc_links()
+    assert len(links) >= 7, f"doc_url calls not found: {links}"
     for page, anchor in sorted(links):
-        assert anchor in _anchors(ROOT / "docs" / page), f"docs/{page}#{anchor}"
+        assert (ROOT / "docs" / page).is_file(), f"docs/{page}"
+        if anchor:
+            assert anchor in _anchors(ROOT / "docs" / page), f"docs/{page}#{anchor}"
+
+
+def test_messages_link_to_the_docs_site_never_to_a_source_path() -> None:
+    """A pip user cannot open docs/page.md: messages use doc_url, which gives the site's URL."""
+    from pytest_sentry_check._docs import DOCS_URL, doc_url
+
+    assert doc_url("gate.md", "allowing-and-baselining") == f"{DOCS_URL}gate/#allowing-and-baselining"
+    assert doc_url("how-to/user.md") == f"{DOCS_URL}how-to/user/"
+    assert doc_url("index.md") == DOCS_URL
+    site_url = re.search(r"^site_url: (\S+)$", (ROOT / "mkdocs.yml").read_text(), flags=re.MULTILINE)
+    assert site_url is not None
+    assert site_url.group(1) == DOCS_URL
+    paths = []
+    for source in (ROOT / "pytest_sentry_check").rglob("*.py"):
+        tree = ast.parse(source.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        paths += [
+            f"{source.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and re.search(r"docs/[\w/-]+\.md", node.value)
+        ]
+    assert paths == []
 
 
 def _all_docs() -> str:

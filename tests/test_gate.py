@@ -157,7 +157,7 @@ def test_an_ordinary_suite_fails_on_the_token_in_frame_locals(gated: pytest.Pyte
             "Frame locals carry them (send_default_pii=False keeps those): "
             "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send.",
             'If one is intended, mark the test @pytest.mark.sentry_check(allow=["<rule id or path glob>"]) '
-            "or accept it with --sentry-baseline (see docs/gate.md#allowing-and-baselining).",
+            "or accept it with --sentry-baseline (see https://pytest-sentry-check.readthedocs.io/en/latest/gate/#allowing-and-baselining).",
         ]
     )
     result.stdout.fnmatch_lines(

@@ -243,7 +243,7 @@ def test_assert_scrubbed_lists_findings_masked(sentry_secrets: SecretRegistry) -
         "  [critical] canary (registered secret, raw) at event:extra.note: tok…[18 chars]",
         "  [medium] email (email address) at event:user.email: ana…[16 chars]",
         "Scrub them in before_send or the SDK's event_scrubber; if one is intended, pass "
-        'allow=["<rule id or path glob>"] (see docs/scrubbing.md#allowing-findings).',
+        'allow=["<rule id or path glob>"] (see https://pytest-sentry-check.readthedocs.io/en/latest/scrubbing/#allowing-findings).',
     ]
     assert token not in message
     assert_scrubbed(event, allow=["canary", "user.*"])

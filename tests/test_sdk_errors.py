@@ -51,7 +51,7 @@ def test_a_raising_before_send_fails_the_test_with_its_traceback(pytester: pytes
             "    |                    ^^^^^^^^^^^^^^^^*",
             "    | AttributeError: 'NoneType' object has no attribute 'lower'",
             "Fix the callback. If this is on purpose, mark the test @pytest.mark.sentry_check("
-            'sdk_errors="warn") or "ignore" (see docs/capture.md#exceptions-the-sdk-swallowed).',
+            'sdk_errors="warn") or "ignore" (see https://pytest-sentry-check.readthedocs.io/en/latest/capture/#exceptions-the-sdk-swallowed).',
         ],
         consecutive=True,
     )

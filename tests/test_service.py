@@ -95,7 +95,7 @@ def test_one_reports_every_candidate_and_why_it_failed(service: pytest.Pytester)
             "E         2. message 'cache warm' (level=warning)",
             "E            - exception_type: expected ValueError, the event has no exception",
             'E            - tags["feature"]: missing (present: none)',
-            "E       See docs/querying.md#when-a-query-fails for every criterion and how each one matches.",
+            "E       See https://pytest-sentry-check.readthedocs.io/en/latest/querying/#when-a-query-fails for every criterion and how each one matches.",
         ],
         consecutive=True,
     )

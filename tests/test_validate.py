@@ -62,7 +62,7 @@ def test_assert_valid_lists_the_problems(sentry_init: object, sentry_events: Sen
         "  event:tags.customer_note: invalid character '\\n' (got first line\\nsecond line) [Relay]",
         "  event:tags.release_train_for_the_checkout_service: tag key longer than 32 characters "
         "(got release_train_for_the_checkout_service) [Sentry's limits]",
-        "Fix what the application sets there (see docs/validation.md#what-is-checked).",
+        "Fix what the application sets there (see https://pytest-sentry-check.readthedocs.io/en/latest/validation/#what-is-checked).",
     ]
 
 
@@ -138,7 +138,7 @@ def test_fail_mode_fails_the_test_and_allow_accepts_it(pytester: pytest.Pytester
         [
             "sentry-check: Sentry would reject or drop parts of what the application sent (1 problem):",
             "  [[]medium] relay-invalid (expected an object) at event:contexts.feature: checkout-v2 in event *",
-            'Fix what the application sets there; if intended, mark the test @pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) (see docs/validation.md#what-is-checked).',
+            'Fix what the application sets there; if intended, mark the test @pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) (see https://pytest-sentry-check.readthedocs.io/en/latest/validation/#what-is-checked).',
         ]
     )
     pytester.makepyfile(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
 
 from .finding import GateFinding, generic_path
@@ -11,7 +12,8 @@ from .fixes import fix_hints
 
 __all__ = ["DOCS_GATE", "render_findings", "render_gate_failure"]
 
-DOCS_GATE = "docs/gate.md#allowing-and-baselining"
+DOCS_GATE = doc_url("gate.md", "allowing-and-baselining")
+_DOCS_VALIDATION = doc_url("validation.md", "what-is-checked")
 _GATE_LINES_PER_TEST = 20
 
 
@@ -55,7 +57,7 @@ def render_gate_failure(findings: list[GateFinding]) -> str:
         lines.append(
             "Fix what the application sets there; if intended, mark the test "
             '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
-            "(see docs/validation.md#what-is-checked)."
+            f"(see {_DOCS_VALIDATION})."
         )
         parts.append("\n".join(lines))
     return "\n\n".join(parts)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
 
 from .finding import GateFinding
@@ -21,7 +22,7 @@ __all__ = ["REPORT_SCHEMA", "REPORT_VERSION", "github_annotations", "json_report
 
 REPORT_VERSION = 1
 REPORT_SCHEMA = Path(__file__).with_name("report.schema.json")
-DOCS = "docs/gate.md"
+DOCS = doc_url("gate.md", "rules")
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
@@ -80,7 +81,7 @@ def _sarif_rule(rule_id: str, severity: str) -> dict[str, Any]:
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": text},
-        "help": {"text": f"Scrub it in before_send or allow it; see {DOCS}#rules."},
+        "help": {"text": f"Scrub it in before_send or allow it; see {DOCS}."},
         "defaultConfiguration": {"level": _SARIF_LEVEL.get(severity, "warning")},
         "properties": {
             "tags": ["security", "privacy"],

@@ -17,13 +17,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._masking import mask_secrets, shorten
 
 from .item_types import is_event_like
 
 __all__ = ["Problem", "assert_valid", "validate"]
 
-_DOCS = "docs/validation.md#what-is-checked"
+_DOCS = doc_url("validation.md", "what-is-checked")
 TAG_KEY_MAX = 32
 #: "Events that exceed 200KB compressed or 1MB decompressed will be rejected" (Sentry's size limits).
 EVENT_MAX_BYTES = 1_000_000

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from pytest_sentry_check._capture.dropped import Dropped
 from pytest_sentry_check._capture.store import Capture
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._model.item_types import item_type_of_class
 from pytest_sentry_check._model.items import ScanItem, items_of
 
@@ -17,7 +18,7 @@ __all__ = ["Records", "count_of", "nouns"]
 R = TypeVar("R")
 
 _MAX_LISTED = 10
-_DOCS = "docs/querying.md#when-a-query-fails"
+_DOCS = doc_url("querying.md", "when-a-query-fails")
 
 _DROPPED_NOUN = ("dropped record", "dropped records")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._masking import shorten
 from pytest_sentry_check._model.item_types import EVENT, TRANSACTION, records_item_types
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["describe_capture", "late_arrival_lines", "render_sdk_errors"]
 
-_DOCS_SDK_ERRORS = "docs/capture.md#exceptions-the-sdk-swallowed"
+_DOCS_SDK_ERRORS = doc_url("capture.md", "exceptions-the-sdk-swallowed")
 _GATE_LINES_PER_TEST = 20
 _SUMMARY_LINES_PER_TEST = 6
 

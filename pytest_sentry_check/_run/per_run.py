@@ -14,6 +14,7 @@ import pytest
 import sentry_sdk
 
 from pytest_sentry_check._capture.install import Installation, uninstall
+from pytest_sentry_check._docs import doc_url
 
 from .state import UNSET, RunState, run_of, start, stop
 
@@ -217,7 +218,7 @@ def terminal_summary(run: RunState, terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
         terminalreporter.write_line(
             "Join the threads that send them before the test ends, or wait for them with "
-            "sentry_events.wait_for(...) (see docs/capture.md#late-arrivals)."
+            f"sentry_events.wait_for(...) (see {doc_url('capture.md', 'late-arrivals')})."
         )
 
 

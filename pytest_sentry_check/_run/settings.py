@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_check._docs import doc_url
+
 from .options import GATE_MODES, SDK_ERROR_MODES, parse_option_lines, validate_allow
 
 __all__ = ["Settings", "add_options", "ini_overrides"]
@@ -69,7 +71,7 @@ def add_options(parser: pytest.Parser) -> None:
         dest="sentry_report",
         metavar="PATH",
         default=None,
-        help="write the gate's findings as JSON (schema: docs/gate.md#json-report).",
+        help=f"write the gate's findings as JSON (schema: {doc_url('gate.md', 'json-report')}).",
     )
     group.addoption(
         "--sentry-sarif",

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._model.items import ScanItem, ScanTarget, items_of
 from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
 
@@ -21,7 +22,7 @@ from .secrets import active_secrets
 
 __all__ = ["assert_scrubbed", "render_findings", "scan", "scan_by_item"]
 
-_DOCS = "docs/scrubbing.md#allowing-findings"
+_DOCS = doc_url("scrubbing.md", "allowing-findings")
 
 
 def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
