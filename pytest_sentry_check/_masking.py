@@ -46,8 +46,10 @@ _field_matcher: Any = None
 
 
 def _mask_patterns(text: str) -> str:
-    from ._rules.patterns import PATTERN_RULES
+    from ._rules.patterns import PATTERN_RULES, PEM_PRIVATE_KEY
 
+    # a key's body is the secret, not its header: the whole block goes
+    text = PEM_PRIVATE_KEY.sub(lambda match: mask(match.group(0)), text)
     for rule in PATTERN_RULES:
         if (
             rule.severity in _MASK_ON_SIGHT_SEVERITIES or rule.id in _MASK_ON_SIGHT_RULES

@@ -14,7 +14,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["PATTERN_RULES", "PatternRule", "find_patterns"]
+__all__ = ["PATTERN_RULES", "PEM_PRIVATE_KEY", "PatternRule", "find_patterns"]
+
+#: A whole PEM private key: its header, its body (real or escaped newlines) and its footer, or
+#: everything after the header when the footer is cut off. The ``private-key`` rule finds keys
+#: by their header; masking hides the whole block.
+_PEM_LINE = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+PEM_PRIVATE_KEY = re.compile(rf"-----BEGIN {_PEM_LINE}.*?(?:-----END {_PEM_LINE}|\Z)", re.DOTALL)
 
 # A validator gets the match and the key path the value sits under; it returns a short
 # description of what was recognised, or None to reject the candidate.
