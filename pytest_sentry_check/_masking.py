@@ -12,7 +12,16 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["forget_secrets", "mask", "register_secret", "sensitive_key", "shorten", "shorten_repr"]
+__all__ = [
+    "forget_secrets",
+    "mask",
+    "mask_secrets",
+    "printable",
+    "register_secret",
+    "sensitive_key",
+    "shorten",
+    "shorten_repr",
+]
 
 _secrets: set[str] = set()
 # Rules confident enough to mask on sight in any message (loaded lazily: the scanner imports us).
@@ -67,7 +76,18 @@ def mask(value: Any) -> str:
     short value), never more."""
     text = value if isinstance(value, str) else repr(value)
     keep = min(3, len(text) // 4)  # a 4-digit PIN shows one digit, never three
-    return f"{text[:keep]}…[{len(text)} chars]"
+    return f"{printable(text[:keep])}…[{len(text)} chars]"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (what ``surrogateescape`` decoding makes of undecodable
+    bytes) written as ``\\udcff``: a terminal, a file or a JSON encoder in UTF-8 can take it."""
+    if not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
 
 
 def shorten(value: Any, limit: int = 60) -> str:
@@ -100,7 +120,7 @@ def mask_secrets(text: str) -> str:
         if _matcher is None or set(_matcher.values) != _secrets:
             _matcher = CanaryMatcher(sorted(_secrets))
         text = _matcher.sub(text, mask)
-    return _mask_patterns(text)
+    return printable(_mask_patterns(text))
 
 
 _matcher: Any = None

@@ -105,7 +105,10 @@ def answer(stored: StoredAfterRelay, status: str) -> bool | None:
 
 
 def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
-    return hashlib.sha256(f"{test}\x00{item_type}\x00{rule}\x00{path}".encode()).hexdigest()[:24]
+    # surrogatepass: a key decoded with surrogateescape holds lone surrogates, which strict
+    # UTF-8 cannot encode
+    text = f"{test}\x00{item_type}\x00{rule}\x00{path}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def generic_path(path: str) -> str:
