@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "pytest_sentry_check"
+PACKAGE = Path(__file__).resolve().parents[2] / "pytest_sentry_check"
 NAME = "pytest_sentry_check"
 
 #: The stages, lowest first. A module may import from its own folder and from lower stages.
