@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout_service"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "checkout_service"
 
 
 def test_example_suite_passes_and_shows_what_was_captured() -> None:
