@@ -4,6 +4,7 @@ would still store a finding (once per item, only for findings someone asks about
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -79,8 +80,7 @@ def _default_relay_config() -> dict[str, Any] | None:
     new project's), computed once per settings."""
     # looked up on each call: pytester's in-process runs import the module anew, and the
     # plugin sets the project's settings on the copy in sys.modules
-    from pytest_sentry_check._scan import server_stage
-
+    server_stage = importlib.import_module("pytest_sentry_check._scan.server_stage")
     key = repr(server_stage._project)
     if key not in _relay_configs:
         found = importlib.util.find_spec("sentry_relay") is not None

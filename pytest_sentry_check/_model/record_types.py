@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from . import records, telemetry
+import importlib
 
 __all__ = ["record_class"]
+
+# Through sys.modules, not ``from . import records``: that reads the package's attribute, which
+# pytester's in-process runs leave pointing at a copy of the module they dropped.
+_records = importlib.import_module(".records", __package__)
+_telemetry = importlib.import_module(".telemetry", __package__)
 
 
 def record_class(name: str) -> type:
     """The record class an item-type entry names (``ItemType.record``)."""
-    record_type = getattr(records, name, None) or getattr(telemetry, name)
+    record_type = getattr(_records, name, None) or getattr(_telemetry, name)
     assert isinstance(record_type, type)
     return record_type

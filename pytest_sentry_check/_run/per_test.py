@@ -17,6 +17,7 @@ from pytest_sentry_check._capture.install import current_installation
 from pytest_sentry_check._capture.scopes import client_in_use
 from pytest_sentry_check._capture.session import CaptureSession
 from pytest_sentry_check._capture.transport import flush_pending
+from pytest_sentry_check._masking import also_masking
 
 from .state import Running, RunState, running_of
 
@@ -71,10 +72,9 @@ def call(running: Running, item: pytest.Item) -> Generator[None, Any, Any]:
 
 
 def _remember_canaries(running: Running) -> None:
-    """Keep the running test's canaries for the gate's last scan: the sentry_secrets fixture
-    forgets them at teardown."""
-    if running.watched:
-        running.secrets.update(sys.modules[_CANARIES].active_secrets())
+    """Keep the running test's canaries for the gate's last scan and the reports rendered at
+    teardown: the sentry_secrets fixture forgets them at its own teardown, which comes first."""
+    running.secrets.update(sys.modules[_CANARIES].active_secrets())
 
 
 def _end_of_body(item: pytest.Item, running: Running) -> None:
@@ -152,12 +152,15 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
         from .gate import finish_test
 
         failures += finish_test(item, running)
-    if run.checked_settings().summary and not session.capture.discard:
-        from .messages import describe_capture
+    summary = run.checked_settings().summary and not session.capture.discard
+    if summary or session.capture.sdk_errors:
+        with also_masking(running.secrets):
+            if summary:
+                from .messages import describe_capture
 
-        run.captured.append((item.nodeid, describe_capture(running.events)))
-    if session.capture.sdk_errors:
-        failures += _report_sdk_errors(run, item, session.capture.sdk_errors)
+                run.captured.append((item.nodeid, describe_capture(running.events)))
+            if session.capture.sdk_errors:
+                failures += _report_sdk_errors(run, item, session.capture.sdk_errors)
     return failures
 
 
