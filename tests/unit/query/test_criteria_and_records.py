@@ -108,7 +108,7 @@ class TestRecords:
         assert event.environment == "production"
         assert event.fingerprint is None
         assert event.location is not None
-        assert event.location.startswith("tests/test_queries.py:")
+        assert event.location.startswith("tests/unit/query/test_criteria_and_records.py:")
         with pytest.raises(TypeError):
             event["level"] = "info"  # type: ignore[index]
 

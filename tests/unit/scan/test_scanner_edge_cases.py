@@ -1,4 +1,4 @@
-"""Cases an adversarial review found: misses, false positives, outputs, hostile input."""
+"""The scanner's edge cases, each once found by review: misses, false positives, outputs, hostile input."""
 
 from __future__ import annotations
 
