@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from ._server.app import ServerView
     from ._warnings import SentryCheckWarning
 
+    __version__: str
+
 __all__ = [
     "CANARY_KINDS",
     "DEFAULT_DETECTORS",
@@ -105,27 +107,29 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+if not TYPE_CHECKING:  # type checkers see the names above; a misspelt one is an error
 
-        try:
-            return version("pytest-sentry-check")
-        except PackageNotFoundError:  # a source tree that was never installed
-            return "0+unknown"
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    def __getattr__(name: str) -> Any:
+        if name == "__version__":
+            from importlib.metadata import PackageNotFoundError, version
 
-    # Not cached here: pytester's in-process runs restore sys.modules, and a module imported
-    # again must not leave this package handing out the classes of its first copy.
-    module = importlib.import_module(f".{home}", __name__)
-    for public, where in _HOMES.items():
-        value = getattr(module, public) if where == home else None
-        if isinstance(value, type) and not getattr(value, "_is_protocol", False):
-            value.__module__ = __name__  # shown as pytest_sentry_check.Event
-    return getattr(module, name)
+            try:
+                return version("pytest-sentry-check")
+            except PackageNotFoundError:  # a source tree that was never installed
+                return "0+unknown"
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        # Not cached here: pytester's in-process runs restore sys.modules, and a module imported
+        # again must not leave this package handing out the classes of its first copy.
+        module = importlib.import_module(f".{home}", __name__)
+        for public, where in _HOMES.items():
+            value = getattr(module, public) if where == home else None
+            if isinstance(value, type) and not getattr(value, "_is_protocol", False):
+                value.__module__ = __name__  # shown as pytest_sentry_check.Event
+        return getattr(module, name)
 
 
 def __dir__() -> list[str]:

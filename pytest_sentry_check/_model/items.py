@@ -96,7 +96,9 @@ class HasEnvelopeItems(Protocol):
 
 
 #: What ``scan``, ``assert_scrubbed`` and ``validate`` accept.
-ScanTarget: TypeAlias = HasEnvelopeItems | Envelope | bytes | bytearray | Mapping[str, Any] | Sequence[Any]
+ScanTarget: TypeAlias = (
+    HasEnvelopeItems | Envelope | bytes | bytearray | Mapping[str, Any] | list[Any] | tuple[Any, ...]
+)
 
 
 def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:

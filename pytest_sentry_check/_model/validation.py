@@ -21,6 +21,7 @@ from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._masking import mask_secrets, shorten
 
 from .item_types import is_event_like
+from .items import ScanTarget
 
 __all__ = ["Problem", "assert_valid", "validate"]
 
@@ -121,7 +122,7 @@ def _limits(payload: Mapping[str, Any], item_type: str) -> Iterator[Problem]:
             yield Problem(where, reason, _preview(value), "limit", item_type)
 
 
-def validate(target: Any) -> list[Problem]:
+def validate(target: ScanTarget) -> list[Problem]:
     """What Relay reports as invalid in each event and transaction of ``target``, and what breaks
     Sentry's documented limits (tag keys and values).
 
@@ -196,7 +197,7 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
-def assert_valid(target: Any) -> None:
+def assert_valid(target: ScanTarget) -> None:
     """``AssertionError`` listing what Sentry would reject or drop in ``target``; ``None`` if nothing."""
     __tracebackhide__ = True
     problems = validate(target)

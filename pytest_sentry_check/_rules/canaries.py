@@ -9,8 +9,9 @@ import re
 import secrets
 import string
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 __all__ = ["CANARY_KINDS", "MIN_LENGTH", "CanaryMatcher"]
 
@@ -212,17 +213,19 @@ def _jwt() -> str:
 
 
 #: What ``sentry_secrets.make(kind)`` can make: realistic, unique values.
-CANARY_KINDS: dict[str, Callable[[], str]] = {
-    "password": lambda: f"Pw-{_alnum(14)}!7",
-    "token": lambda: f"tok_{secrets.token_hex(16)}",
-    "api_key": lambda: f"ak_live_{_alnum(28)}",
-    "email": lambda: f"canary.{secrets.token_hex(5)}@example.com",
-    "card": _card,
-    "iban": _iban,
-    "jwt": _jwt,
-    "bearer": lambda: _alnum(40),
-    "aws_key": lambda: (
-        "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
-    ),
-    "ssn": _ssn,
-}
+CANARY_KINDS: Mapping[str, Callable[[], str]] = MappingProxyType(
+    {
+        "password": lambda: f"Pw-{_alnum(14)}!7",
+        "token": lambda: f"tok_{secrets.token_hex(16)}",
+        "api_key": lambda: f"ak_live_{_alnum(28)}",
+        "email": lambda: f"canary.{secrets.token_hex(5)}@example.com",
+        "card": _card,
+        "iban": _iban,
+        "jwt": _jwt,
+        "bearer": lambda: _alnum(40),
+        "aws_key": lambda: (
+            "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+        ),
+        "ssn": _ssn,
+    }
+)

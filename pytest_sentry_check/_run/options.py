@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from sentry_sdk.consts import DEFAULT_OPTIONS
 
@@ -45,8 +45,8 @@ class CheckOptions:
         *,
         capture: bool = True,
         options: Mapping[str, Any] | None = None,
-        sdk_errors: str = "fail",
-        gate: str = "fail",
+        sdk_errors: Literal["fail", "warn", "ignore"] = "fail",
+        gate: Literal["fail", "warn", "off"] = "fail",
         allow: Iterable[str] = (),
     ):
         __tracebackhide__ = True

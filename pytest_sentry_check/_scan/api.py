@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._model.items import ScanItem, ScanTarget, items_of
@@ -22,6 +22,8 @@ from .secrets import active_secrets
 
 __all__ = ["assert_scrubbed", "render_findings", "scan", "scan_by_item"]
 
+#: ``client``: what left the process; ``server``: what Sentry would store.
+Stage = Literal["client", "server"]
 _DOCS = doc_url("scrubbing.md", "allowing-findings")
 
 
@@ -38,7 +40,7 @@ def _scan(
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
     extra_detectors: Iterable[Detector] = (),
-    stage: str = "client",
+    stage: Stage = "client",
     datascrubbing: Any = None,
 ) -> list[Finding]:
     """Every secret or piece of personal data in ``target``, most severe first.
@@ -90,7 +92,7 @@ def scan(
     safe_fields: Iterable[str] = (),
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
-    stage: str = "client",
+    stage: Stage = "client",
     datascrubbing: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """Every secret or piece of personal data in ``target``, most severe first.
@@ -146,7 +148,7 @@ def assert_scrubbed(
     safe_fields: Iterable[str] = (),
     detectors: Sequence[str | Detector] = DEFAULT_DETECTORS,
     allow: Sequence[str] = (),
-    stage: str = "client",
+    stage: Stage = "client",
     datascrubbing: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> None:
     """``AssertionError`` listing every finding of :func:`scan` (masked); ``None`` when clean.

@@ -36,7 +36,7 @@ class Detector(Protocol):
     ``pytest_sentry_check.detectors`` entry-point group, or pass it in ``detectors=``.
     """
 
-    def __call__(self, item: ScanItem) -> Iterable[Finding]: ...
+    def __call__(self, item: ScanItem, /) -> Iterable[Finding]: ...
 
 
 _plugin_detectors: list[Detector] = []

@@ -15,7 +15,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import sentry_sdk
@@ -392,8 +392,8 @@ def marker_options() -> None:
     )
     assert_type(options.capture, bool)
     assert_type(options.options, Mapping[str, Any])
-    assert_type(options.sdk_errors, str)
-    assert_type(options.gate, str)
+    assert_type(options.sdk_errors, Literal["fail", "warn", "ignore"])
+    assert_type(options.gate, Literal["fail", "warn", "off"])
     assert_type(options.allow, tuple[str, ...])
     assert_type(CheckOptions(), CheckOptions)
     assert_type(repr(options), str)
@@ -509,6 +509,12 @@ def pytest_sentry_check_detectors(config: pytest.Config) -> list[Detector]:
 
 def test_own_detectors(sentry_events: SentryEvents) -> None:
     detector: Detector = internal_ids
+
+    def named_otherwise(scan_item: ScanItem) -> Iterator[Finding]:  # any parameter name
+        yield Finding("employee-id", "pattern", "medium", scan_item.item_type, "", "emp…")
+
+    other: Detector = named_otherwise
+    assert_type(other, Detector)
     assert_type(detector(ScanItem("event", {"extra": {"employee": "emp-0042"}})), Iterable[Finding])
     own: Sequence[str | Detector] = [*DEFAULT_DETECTORS, internal_ids, account_numbers]
     assert_type(scan(sentry_events, detectors=own), list[Finding])
