@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
-import sentry_sdk
-
-from pytest_sentry_check import SentryEvents, capture
-from pytest_sentry_check._capture.store import ReceivedEnvelope
 
 
 def test_overrides_do_not_stick_to_a_client_made_during_a_marked_test(pytester: pytest.Pytester) -> None:
@@ -145,46 +140,6 @@ def test_capture_envelopes_items_have_their_json(pytester: pytest.Pytester) -> N
     pytester.runpytest().assert_outcomes(passed=1)
 
 
-def test_a_malformed_envelope_never_breaks_the_queries() -> None:
-    """Bytes that do not parse, JSON that is not an object, a bad quantity: kept, skipped, no crash."""
-    with capture() as events:
-        router = events._capture_ref.router
-        for raw in (
-            b'{"event_id":"x"}\n{"type":"event"}\n[1, 2, 3]\n',
-            b'{}\n{"type":"event","length":5}\n{"a":\n',
-            b'{}\n{"type":"client_report"}\n{"discarded_events":[{"reason":"x","category":"error","quantity":"many"}]}\n',
-            b"not an envelope at all",
-        ):
-            router.deliver("envelopes", ReceivedEnvelope(raw, 0.0, "test"))
-        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
-        sentry_sdk.capture_message("fine")
-        assert [e.message for e in events] == ["fine"]
-        assert len(events.envelopes) == 5
-        assert events.dropped.one(reason="x").quantity == 1
-
-
-def test_none_is_not_the_string_none() -> None:
-    """tags={"k": "None"} does not match a tag whose value is null."""
-    with capture() as events:
-        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
-        with sentry_sdk.new_scope() as scope:
-            scope.set_tag("k", None)
-            sentry_sdk.capture_message("m")
-        assert events.filter(tags={"k": "None"}) == []
-        assert events.filter(tags={"k": None})
-
-
-def test_builtins_can_be_named_with_their_module() -> None:
-    """exception_type="builtins.ValueError" is ValueError."""
-    with capture() as events:
-        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
-        try:
-            raise ValueError("bad")
-        except ValueError:
-            sentry_sdk.capture_exception()
-        assert events.one(exception_type="builtins.ValueError").exception_value == "bad"
-
-
 def test_sentry_init_closes_its_clients(pytester: pytest.Pytester) -> None:
     """Thirty tests with logs enabled leave no batcher threads behind."""
     pytester.makepyfile(
@@ -266,28 +221,6 @@ def test_threads_still_running_at_the_end_are_reported(pytester: pytest.Pytester
         ]
     )
     assert threading.active_count() >= 1
-
-
-def test_a_log_buffered_by_the_sdk_reaches_the_test_even_after_a_buffer_went_away(
-    sentry_init: Callable[..., None], sentry_events: SentryEvents
-) -> None:
-    """The buffer check is kept per transport; a client that lost one of its buffers is flushed,
-    never crashes the check."""
-    from pytest_sentry_check._capture.transport import flush_pending
-
-    sentry_init(enable_logs=True)
-    client = sentry_sdk.get_client()
-    sentry_sdk.logger.info("first")
-    flush_pending(client)
-    assert [log.body for log in sentry_events.logs] == ["first"]
-    sentry_sdk.logger.info("second")
-    flush_pending(client)  # the cached check finds it
-    assert [log.body for log in sentry_events.logs] == ["first", "second"]
-    batcher, client.log_batcher = client.log_batcher, None
-    try:
-        flush_pending(client)  # the cached check's path is gone: flush instead of failing
-    finally:
-        client.log_batcher = batcher
 
 
 def test_what_a_conftest_setup_hook_sends_belongs_to_its_test(pytester: pytest.Pytester) -> None:
@@ -393,24 +326,3 @@ def test_a_conftest_report_hook_sees_a_leaking_test_failed(pytester: pytest.Pyte
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["seen by conftest: test_clean=passed, test_leaks=failed, test_after=passed"])
-
-
-def test_the_client_whose_buffers_are_checked_is_the_one_the_sdk_uses(
-    sentry_init: Callable[..., None],
-) -> None:
-    """client_in_use() finds the client as sentry_sdk.get_client() does, from each scope."""
-    from pytest_sentry_check._capture.scopes import client_in_use
-
-    sentry_init()
-    assert client_in_use() is sentry_sdk.get_client()
-    with sentry_sdk.isolation_scope() as scope:
-        own = sentry_sdk.Client(dsn="https://k@o0.ingest.sentry.invalid/0")
-        scope.set_client(own)
-        assert client_in_use() is sentry_sdk.get_client() is own
-        with sentry_sdk.new_scope() as current:
-            inner = sentry_sdk.Client(dsn="https://k@o0.ingest.sentry.invalid/0")
-            current.set_client(inner)
-            assert client_in_use() is sentry_sdk.get_client() is inner
-            inner.close()
-        own.close()
-    assert client_in_use() is sentry_sdk.get_client()

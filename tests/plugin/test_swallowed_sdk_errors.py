@@ -149,18 +149,6 @@ def test_warn_mode_from_the_command_line(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*SentryCheckWarning: sentry-check: the Sentry SDK swallowed 1 exception*"])
 
 
-def test_the_warning_category_is_still_importable_from_the_plugin_module() -> None:
-    """plugin.py imports the category when a warning is first issued; old imports still work."""
-    import pytest_sentry_check
-    from pytest_sentry_check import plugin
-    from pytest_sentry_check.plugin import SentryCheckWarning
-
-    assert SentryCheckWarning is pytest_sentry_check.SentryCheckWarning
-    assert issubclass(SentryCheckWarning, UserWarning)
-    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
-        _ = plugin.no_such_name
-
-
 def test_an_invalid_ini_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """A wrong value in the ini stops the run with the valid values."""
     pytester.makeini("[pytest]\nsentry_sdk_errors = loud\n")

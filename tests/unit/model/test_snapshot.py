@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sentry_sdk
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -74,25 +73,3 @@ def test_keep_and_drop_take_path_globs() -> None:
     assert event["request"]["headers"] == {}
     assert "breadcrumbs" not in event
     assert raw.snapshot()["event_id"] == "<event_id:1>"
-
-
-def test_it_works_with_syrupy(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("syrupy")
-    pytester.makepyfile(
-        """
-        import sentry_sdk
-
-        def test_checkout(sentry_init, sentry_events, snapshot):
-            sentry_init(release="checkout@1.0.0")
-            sentry_sdk.set_tag("feature", "checkout")
-            sentry_sdk.capture_message("payment provider timeout", level="warning")
-            assert sentry_events.one().snapshot(drop=["contexts", "extra"]) == snapshot
-        """
-    )
-    pytester.runpytest("--snapshot-update").assert_outcomes(passed=1)
-    pytester.runpytest().assert_outcomes(passed=1)
-    source = (pytester.path / "test_it_works_with_syrupy.py").read_text()
-    (pytester.path / "test_it_works_with_syrupy.py").write_text(source.replace('"warning"', '"error"'))
-    result = pytester.runpytest()
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*'level': 'error'*"])

@@ -130,31 +130,3 @@ def test_the_suggested_relay_rule_scrubs_what_it_was_suggested_for(
     assert {f.path for f in after if f.rule == cookie.rule and ".vars." in f.path} < {
         f.path for f in stored if f.rule == cookie.rule and ".vars." in f.path
     }
-
-
-def test_the_ini_names_the_projects_settings(pytester: pytest.Pytester) -> None:
-    """sentry_datascrubbing: the project's settings for stored_after_relay and stage='server'."""
-    pytester.makefile(".json", privacy='{"sensitiveFields": ["email"]}')
-    pytester.makeini("[pytest]\nsentry_datascrubbing = privacy.json\n")
-    pytester.makepyfile(
-        """
-        import sentry_sdk
-        from pytest_sentry_check import scan
-
-        def test_profile(sentry_init, sentry_events):
-            sentry_init()
-            sentry_sdk.set_user({"id": "u-1", "email": "ana.lopez" + "@shop.example"})
-            sentry_sdk.capture_message("profile update failed")
-            assert "user.email" not in {f.path for f in scan(sentry_events, stage="server")}
-        """
-    )
-    result = pytester.runpytest("--sentry-gate=warn", "--sentry-report=r.json")
-    result.assert_outcomes(passed=1, warnings=1)
-    [finding] = [
-        f for f in json.loads((pytester.path / "r.json").read_text())["findings"] if f["path"] == "user.email"
-    ]
-    assert finding["stored_after_relay"] is False  # the project scrubs "email" fields
-    pytester.makeini("[pytest]\nsentry_datascrubbing = missing.json\n")
-    result = pytester.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: sentry_datascrubbing: */missing.json: *No such file or directory*"])
