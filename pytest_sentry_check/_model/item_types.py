@@ -182,7 +182,7 @@ _ENTRIES = (
     # JSON items the plugin keeps in ``sentry_events.envelopes`` only (no record class yet)
     ItemType("user_report", None, None, ("user report", "user reports")),
     ItemType("feedback", None, None, ("feedback item", "feedback items")),
-    ItemType("statsd", None, None, ("statsd item", "statsd items")),
+    ItemType("statsd", None, None, ("statsd item", "statsd items"), json=False),  # text lines
     ItemType("metric_meta", None, None, ("metric meta item", "metric meta items")),
 )
 

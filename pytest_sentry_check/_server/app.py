@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import math
 import socket
 import struct
 import threading
@@ -22,6 +23,7 @@ from .ingest import IngestError, Limits, auth_key, decode_body, parse_body
 
 __all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView"]
 
+_DEFAULT_RETRY_AFTER = 60
 DEFAULT_PUBLIC_KEY = "5e7c1a2b9d8f4e6a8b0c1d2e3f4a5b6c"
 
 
@@ -104,12 +106,18 @@ class SentryServer:
     ) -> None:
         """Answer the next ``times`` requests with ``status`` (and store nothing).
 
-        ``retry_after`` sets ``Retry-After`` (seconds); ``rate_limits`` sets
-        ``X-Sentry-Rate-Limits`` verbatim (``"60:error;transaction:organization"``).
+        ``retry_after`` sets ``Retry-After`` in whole seconds, rounded up (60 for a bare 429, as
+        Sentry); ``rate_limits`` sets ``X-Sentry-Rate-Limits`` verbatim
+        (``"60:error;transaction:organization"``).
         """
+        if retry_after is not None and retry_after < 0:
+            raise ValueError(f"retry_after must be 0 or more seconds, not {retry_after:g}")
         headers = {}
+        if retry_after is None and status == 429 and rate_limits is None:
+            retry_after = _DEFAULT_RETRY_AFTER  # Relay always says how long; the SDK assumes 60
         if retry_after is not None:
-            headers["Retry-After"] = f"{retry_after:g}"
+            # delay-seconds: a whole number (RFC 9110), which is all sentry-sdk parses
+            headers["Retry-After"] = str(math.ceil(retry_after))
         if rate_limits is not None:
             headers["X-Sentry-Rate-Limits"] = rate_limits
         self._add(Fault(status=status, headers=headers), times)

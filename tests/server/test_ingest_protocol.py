@@ -110,7 +110,7 @@ def test_sentry_key_in_the_query_string_is_accepted(standalone: tuple[SentryServ
             400,
             "item 0 (event) declares 500 bytes, has 7",
         ),
-        (b'{}\n{"type":"event"}\n{not json\n', {}, 400, "not an envelope: Expecting property name*"),
+        (b'{}\n{"type":"event"}\n{not json\n', {}, 400, "item 0 (event) is not valid JSON: *"),
         (b'{}\n{"type":"log","length":9}\n{not json\n', {}, 400, "item 0 (log) is not valid JSON: *"),
         (b"x" * (65 * 1024), {}, 413, "body * is over the limit of 65536*"),
         (
@@ -125,7 +125,7 @@ def test_sentry_key_in_the_query_string_is_accepted(standalone: tuple[SentryServ
             400,
             "gzip body has 4 bytes after its end*",
         ),
-        (b"{}\n[1, 2]\n{}\n", {}, 400, "not an envelope: *"),
+        (b"{}\n[1, 2]\n{}\n", {}, 400, "item 0: its header is not a JSON object with a type"),
         (
             b'{}\n{"type": [1], "length": 2}\n{}\n',
             {},
