@@ -1,4 +1,4 @@
-"""The sentry_server fixture: real SDKs in other processes report into the test, its gate and its late arrivals."""
+"""The sentry_server fixture: SDKs in other processes report into the test, its gate, its late arrivals."""
 
 from __future__ import annotations
 
