@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import sys
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -103,6 +105,30 @@ def _recording(name: str, consequence: str, func: Callable[..., Any], router: Ro
     return recording
 
 
+_NOT_THE_APP = (os.path.dirname(sentry_sdk.__file__), os.path.dirname(os.path.dirname(__file__)))
+
+
+def _warn_at_the_apps_call(caught: list[warnings.WarningMessage]) -> None:
+    """Issue again what the SDK warned while resolving the options (a deprecated option, say),
+    at the application's ``sentry_sdk.init`` call: the SDK points its warnings one frame up,
+    which is this module's wrapper."""
+    if not caught:
+        return
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_NOT_THE_APP):
+        frame = frame.f_back
+    for warning in caught:
+        warnings.warn_explicit(
+            warning.message,
+            warning.category,
+            frame.f_code.co_filename,
+            frame.f_lineno,
+            module=frame.f_globals.get("__name__"),
+            registry=frame.f_globals.setdefault("__warningregistry__", {}),
+            module_globals=frame.f_globals,
+        )
+
+
 class Installation:
     """The patched SDK entry points, and the router they deliver to.
 
@@ -134,9 +160,11 @@ class Installation:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     app_options = original(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 effective = original(*args, **{**kwargs, **overrides})
-            else:
-                effective = original(*args, **kwargs)
+            _warn_at_the_apps_call(caught)
+            if not overrides:
                 app_options = dict(effective)
             self._app_options[id(effective)] = app_options
             wrap_callbacks(effective, self.router)
