@@ -60,22 +60,49 @@ class ReceivedEnvelope:
         """
         if self._envelope is None:
             try:
-                envelope = Envelope.deserialize(self.raw)
-            except ValueError:
-                envelope = Envelope(headers={"malformed": True})
-            from pytest_sentry_check._model.item_types import item_type
-
-            for item in envelope.items:
-                entry = item_type(str(item.type))
-                if item.payload.json is None and (entry is None or entry.json):
-                    with contextlib.suppress(ValueError):
-                        item.payload.json = json.loads(item.payload.get_bytes())
-            self._envelope = envelope
+                self._envelope = _parse(self.raw)
+            except RecursionError:
+                # Serialized on a shallow stack (a worker thread), too deep for the parser on
+                # this one (pytest's): parse again on a fresh stack.
+                self._envelope = _on_a_fresh_stack(_parse, self.raw)
         return self._envelope
 
     def item_types(self) -> list[str]:
         """The envelope's item types, in order."""
         return [str(item.type) for item in self.envelope.items]
+
+
+def _parse(raw: bytes) -> Envelope:
+    """``raw`` parsed with sentry-sdk's own parser, each JSON payload loaded; an envelope that
+    does not parse is an empty one marked ``malformed`` (its bytes are still scanned)."""
+    try:
+        envelope = Envelope.deserialize(raw)
+    except ValueError:
+        return Envelope(headers={"malformed": True})
+    from pytest_sentry_check._model.item_types import item_type
+
+    for item in envelope.items:
+        entry = item_type(str(item.type))
+        if item.payload.json is None and (entry is None or entry.json):
+            with contextlib.suppress(ValueError):
+                item.payload.json = json.loads(item.payload.get_bytes())
+    return envelope
+
+
+def _on_a_fresh_stack(parse: Callable[[bytes], Envelope], raw: bytes) -> Envelope:
+    """``parse(raw)`` in a new thread: all of the recursion limit is free there."""
+    result: list[Envelope] = []
+
+    def run() -> None:
+        try:
+            result.append(parse(raw))
+        except RecursionError:  # deeper than the limit itself: the bytes are scanned as text
+            result.append(Envelope(headers={"malformed": True}))
+
+    thread = threading.Thread(target=run, name="sentry-check-parse")
+    thread.start()
+    thread.join()
+    return result[0]
 
 
 _NONE: Mapping[str, Any] = MappingProxyType({})

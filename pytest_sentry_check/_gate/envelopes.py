@@ -47,7 +47,10 @@ def scan_envelopes(
     shown = _masker(secrets)  # a transaction name can hold a secret too
     found: list[tuple[str, Finding, StoredAfterRelay]] = []
     for received in envelopes:
-        for item, findings in scan_by_item(received.envelope, secrets=secrets):
+        envelope = received.envelope
+        # what did not parse is scanned as the bytes that left the process
+        target = received.raw if envelope.headers.get("malformed") else envelope
+        for item, findings in scan_by_item(target, secrets=secrets):
             kept = _KeptOnce(item, secrets)
             record = shown(describe_item(item.item_type, item.payload))
             for finding in findings:

@@ -105,7 +105,7 @@ def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
     """Envelope bytes; bytes that are no envelope are scanned as one text item."""
     try:
         envelope = Envelope.deserialize(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: scanned as text
         yield ScanItem("envelope", raw)
         return
     yield from _items_of_envelope(envelope)
@@ -124,7 +124,7 @@ def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
         if payload is None:
             try:
                 payload = json.loads(item.payload.get_bytes())
-            except ValueError:
+            except (ValueError, RecursionError):
                 yield ScanItem(name, item.payload.get_bytes())
                 continue
         yield ScanItem(name, payload)

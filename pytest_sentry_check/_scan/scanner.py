@@ -165,6 +165,8 @@ class Scanner:
             for finding in found:
                 shown = shown or self._shown(leaf.path)
                 yield replace(finding, path=shown)
+        if use_fields and isinstance(item.payload, bytes):
+            yield from self._text_fields(kind, item.payload.decode("utf-8", "replace"))
         if (patterns or use_canaries) and not isinstance(item.payload, bytes):
             for path, key in item.key_paths():  # a secret used as a key
                 if patterns and len(key) >= 6 and not _is_safe(path):
@@ -245,6 +247,16 @@ class Scanner:
             )
             return
 
+    def _text_fields(self, kind: str, text: str) -> Iterator[Finding]:
+        """``"name": "value"`` pairs in a payload that did not parse as JSON (nested deeper than
+        the parser goes, or cut off): the field rule on each, its path the key's name."""
+        for match in _JSON_PAIR.finditer(text):
+            key, value = match.group(1), match.group(2)
+            term = self.fields.match(key)
+            if term is not None and value and not is_scrubbed(value):
+                detail = f"sensitive field {term!r} (in text that is not JSON)"
+                yield Finding("field", "field", "high", kind, self._shown_text(key), mask(value), detail)
+
     def _query_parameters(self, kind: str, dotted: str, text: str) -> Iterator[Finding]:
         """Sensitive names in a query string, a URL's query or a form body: ``api_key=...``."""
         query = text.split("?", 1)[1] if "?" in text else text
@@ -270,6 +282,7 @@ class Scanner:
 
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_JSON_PAIR = re.compile(r'"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.){0,10000})"')
 _CARD_CONTEXT, _CARD_DIGITS = "credit-card:context", "credit-card:digits"
 _QUERY = re.compile(r"^[^\s=&#]{1,100}=[^\s&#]*(?:&[^\s=&#]{1,100}=[^\s&#]*)*(?:#.*)?$")
 _ATTRIBUTE_TYPES = frozenset({"string", "integer", "double", "boolean", "array"})
