@@ -60,6 +60,10 @@ class ScanItem:
                 stack.extend(
                     reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
                 )
+            elif isinstance(node, (set, frozenset)):  # a plain dict target may hold any Python value
+                stack.extend(reversed([((*path, str(i)), key, v) for i, v in enumerate(_ordered(node))]))
+            elif isinstance(node, (bytes, bytearray)):
+                yield Leaf(path, key, bytes(node).decode("utf-8", "replace"))
             else:
                 yield Leaf(path, key, node)
 
@@ -79,6 +83,11 @@ class ScanItem:
                     stack.append(((*path, str(k)), v))
             elif isinstance(node, (list, tuple)):
                 stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
+
+
+def _ordered(values: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's members in a stable order (by their repr), so their paths repeat."""
+    return sorted(values, key=repr)
 
 
 def _pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:

@@ -131,7 +131,7 @@ class Scanner:
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:  # the walk is linear; backtracking triggers are not
             return set(self._every_rule)
-        if _PERCENT.search(text):
+        if _encoded(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         fired = self.triggers.match(text)
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
@@ -295,10 +295,16 @@ except ImportError:  # the standard json module does the same, slower
     _orjson = None
 
 
+def _encoded(text: str) -> bool:
+    """Whether ``text`` may hold URL-encoded data: percent escapes, or a ``+`` for a space in
+    a query string (``note=Bearer+tok_...``)."""
+    return bool(_PERCENT.search(text)) or ("+" in text and "=" in text)
+
+
 def _decodings(text: str) -> Iterator[str]:
-    """The text, and its percent-decoded form when it has one (query strings, URLs, cookies)."""
+    """The text, and its URL-decoded form when it has one (query strings, URLs, cookies)."""
     yield text
-    if _PERCENT.search(text):
+    if _encoded(text):
         decoded = urllib.parse.unquote_plus(text)
         if decoded != text:
             yield decoded

@@ -171,6 +171,7 @@ def _span_with(key: str, value: str) -> None:
 
 
 def _planted_findings(location: str, key: str, value: str, secrets: tuple[str, ...] = ()) -> list[Any]:
+    PLANTED.clear()  # a value planted in the frame locals of one case must not be found in the next
     with capture() as events:
         _init(send_default_pii=True)
         LOCATIONS[location](key, value)
