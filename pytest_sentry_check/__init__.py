@@ -14,6 +14,7 @@ pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_chec
 
 if TYPE_CHECKING:
     from ._capture.dropped import Dropped, SdkError
+    from ._capture.store import follow_running_test
     from ._capture.transport import CaptureTransport
     from ._model.items import Leaf, ScanItem, ScanTarget
     from ._model.records import Event, Payload, Transaction
@@ -71,6 +72,7 @@ __all__ = [
     "assert_scrubbed",
     "assert_valid",
     "capture",
+    "follow_running_test",
     "scan",
     "validate",
 ]
@@ -81,6 +83,7 @@ _HOMES = {
     "CaptureTransport": "_capture.transport",
     "Dropped": "_capture.dropped",
     "SdkError": "_capture.dropped",
+    "follow_running_test": "_capture.store",
     **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
     **dict.fromkeys(("Event", "Payload", "Transaction"), "_model.records"),
     **dict.fromkeys(

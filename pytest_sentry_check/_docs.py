@@ -1,7 +1,7 @@
 """Links from messages to the documentation site (built from ``docs/`` by mkdocs).
 
 Every message that points to the docs builds its link here, so a pip user gets a URL they can
-open; ``tests/test_docs.py`` checks that each page and anchor exists.
+open; ``tests/docs/test_docs.py`` checks that each page and anchor exists.
 """
 
 from __future__ import annotations

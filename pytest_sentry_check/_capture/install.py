@@ -19,10 +19,12 @@ The transport round-trips each envelope through its serialized bytes and
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import os
 import sys
+import threading
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -36,7 +38,7 @@ import sentry_sdk.spotlight
 import sentry_sdk.transport
 
 from .scopes import patched_getters
-from .store import Router
+from .store import Router, run_as
 from .transport import CaptureTransport
 
 __all__ = [
@@ -62,6 +64,8 @@ CALLBACK_OPTIONS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+_THREAD_START: Callable[[threading.Thread], None] = threading.Thread.start
+_POOL_SUBMIT: Callable[..., Any] = concurrent.futures.ThreadPoolExecutor.submit
 _SDK_GET_OPTIONS: Callable[..., dict[str, Any]] = sentry_sdk.client.get_options
 _SDK_MAKE_TRANSPORT: Callable[..., Any] = sentry_sdk.transport.make_transport
 
@@ -201,6 +205,24 @@ class Installation:
 
         return is_ignored_error
 
+    def _thread_start(self) -> Callable[[threading.Thread], None]:
+        router = self.router
+
+        def start(thread: threading.Thread) -> None:
+            router.thread_started(thread)
+            _THREAD_START(thread)
+
+        return start
+
+    def _pool_submit(self) -> Callable[..., Any]:
+        router = self.router
+
+        def submit(executor: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+            # a pool's threads outlive the test that started them: a job belongs to its submitter
+            return _POOL_SUBMIT(executor, run_as(router.active(), fn), *args, **kwargs)
+
+        return submit
+
     def _setup_spotlight(self, options: dict[str, Any]) -> None:
         return None  # Spotlight (SENTRY_SPOTLIGHT) would send every envelope to its sidecar
 
@@ -220,6 +242,8 @@ class Installation:
         self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
         for name, getter in patched_getters().items():
             self._patch(sentry_sdk.scope.Scope, name, getter)
+        self._patch(threading.Thread, "start", self._thread_start())
+        self._patch(concurrent.futures.ThreadPoolExecutor, "submit", self._pool_submit())
         if _SDK_IS_IGNORED_ERROR is not None:
             self._patch(
                 sentry_sdk.client._Client,

@@ -83,6 +83,7 @@ class CaptureSession:
         pytest calls this when the test body starts, so threads that fixtures start (of any
         scope: a session-wide worker, say) are not tied to the first test that set them up.
         """
+        self.capture.threads_marked = True
         if self._scopes is not None:
             self._scopes.add_event_processor(self._mark_owner)
 

@@ -33,7 +33,7 @@ from sentry_sdk.envelope import Envelope
 if TYPE_CHECKING:
     from .dropped import Dropped, SdkError
 
-__all__ = ["Capture", "ReceivedEnvelope", "Router"]
+__all__ = ["Capture", "ReceivedEnvelope", "Router", "follow_running_test", "run_as"]
 
 
 class ReceivedEnvelope:
@@ -106,6 +106,37 @@ def _on_a_fresh_stack(parse: Callable[[bytes], Envelope], raw: bytes) -> Envelop
 
 
 _NONE: Mapping[str, Any] = MappingProxyType({})
+_follows_running_test: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pytest_sentry_check_follows_running_test", default=False
+)
+
+
+def follow_running_test() -> None:
+    """Send what the calling thread or task sends from now on to the test running at the time.
+
+    For a long-lived worker (a queue consumer, a task on a session-wide event loop) that a
+    test's body started but that serves every later test: by default its events belong to the
+    test that started it, and arrive late there.
+    """
+    _owner.set(None)
+    _follows_running_test.set(True)
+
+
+def run_as(capture: Capture | None, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, run with ``capture`` as the owner of what it sends (a pool job: its submitter)."""
+    if capture is None:
+        return func
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = _owner.set(capture)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _owner.reset(token)
+
+    return run
+
+
 _owner: contextvars.ContextVar[Capture | None] = contextvars.ContextVar(
     "pytest_sentry_check_owner", default=None
 )
@@ -132,6 +163,8 @@ class Capture:
     # Defaults of what most captures never change (a test suite opens one capture per test).
     parent: Capture | None = None
     closed = False
+    #: the test's body runs: threads started from now on are this capture's
+    threads_marked = False
     generation = 0
     listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
     _late: _Late | None = None
@@ -260,6 +293,10 @@ class Router:
         self.unattributed = _Late()
         self.late_captures: list[Capture] = []
         self._hints = threading.local()
+        #: the capture whose test body started each thread (for when the SDK propagates no scope)
+        self._thread_origins: weakref.WeakKeyDictionary[threading.Thread, Capture] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def open(self, capture: Capture) -> None:
         with self._lock:
@@ -276,25 +313,40 @@ class Router:
             self.last_closed = capture
 
     def event_processor(self, capture: Capture) -> Callable[[Any, Any], Any]:
-        """An SDK event processor marking the events prepared in ``capture``'s scopes."""
-        ref = weakref.ref(capture)
+        """An SDK event processor marking the events prepared in ``capture``'s scopes.
+
+        It holds the capture: a thread that outlives its test keeps the test's capture with the
+        scope it was given, so what it sends later is that test's late arrival, not the next's.
+        """
 
         def mark_owner(event: Any, hint: Any) -> Any:
-            self._hints.capture = ref
+            self._hints.capture = capture
             return event
 
         return mark_owner
 
+    def thread_started(self, thread: threading.Thread) -> None:
+        """Remember which test body started ``thread`` (``threading.Thread.start`` calls this)."""
+        owner = _owner.get()
+        if owner is not None and owner.router is self and owner.threads_marked and not owner.closed:
+            self._thread_origins[thread] = owner
+
     def active(self, *, take_hint: bool = False) -> Capture | None:
-        """The capture a delivery made from the calling context would join."""
-        hinted: weakref.ref[Capture] | None = getattr(self._hints, "capture", None)
+        """The capture a delivery made from the calling context would join: the context's owner
+        (a test, a pool job's submitter), else the test whose scope prepared the event, else the
+        test whose body started the thread, else the innermost open capture."""
+        hinted: Capture | None = getattr(self._hints, "capture", None)
         if take_hint and hinted is not None:
             self._hints.capture = None
         owner = _owner.get()
         if owner is not None and owner.router is self:
             return owner
-        if hinted is not None and hinted() is not None:
-            return hinted()
+        if _follows_running_test.get():
+            hinted = None
+        elif hinted is None:
+            hinted = self._thread_origins.get(threading.current_thread())
+        if hinted is not None:
+            return hinted
         with self._lock:
             if self._open:
                 return self._open[-1]
