@@ -214,6 +214,13 @@ class Capture:
         with self.changed:
             self.listeners = (*self.listeners, listener)
 
+    def successor(self) -> Capture:
+        """An empty, closed capture under this one's name: what still arrives for the test is
+        kept there as its late arrival, without keeping what the test received."""
+        stub = Capture(self.router, self.name, discard=self.discard)
+        stub.closed = True
+        return stub
+
     def chain(self) -> Iterator[Capture]:
         """This capture and the ones it is nested in."""
         capture: Capture | None = self

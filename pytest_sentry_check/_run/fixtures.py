@@ -104,3 +104,7 @@ def server_view(
         yield ServerView(server, key)
     finally:
         server.clear_faults()
+        if capture is not None:
+            # the session's server outlives the test: keep its name for late arrivals, not what
+            # it received (a suite of such tests would hold every test's envelopes)
+            owners[key] = capture.successor()
