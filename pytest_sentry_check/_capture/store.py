@@ -165,6 +165,8 @@ class Capture:
     closed = False
     #: the test's body runs: threads started from now on are this capture's
     threads_marked = False
+    #: names of the other tests whose bodies created a client this capture received from
+    foreign_clients: frozenset[str] = frozenset()
     generation = 0
     listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
     _late: _Late | None = None
@@ -331,6 +333,20 @@ class Router:
             return event
 
         return mark_owner
+
+    def body_running(self) -> str:
+        """The name of the capture whose test body is running in the calling context, or ``""``."""
+        owner = _owner.get()
+        return owner.name if owner is not None and owner.threads_marked and not owner.closed else ""
+
+    def note_client_origin(self, origin: str) -> None:
+        """Remember that the capture receiving now got it from a client test ``origin`` created."""
+        capture = self.active()
+        if capture is None or capture.closed or not capture.name:
+            return
+        if origin not in {nested.name for nested in capture.chain()}:
+            with self._lock:
+                capture.foreign_clients = capture.foreign_clients | {origin}
 
     def thread_started(self, thread: threading.Thread) -> None:
         """Remember which test body started ``thread`` (``threading.Thread.start`` calls this)."""

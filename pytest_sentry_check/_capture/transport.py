@@ -33,6 +33,8 @@ class CaptureTransport(Transport):
     def __init__(self, options: dict[str, Any], router: Router, app_options: dict[str, Any]):
         super().__init__(options)
         self.router = router
+        #: the test whose body created the client (``sentry_sdk.init`` in a test, not a fixture)
+        self.origin = router.body_running()
         self.app_options: Mapping[str, Any] = MappingProxyType(app_options)
 
     def capture_envelope(self, envelope: Envelope) -> None:
@@ -44,6 +46,8 @@ class CaptureTransport(Transport):
             self.router.deliver("sdk_errors", serialization_error(envelope, exc))
             return
         received = ReceivedEnvelope(raw, time.time(), threading.current_thread().name)
+        if self.origin:
+            self.router.note_client_origin(self.origin)
         self.router.deliver("envelopes", received)
 
     def record_lost_event(

@@ -6,6 +6,7 @@ Text only (no pytest): imported when there is something to say.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pytest_sentry_check._docs import doc_url
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from pytest_sentry_check._capture.store import Router
     from pytest_sentry_check._query.events import SentryEvents
 
-__all__ = ["describe_capture", "late_arrival_lines", "render_sdk_errors"]
+__all__ = ["describe_capture", "foreign_client_warning", "late_arrival_lines", "render_sdk_errors"]
 
 _DOCS_SDK_ERRORS = doc_url("capture.md", "exceptions-the-sdk-swallowed")
 _GATE_LINES_PER_TEST = 20
@@ -97,3 +98,15 @@ def late_arrival_lines(router: Router, threads_left: list[str]) -> list[str]:
             f"({', '.join(threads_left[:5])}): what they send from now on is not reported"
         )
     return lines
+
+
+def foreign_client_warning(origins: Iterable[str]) -> str:
+    """A test that sent through a client another test's body created: it passes only in order."""
+    names = sorted(origins)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"sentry-check: this test sent to Sentry through the client that {shown} created "
+        "(sentry_sdk.init ran in that test's body). Run alone, or in another order, this test "
+        "sends nothing: initialise the SDK in a fixture the test uses "
+        f"(see {doc_url('capture.md', 'a-client-another-test-created')})."
+    )

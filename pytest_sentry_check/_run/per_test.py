@@ -161,6 +161,14 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
                 run.captured.append((item.nodeid, describe_capture(running.events)))
             if session.capture.sdk_errors:
                 failures += _report_sdk_errors(run, item, session.capture.sdk_errors)
+    if session.capture.foreign_clients:
+        from pytest_sentry_check._warnings import SentryCheckWarning
+
+        from .messages import foreign_client_warning
+
+        warnings.warn(
+            SentryCheckWarning(foreign_client_warning(session.capture.foreign_clients)), stacklevel=1
+        )
     return failures
 
 
