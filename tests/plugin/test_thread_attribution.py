@@ -116,3 +116,54 @@ def test_a_worker_a_test_started_follows_the_running_test_when_it_opts_in(pytest
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=2)
     assert "late arrivals" not in result.stdout.str()
+
+
+def test_a_task_on_a_session_wide_loop_follows_the_running_test_when_it_opts_in(
+    pytester: pytest.Pytester,
+) -> None:
+    """A task copies the context of the test that created it; follow_running_test() lets a
+    task that serves every test send into the one running."""
+    pytester.makepyfile(
+        """
+        import asyncio, threading
+        import sentry_sdk
+        from pytest_sentry_check import follow_running_test
+
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+        jobs = None
+
+        async def serve(opt_in):
+            if opt_in:
+                follow_running_test()
+            while (job := await jobs.get()) is not None:
+                sentry_sdk.capture_message(job[0])
+                job[1].set_result(None)
+
+        async def _submit(name):
+            future = loop.create_future()
+            await jobs.put((name, future))
+            await future
+
+        def run(name):
+            asyncio.run_coroutine_threadsafe(_submit(name), loop).result(timeout=5)
+
+        async def _start(opt_in):
+            global jobs
+            jobs = asyncio.Queue()
+            loop.create_task(serve(opt_in))
+
+        def test_1_starts_the_server_task(sentry_events):
+            asyncio.run_coroutine_threadsafe(_start(True), loop).result(timeout=5)
+            run("one")
+            assert [e.message for e in sentry_events] == ["one"]
+
+        def test_2_uses_it(sentry_events):
+            run("two")
+            assert [e.message for e in sentry_events] == ["two"]
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    assert "arrived after the test ended" not in result.stdout.str()
