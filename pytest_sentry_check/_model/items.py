@@ -17,7 +17,7 @@ from sentry_sdk.envelope import Envelope
 
 from .item_types import event_type_of, item_type
 
-__all__ = ["HasEnvelopeItems", "Leaf", "ScanItem", "ScanTarget", "items_of"]
+__all__ = ["HasEnvelopeItems", "Leaf", "PathLink", "ScanItem", "ScanTarget", "items_of", "path_of"]
 
 
 @dataclass(frozen=True)
@@ -45,44 +45,65 @@ class ScanItem:
         if isinstance(self.payload, bytes):
             yield Leaf((), "", self.payload.decode("utf-8", "replace"))
             return
-        stack: list[tuple[tuple[str, ...], str, Any]] = [((), "", self.payload)]
+        # Paths are built as links to the parent's and made tuples at the leaves only: a path
+        # copied at every level costs its depth there, quadratic in a deep structure.
+        stack: list[tuple[PathLink, str, Any]] = [(None, "", self.payload)]
         seen: set[int] = set()
         while stack:
-            path, key, node = stack.pop()
+            link, key, node = stack.pop()
             if isinstance(node, (Mapping, list, tuple)):
                 if id(node) in seen:  # a structure that contains itself: visit it once
                     continue
                 seen.add(id(node))
             if isinstance(node, Mapping):
-                children = [((*path, str(k)), str(k), v) for k, v in node.items()]
+                children = [((link, str(k)), str(k), v) for k, v in node.items()]
                 stack.extend(reversed(children))
             elif isinstance(node, (list, tuple)):
                 stack.extend(
-                    reversed([((*path, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
+                    reversed([((link, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
                 )
             elif isinstance(node, (set, frozenset)):  # a plain dict target may hold any Python value
-                stack.extend(reversed([((*path, str(i)), key, v) for i, v in enumerate(_ordered(node))]))
+                stack.extend(reversed([((link, str(i)), key, v) for i, v in enumerate(_ordered(node))]))
             elif isinstance(node, (bytes, bytearray)):
-                yield Leaf(path, key, bytes(node).decode("utf-8", "replace"))
+                yield Leaf(path_of(link), key, bytes(node).decode("utf-8", "replace"))
             else:
-                yield Leaf(path, key, node)
+                yield Leaf(path_of(link), key, node)
 
-    def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
-        """Every dict key with the path of its value (canaries can hide in keys)."""
-        stack: list[tuple[tuple[str, ...], Any]] = [((), self.payload)]
+    def key_links(self) -> Iterator[tuple[PathLink, str]]:
+        """Every dict key with the link of its value's path (``path_of`` makes it a tuple)."""
+        stack: list[tuple[PathLink, Any]] = [(None, self.payload)]
         seen: set[int] = set()
         while stack:
-            path, node = stack.pop()
+            link, node = stack.pop()
             if isinstance(node, (Mapping, list, tuple)):
                 if id(node) in seen:
                     continue
                 seen.add(id(node))
             if isinstance(node, Mapping):
                 for k, v in node.items():
-                    yield (*path, str(k)), str(k)
-                    stack.append(((*path, str(k)), v))
+                    child = (link, str(k))
+                    yield child, str(k)
+                    stack.append((child, v))
             elif isinstance(node, (list, tuple)):
-                stack.extend(((*path, str(i)), v) for i, v in enumerate(node))
+                stack.extend(((link, str(i)), v) for i, v in enumerate(node))
+
+    def key_paths(self) -> Iterator[tuple[tuple[str, ...], str]]:
+        """Every dict key with the path of its value (canaries can hide in keys)."""
+        for link, key in self.key_links():
+            yield path_of(link), key
+
+
+#: A path as a chain of ``(parent, segment)`` links, ``None`` for the root.
+PathLink: TypeAlias = "tuple[PathLink, str] | None"
+
+
+def path_of(link: PathLink) -> tuple[str, ...]:
+    """The path a chain of links stands for, from the root."""
+    parts: list[str] = []
+    while link is not None:
+        link, segment = link
+        parts.append(segment)
+    return tuple(reversed(parts))
 
 
 def _ordered(values: set[Any] | frozenset[Any]) -> list[Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_sentry_check._masking import mask, mask_secrets
 from pytest_sentry_check._model.item_types import item_type
-from pytest_sentry_check._model.items import Leaf, ScanItem
+from pytest_sentry_check._model.items import Leaf, ScanItem, path_of
 from pytest_sentry_check._rules.canaries import CanaryMatcher
 from pytest_sentry_check._rules.fields import IP_FIELDS, FieldMatcher, is_scrubbed
 from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find_patterns
@@ -168,16 +168,18 @@ class Scanner:
         if use_fields and isinstance(item.payload, bytes):
             yield from self._text_fields(kind, item.payload.decode("utf-8", "replace"))
         if (patterns or use_canaries) and not isinstance(item.payload, bytes):
-            for path, key in item.key_paths():  # a secret used as a key
-                if patterns and len(key) >= 6 and not _is_safe(path):
-                    for rule, match, description in find_patterns(key, ".".join(path[:-1]), patterns):
-                        where = ".".join((self._shown(path[:-1]), mask(key))).lstrip(".")
-                        detail = f"{description} (a key)"
-                        yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(match), detail)
+            for link, key in item.key_links():  # a secret used as a key
+                if patterns and len(key) >= 6:
+                    path = path_of(link)  # only for a key that may be a secret: deep paths are long
+                    if not _is_safe(path):
+                        for rule, match, description in find_patterns(key, ".".join(path[:-1]), patterns):
+                            where = ".".join((self._shown(path[:-1]), mask(key))).lstrip(".")
+                            detail = f"{description} (a key)"
+                            yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(match), detail)
                 if use_canaries:
                     for canary, how in self.canaries.find(key):
                         detail = f"registered secret in a key, {how}"
-                        where = self._shown(path)
+                        where = self._shown(path_of(link))
                         yield Finding("canary", "canary", "critical", kind, where, mask(canary), detail)
 
     def _leaf_findings(
