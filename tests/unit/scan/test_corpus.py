@@ -96,7 +96,8 @@ def clean_corpus() -> Iterator[tuple[SentryEvents, int]]:
                 thread.join()
             sentry_sdk.flush()
         items = sum(len(envelope.items) for envelope in events.envelopes)
-        yield events, items
+    # closed before the tests use it: an open capture would also take what later tests send
+    yield events, items
 
 
 def test_the_clean_corpus_is_big_enough(clean_corpus: tuple[SentryEvents, int]) -> None:
