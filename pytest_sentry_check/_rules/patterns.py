@@ -276,7 +276,10 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         "jwt",
         "high",
         re.compile(
-            r"\b(?P<header>eyJ[A-Za-z0-9_-]{5,1000})\.eyJ[A-Za-z0-9_-]{0,8000}\.[A-Za-z0-9_-]{0,1000}"
+            # a token starts where no base64url character precedes it: inside a run of them
+            # ("-eyJ-eyJ..."), every "eyJ" would start a scan of up to 1,000 characters
+            r"(?<![A-Za-z0-9_-])(?P<header>eyJ[A-Za-z0-9_-]{5,1000})"
+            r"\.eyJ[A-Za-z0-9_-]{0,8000}\.[A-Za-z0-9_-]{0,1000}"
         ),
         _jwt,
         (

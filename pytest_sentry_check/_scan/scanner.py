@@ -105,7 +105,9 @@ class Scanner:
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
         fired = self._fired(item)
-        if fired or self.use_user_paths:
+        if fired is None:  # too large for one pass: the triggers run on each value instead
+            yield from self._walk(item, set(self._every_rule), per_value=True)
+        elif fired or self.use_user_paths:
             yield from self._walk(item, fired)
         for detector in self.custom:
             for finding in detector(item):
@@ -120,8 +122,9 @@ class Scanner:
         (masking the joined path would swallow its neighbours: an email key eats the dots)."""
         return ".".join(self._shown_text(segment) for segment in path)
 
-    def _fired(self, item: ScanItem) -> set[str]:
-        """The rules worth walking the item for: their triggers matched its serialized text."""
+    def _fired(self, item: ScanItem) -> set[str] | None:
+        """The rules worth walking the item for: their triggers matched its serialized text
+        (``None``: the text is too large for one pass)."""
         try:
             if isinstance(item.payload, bytes):
                 text = item.payload.decode("utf-8", "replace")
@@ -129,8 +132,8 @@ class Scanner:
                 text = _serialize(item.payload)
         except Exception:  # odd payloads (hostile __str__, cycles): no prefilter, walk everything
             return set(self._every_rule)
-        if len(text) > _PREFILTER_MAX_TEXT:  # the walk is linear; backtracking triggers are not
-            return set(self._every_rule)
+        if len(text) > _PREFILTER_MAX_TEXT:
+            return None
         if _encoded(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         fired = self.triggers.match(text)
@@ -138,7 +141,16 @@ class Scanner:
             fired.add("credit-card")
         return fired - {_CARD_CONTEXT, _CARD_DIGITS}  # helpers: they never warrant a walk alone
 
-    def _walk(self, item: ScanItem, fired: set[str]) -> Iterator[Finding]:
+    def _fired_in(self, text: str) -> set[str]:
+        """The rules whose triggers match one value (a bare digit run may be a card)."""
+        if _encoded(text):
+            text = f"{text}\n{urllib.parse.unquote_plus(text)}"
+        fired = self.triggers.match(text)
+        if _CARD_DIGITS in fired:
+            fired.add("credit-card")
+        return fired
+
+    def _walk(self, item: ScanItem, fired: set[str], per_value: bool = False) -> Iterator[Finding]:
         kind = item.item_type
         use_canaries = self.use_canaries and "canary" in fired
         use_fields = self.use_fields and "field" in fired
@@ -152,6 +164,11 @@ class Scanner:
                 text = value if isinstance(value, str) else str(value)
             except Exception:  # a hostile __str__ must not stop the scan
                 continue
+            if per_value:  # the field rule reads keys, which a value's text does not hold
+                here = self._fired_in(text)
+                use_canaries = self.use_canaries and "canary" in here
+                patterns = tuple(rule for rule in self.patterns if rule.id in here)
+                card_rule = tuple(rule for rule in patterns if rule.id == "credit-card")
             found = self._leaf_findings(
                 kind,
                 leaf,
