@@ -301,6 +301,8 @@ class Router:
         self.last_closed: Capture | None = None
         self.unattributed = _Late()
         self.late_captures: list[Capture] = []
+        #: once the session ended: envelopes that arrived since, by the test they belong to
+        self.after_session: dict[str, int] | None = None
         self._hints = threading.local()
         #: the capture whose test body started each thread (for when the SDK propagates no scope)
         self._thread_origins: weakref.WeakKeyDictionary[threading.Thread, Capture] = (
@@ -379,6 +381,10 @@ class Router:
         """Add an envelope (``envelopes``), a ``dropped`` record or an ``sdk_errors`` entry, to
         the capture it belongs to (or to ``to``: the local server knows it by the DSN's key)."""
         target = to if to is not None else self.active(take_hint=True)
+        if self.after_session is not None and kind == "envelopes":
+            with self._lock:
+                name = target.name if target is not None else ""
+                self.after_session[name] = self.after_session.get(name, 0) + 1
         if target is None:
             with self._lock:
                 getattr(self.unattributed, kind).append(value)

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     from pytest_sentry_check._capture.store import Router
     from pytest_sentry_check._query.events import SentryEvents
 
-__all__ = ["describe_capture", "foreign_client_warning", "late_arrival_lines", "render_sdk_errors"]
+__all__ = [
+    "after_session_lines",
+    "describe_capture",
+    "foreign_client_warning",
+    "late_arrival_lines",
+    "render_sdk_errors",
+]
 
 _DOCS_SDK_ERRORS = doc_url("capture.md", "exceptions-the-sdk-swallowed")
 _GATE_LINES_PER_TEST = 20
@@ -110,3 +116,15 @@ def foreign_client_warning(origins: Iterable[str]) -> str:
         "sends nothing: initialise the SDK in a fixture the test uses "
         f"(see {doc_url('capture.md', 'a-client-another-test-created')})."
     )
+
+
+def after_session_lines(arrived: dict[str, int]) -> list[str]:
+    """What arrived once the session had ended, by test (``""``: no test)."""
+    total = sum(arrived.values())
+    tests = ", ".join(sorted(name for name in arrived if name)[:5]) or "no test"
+    return [
+        f"sentry-check: {_plural(total, 'envelope')} arrived after the session ended, "
+        f"from threads of {tests}: not scanned by the leak gate nor listed in the summary.",
+        "Join the threads that send them before their test ends "
+        f"(see {doc_url('capture.md', 'late-arrivals')}).",
+    ]

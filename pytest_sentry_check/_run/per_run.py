@@ -6,7 +6,9 @@ arrivals, the xdist merge, the gate's reports and the terminal summary.
 
 from __future__ import annotations
 
+import atexit
 import json
+import sys
 import threading
 from typing import Any
 
@@ -16,7 +18,7 @@ import sentry_sdk
 from pytest_sentry_check._capture.install import Installation, uninstall
 from pytest_sentry_check._docs import doc_url
 
-from .state import UNSET, RunState, run_of, start, stop
+from .state import UNSET, RunState, is_outermost, run_of, start, stop
 
 __all__ = [
     "configure",
@@ -137,6 +139,9 @@ def session_finish(run: RunState, session: pytest.Session) -> None:
             scan_late(run, session, installation, ledger)
         lines = _late_arrivals(installation, run.threads_before)
         run.late.extend(line for line in lines if line not in run.late)  # xdist: workers' came first
+        if is_outermost(run):  # pytester's runs end inside a test: their process goes on
+            installation.router.after_session = {}
+            atexit.register(_report_after_session, installation.router.after_session)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reports
         tests_run = sorted(run.tests_run) if ledger is None else []
@@ -153,6 +158,16 @@ def session_finish(run: RunState, session: pytest.Session) -> None:
         from .gate import finish_run
 
         finish_run(run, session, ledger)
+
+
+def _report_after_session(arrived: dict[str, int]) -> None:
+    """At exit: what threads still sent once the session had ended (it was not scanned)."""
+    if not arrived:
+        return
+    from .messages import after_session_lines
+
+    for line in after_session_lines(arrived):
+        print(line, file=sys.stderr)
 
 
 def _late_arrivals(installation: Installation, threads_before: set[threading.Thread]) -> list[str]:

@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     from pytest_sentry_check._query.events import SentryEvents
     from pytest_sentry_check._scan.detectors import Detector
 
-__all__ = ["UNSET", "RunState", "Running", "run_of", "run_state", "running_of", "start", "stop"]
+__all__ = [
+    "UNSET",
+    "RunState",
+    "Running",
+    "is_outermost",
+    "run_of",
+    "run_state",
+    "running_of",
+    "start",
+    "stop",
+]
 
 _OPTIONS: pytest.StashKey[CheckOptions] = pytest.StashKey()
 #: what ``detectors_before`` and ``datascrubbing_before`` hold while nothing was set
@@ -141,6 +151,11 @@ def run_state(config: pytest.Config) -> RunState:
 def start(run: RunState) -> None:
     """Make ``run`` the innermost run (its hooks' fast path)."""
     _runs.append(run)
+
+
+def is_outermost(run: RunState) -> bool:
+    """Whether no other run encloses ``run`` (pytester runs pytest inside a test)."""
+    return bool(_runs) and _runs[0] is run
 
 
 def stop(run: RunState) -> None:
