@@ -24,11 +24,13 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+
 @pytest.fixture(autouse=True)
 def _inner_runs_keep_their_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite runs in random order (pytest-randomly); the suites that tests run with pytester
     are written in order (a thread one test starts, the next one joins)."""
     if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts
         monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
 
 
