@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import io
 import math
 import socket
 import struct
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ingest import IngestError, Limits, auth_key, decode_body, parse_body
+from .ingest import IngestError, Limits, auth_key, decode_body, event_id_of, parse_body
 
 __all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView"]
 
@@ -55,6 +56,8 @@ class SentryServer:
     ``on_envelope(raw, key)`` receives every accepted envelope (decompressed, Sentry's own
     envelope format) and the DSN key it was sent with, on the server's thread, before the
     response is sent. Keys are ``public_key`` and those added with :meth:`add_key`.
+
+    ``limits`` bound what one request may hold (:class:`~.ingest.Limits`).
     """
 
     def __init__(
@@ -178,7 +181,7 @@ class SentryServer:
                 self.rejected += 1
                 return JSONResponse({"detail": f"could not store the envelope: {exc}"}, status_code=500)
             self.accepted += 1
-            return JSONResponse({"id": _event_id(raw)})
+            return JSONResponse({"id": event_id_of(raw)})
 
         # Starlette routes (the request, nothing parsed): the body is read under our limits
         async def envelope(request: Request) -> Response:
@@ -203,13 +206,19 @@ class SentryServer:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
             raise IngestError(413, f"body of {declared} bytes is over the limit of {self.limits.body}")
-        body = bytearray()
+        body = await self._read(request)
+        # the compressed body is dropped once decoded: only the envelope is held while parsing
+        body = decode_body(body, request.headers.get("content-encoding", ""), self.limits)
+        return parse_body(body, request.headers.get("content-type", ""), endpoint, self.limits), key
+
+    async def _read(self, request: Any) -> bytes:
+        # BytesIO grows in place and hands over its buffer: the body is held once, not twice
+        body = io.BytesIO()
         async for chunk in request.stream():
-            body += chunk
-            if len(body) > self.limits.body:
+            if body.tell() + len(chunk) > self.limits.body:
                 raise IngestError(413, f"body is over the limit of {self.limits.body} bytes")
-        decoded = decode_body(bytes(body), request.headers.get("content-encoding", ""), self.limits)
-        return parse_body(decoded, request.headers.get("content-type", ""), endpoint), key
+            body.write(chunk)
+        return body.getvalue()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -254,17 +263,6 @@ class SentryServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-def _event_id(raw: bytes) -> str | None:
-    import json
-
-    try:
-        headers = json.loads(raw.split(b"\n", 1)[0] or b"{}")
-    except ValueError:
-        return None
-    event_id = headers.get("event_id") if isinstance(headers, dict) else None
-    return event_id if isinstance(event_id, str) else None
 
 
 def _reset(request: Any) -> None:

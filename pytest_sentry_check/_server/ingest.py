@@ -7,15 +7,14 @@ bad request is a clear 4xx and nothing half-parsed is ever stored.
 
 from __future__ import annotations
 
-import io
+import codecs
 import json
+import re
 import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from sentry_sdk.envelope import Envelope, Item, PayloadRef
 
 from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope, Router
 from pytest_sentry_check._model.item_types import event_type_of, item_type
@@ -26,6 +25,7 @@ __all__ = [
     "auth_key",
     "decode_body",
     "deliver",
+    "event_id_of",
     "parse_body",
 ]
 
@@ -39,12 +39,39 @@ class IngestError(Exception):
         self.message = message
 
 
+MiB = 1024 * 1024
+_CHUNK = MiB  # what is decompressed or decoded at once while sizes are checked
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Body size limits: Sentry's own are 40 MB compressed and 200 MB for an envelope."""
+    """What one request may hold; each is checked before the part it limits is built.
 
-    body: int = 40 * 1024 * 1024
-    decompressed: int = 200 * 1024 * 1024
+    Sentry documents 20 MB for a compressed request, 1 MB for a decompressed event and 100 MB of
+    attachments per event (docs.sentry.io/concepts/data-management/size-limits/); this server
+    took 40 MB as received and 200 MB decompressed. It runs inside the test process, and Python
+    objects parsed from JSON take up to about 28 times its size: a 40 MB body of ``[],[],...`` took
+    1.2 GB, 200 MB would take 5-6 GB. These limits keep one request under about 4 times
+    ``decompressed`` (``benchmarks/bench_server_memory.py``) and stay far above what a test
+    sends: more than Sentry's 20 MB for a compressed request, and a 1 MB event (Sentry's limit
+    for one) holds about 40,000 to 60,000 JSON values.
+
+    - ``body``: bytes as received, compressed or not (413);
+    - ``decompressed``: the envelope after its ``Content-Encoding`` (413), learnt by
+      decompressing 1 MiB at a time and dropping the output, before the envelope is built;
+    - ``items``: items in one envelope (413);
+    - ``json_values``: JSON values in one envelope's headers and JSON payloads together (413),
+      counted before anything is parsed as the commas and opening brackets in the text (inside
+      strings too, so never fewer than the values). Each one counted takes at most about
+      100 bytes once parsed (a 1-key object: 2 counted, 192 bytes), so a parse holds at most
+      about 25 MB of objects. Texts are parsed one at a time;
+      nesting deeper than Python's recursion limit is invalid JSON (400).
+    """
+
+    body: int = 32 * MiB
+    decompressed: int = 32 * MiB
+    items: int = 1000
+    json_values: int = 250_000
 
 
 def auth_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
@@ -59,136 +86,243 @@ def auth_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None
     return query.get("sentry_key") or None
 
 
+def _too_big(limits: Limits) -> IngestError:
+    return IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
+
+
+def _inflated_size(body: bytes, wbits: int, encoding: str, limits: Limits) -> int:
+    """The size ``body`` inflates to, read 1 MiB at a time and never kept: a bomb is refused
+    before its output exists."""
+    decompressor = zlib.decompressobj(wbits)
+    size, data = 0, body
+    while True:
+        size += len(out := decompressor.decompress(data, _CHUNK))
+        if size > limits.decompressed:
+            raise _too_big(limits)
+        data = decompressor.unconsumed_tail
+        if decompressor.eof or not (out or data):
+            break
+    if not decompressor.eof:
+        raise IngestError(400, f"{encoding} body is truncated")
+    if decompressor.unused_data:
+        extra = len(decompressor.unused_data)
+        raise IngestError(400, f"{encoding} body has {extra} bytes after its end (several members?)")
+    return size
+
+
+def _brotli(body: bytes, limits: Limits) -> bytes:
+    try:
+        import brotli
+    except ImportError:
+        raise IngestError(415, "brotli body, but the brotli package is not installed") from None
+    try:  # the size first, 1 MiB at a time (each call stops growing its output past the limit)
+        decompressor, size, data = brotli.Decompressor(), 0, body
+        while True:
+            size += len(out := decompressor.process(data, output_buffer_limit=_CHUNK))
+            data = b""
+            if size > limits.decompressed:
+                raise _too_big(limits)
+            if decompressor.is_finished() or (not out and decompressor.can_accept_more_data()):
+                break
+        if not decompressor.is_finished():
+            raise IngestError(400, "br body is truncated")
+        return bytes(brotli.Decompressor().process(body, output_buffer_limit=max(size, 1)))
+    except brotli.error as exc:
+        raise IngestError(400, f"br body could not be decompressed: {exc}") from None
+
+
 def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
-    """The request body without its ``Content-Encoding`` (gzip, deflate, br), within the limits."""
+    """The request body without its ``Content-Encoding`` (gzip, deflate, br), within the limits.
+
+    A compressed body is decompressed twice: once to learn its size (refusing it past the limit
+    with 1 MiB in memory), then into one buffer of exactly that size."""
     if len(body) > limits.body:
         raise IngestError(413, f"body of {len(body)} bytes is over the limit of {limits.body}")
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
+        if len(body) > limits.decompressed:
+            raise IngestError(
+                413, f"envelope of {len(body)} bytes is over the limit of {limits.decompressed}"
+            )
         return body
     if encoding in ("gzip", "x-gzip", "deflate"):
         # wbits: 32 + 15 reads a gzip or zlib header; raw deflate needs -15
         attempts = (47,) if encoding != "deflate" else (15, -15)
         for wbits in attempts:
             try:
-                decompressor = zlib.decompressobj(wbits)
-                data = decompressor.decompress(body, limits.decompressed + 1)
-                if len(data) > limits.decompressed:
-                    raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
-                if not decompressor.eof:
-                    raise IngestError(400, f"{encoding} body is truncated")
-                if decompressor.unused_data:
-                    extra = len(decompressor.unused_data)
-                    raise IngestError(
-                        400, f"{encoding} body has {extra} bytes after its end (several members?)"
-                    )
-                return data
+                size = _inflated_size(body, wbits, encoding, limits)
+                return zlib.decompress(body, wbits, max(size, 1))
             except zlib.error as exc:
                 error = exc
         raise IngestError(400, f"{encoding} body could not be decompressed: {error}")
     if encoding == "br":
-        try:
-            import brotli
-        except ImportError:
-            raise IngestError(415, "brotli body, but the brotli package is not installed") from None
-        decompressor = brotli.Decompressor()
-        try:  # bounded output: a small body must not expand into gigabytes
-            data = decompressor.process(body, output_buffer_limit=limits.decompressed + 1)
-        except brotli.error as exc:
-            raise IngestError(400, f"br body could not be decompressed: {exc}") from None
-        if len(data) > limits.decompressed:
-            raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
-        if not decompressor.is_finished():
-            raise IngestError(400, "br body is truncated")
-        return bytes(data)
+        return _brotli(body, limits)
     raise IngestError(415, f"unsupported Content-Encoding {encoding!r} (gzip, deflate, br or none)")
 
 
 def _reject_constant(name: str) -> Any:
+    # NaN and Infinity: Python's json takes them, JSON (and Relay) does not
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _loads(data: bytes) -> Any:
-    # UTF-8, as the format says (json.loads would guess UTF-16 from a NUL byte); NaN and
-    # Infinity: Python's json takes them, JSON (and Relay) does not
-    return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+_BLANK = re.compile(rb"\s*")
 
 
-def _json(data: bytes, what: str) -> Any:
+def _text(value: str) -> str:
+    """A string parsed from Latin-1 read as the UTF-8 it was (escaped characters are kept)."""
     try:
-        return _loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise IngestError(400, f"{what} is not valid JSON: {type(exc).__name__}: {exc}"[:300]) from None
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
-def _items(body: bytes) -> Iterator[tuple[int, str, bytes]]:
-    """``(index, type, payload)`` of each item, framed as the envelope format says: a declared
-    ``length`` counts the payload's bytes as received, else the payload ends at the newline."""
-    stream = io.BytesIO(body)
-    stream.readline()  # the envelope's header, checked by the caller
-    index = 0
-    while True:
-        line = stream.readline()
-        if not line:
-            return
-        if not line.strip():  # a blank line (the end of the last item)
-            continue
+def _check_utf8(view: memoryview) -> None:
+    """``UnicodeDecodeError`` (positions in ``view``) unless ``view`` is UTF-8. Decoded 1 MiB at
+    a time and dropped: one character outside Latin-1 never makes Python store a whole text at
+    4 bytes a character."""
+    start = 0
+    while start < len(view):
+        final = start + _CHUNK >= len(view)
         try:
-            headers = _loads(line)
+            _, used = codecs.utf_8_decode(view[start : start + _CHUNK], "strict", final)
+        except UnicodeDecodeError as exc:  # the error as one decode of the whole text says it
+            whole = bytes(view[: start + exc.end])
+            raise UnicodeDecodeError("utf-8", whole, start + exc.start, start + exc.end, exc.reason) from None
+        start += used
+
+
+class _Parser:
+    """Parses one body's JSON headers and payloads, each from a range of the body's bytes, within
+    the envelope's budget of JSON values. Nothing parsed is kept."""
+
+    def __init__(self, body: bytes, limits: Limits):
+        self.body = body
+        self.limit = limits.json_values
+        self.used = 0
+
+    def charge(self, start: int, end: int, what: str) -> None:
+        """Count ``body[start:end]``'s values into the budget, or ``IngestError`` 413. The count
+        is of the commas and opening brackets (and 1), inside strings too, so never less than the
+        values: a few linear scans in C, before anything is built."""
+        self.used += sum(self.body.count(mark, start, end) for mark in (b",", b"[", b"{")) + 1
+        if self.used > self.limit:
+            raise IngestError(413, f"{what} takes the envelope over {self.limit} JSON values")
+
+    def parse(self, start: int, end: int, what: str) -> Any:
+        """``body[start:end]`` parsed (ValueError or RecursionError if it is not JSON), charged to
+        the budget first. It is checked to be UTF-8, then parsed as Latin-1 (one character per
+        byte): JSON's syntax is ASCII, so that accepts the same texts, and a text is never widened
+        to 4 bytes a character. Strings outside ASCII come out garbled: callers read ASCII only."""
+        self.charge(start, end, what)
+        view = memoryview(self.body)[start:end]
+        _check_utf8(view)
+        return json.loads(str(view, "latin-1"), parse_constant=_reject_constant)
+
+    def json(self, start: int, end: int, what: str) -> Any:
+        try:
+            return self.parse(start, end, what)
+        except (ValueError, RecursionError) as exc:
+            message = f"{what} is not valid JSON: {type(exc).__name__}: {exc}"[:300]
+            raise IngestError(400, message) from None
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _line_end(body: bytes, start: int) -> int:
+    end = body.find(b"\n", start)
+    return len(body) if end < 0 else end
+
+
+def _items(parser: _Parser, limits: Limits) -> Iterator[tuple[int, str, int, int]]:
+    """``(index, type, start, end)`` of each item's payload in the body, framed as the envelope
+    format says: a declared ``length`` counts the payload's bytes as received, else the payload
+    ends at the newline. Offsets, not copies."""
+    body = parser.body
+    position = _line_end(body, 0) + 1  # past the envelope's header, checked by the caller
+    index = 0
+    while position < len(body):
+        end = _line_end(body, position)
+        if _BLANK.fullmatch(body, position, end):  # a blank line (the end of the last item)
+            position = end + 1
+            continue
+        if index >= limits.items:
+            raise IngestError(413, f"envelope has more than {limits.items} items")
+        try:
+            headers = parser.parse(position, end, f"item {index} header")
         except (ValueError, RecursionError):
             headers = None
         if not isinstance(headers, dict) or not isinstance(headers.get("type"), str):
             raise IngestError(400, f"item {index}: its header is not a JSON object with a type")
-        kind, length = headers["type"], headers.get("length")
+        kind, length = _text(headers["type"]), headers.get("length")
+        start = min(end + 1, len(body))
         if length is None:
-            payload = stream.readline().rstrip(b"\n")
+            stop = _line_end(body, start)
         elif not isinstance(length, int) or isinstance(length, bool) or length < 0:
             raise IngestError(
                 400, f"item {index} ({kind}): length must be a whole number of bytes, not {length!r}"
             )
         else:
-            payload = stream.read(length)
-            if len(payload) < length:
-                has = len(payload.rstrip(b"\n"))
+            stop = start + length
+            if stop > len(body):
+                has = len(body) - start
+                while has and body[start + has - 1] == ord("\n"):
+                    has -= 1
                 raise IngestError(400, f"item {index} ({kind}) declares {length} bytes, has {has}")
-            if stream.readline().strip():
+            if not _BLANK.fullmatch(body, stop, _line_end(body, stop)):
                 raise IngestError(400, f"item {index} ({kind}): more bytes than its length of {length}")
-        yield index, kind, payload
+        yield index, kind, start, stop
+        position = _line_end(body, stop) + 1
         index += 1
 
 
-def parse_body(body: bytes, content_type: str, endpoint: str) -> bytes:
+def parse_body(body: bytes, content_type: str, endpoint: str, limits: Limits | None = None) -> bytes:
     """The envelope to store, as bytes, from a decoded body; ``IngestError`` if it is invalid.
 
     ``endpoint`` is ``envelope`` or ``store``. The store endpoint, and the envelope endpoint
-    given ``application/json``, take one event as JSON (as Relay does).
+    given ``application/json``, take one event as JSON (as Relay does), stored as its payload
+    byte for byte. Every JSON text is counted against ``limits`` before it is parsed, and parsed
+    one at a time.
     """
+    limits = limits or Limits()
+    parser = _Parser(body, limits)
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise IngestError(415, f"{media} is not accepted here (send an envelope or a JSON event)")
     if endpoint == "store" or media == "application/json":
-        event = _json(body, "event")
+        event = parser.json(0, len(body), "event")
         if not isinstance(event, dict):
             raise IngestError(400, "event is not a JSON object")
-        kind = event_type_of(event).name
-        headers = {"event_id": event["event_id"]} if isinstance(event.get("event_id"), str) else {}
-        envelope = Envelope(headers=headers, items=[Item(PayloadRef(json=event), type=kind)])
-        return envelope.serialize()
+        event_id = event.get("event_id")
+        header = {"event_id": event_id} if isinstance(event_id, str) and event_id.isascii() else {}
+        item = {"type": event_type_of(event).name, "length": len(body)}
+        return b"%s\n%s\n%s\n" % (_dumps(header), _dumps(item), body)
     try:
-        header = _loads(body.split(b"\n", 1)[0])
+        header = parser.parse(0, _line_end(body, 0), "envelope header")
     except (ValueError, RecursionError) as exc:
         raise IngestError(400, f"not an envelope: {exc}"[:300]) from None
     if not isinstance(header, dict):
         raise IngestError(400, "not an envelope: its header line is not a JSON object")
-    for index, name, payload in _items(body):
+    for index, name, start, end in _items(parser, limits):
         entry = item_type(name)
         if (
             entry is not None
             and entry.json
-            and not isinstance(_json(payload, f"item {index} ({name})"), dict)
+            and not isinstance(parser.json(start, end, f"item {index} ({name})"), dict)
         ):
             raise IngestError(400, f"item {index} ({name}) is not a JSON object")
     return body
+
+
+def event_id_of(raw: bytes) -> str | None:
+    """The ``event_id`` in an accepted envelope's header (ASCII, as event ids are)."""
+    try:
+        headers = json.loads(str(memoryview(raw)[: _line_end(raw, 0)], "latin-1") or "{}")
+    except (ValueError, RecursionError):
+        return None
+    event_id = headers.get("event_id") if isinstance(headers, dict) else None
+    return event_id if isinstance(event_id, str) and event_id.isascii() else None
 
 
 def deliver(router: Router, raw: bytes, to: Capture | None = None) -> None:
