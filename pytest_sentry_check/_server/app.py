@@ -57,7 +57,10 @@ class SentryServer:
     envelope format) and the DSN key it was sent with, on the server's thread, before the
     response is sent. Keys are ``public_key`` and those added with :meth:`add_key`.
 
-    ``limits`` bound what one request may hold (:class:`~.ingest.Limits`).
+    ``limits`` bound what one request may hold (:class:`~.ingest.Limits`). ``read_timeout``
+    bounds how long a client may take to send a request: its headers, from the moment it
+    connects (or got its previous answer), and then its body. A connection that sends nothing in
+    time is closed; one whose body stalls is answered 408 and closed.
     """
 
     def __init__(
@@ -69,13 +72,17 @@ class SentryServer:
         public_key: str = DEFAULT_PUBLIC_KEY,
         project_id: str = "1",
         limits: Limits | None = None,
+        read_timeout: float = 5.0,
     ):
+        if not read_timeout > 0:
+            raise ValueError(f"read_timeout must be a positive number of seconds, not {read_timeout!r}")
         self.on_envelope = on_envelope
         self.host = host
         self.port = port
         self.public_key = public_key
         self.project_id = project_id
         self.limits = limits or Limits()
+        self.read_timeout = read_timeout
         self.accepted = 0
         self.rejected = 0
         self._faults: collections.deque[Fault] = collections.deque()
@@ -174,7 +181,9 @@ class SentryServer:
                 raw, key = await self._accept(request, project_id, endpoint)
             except IngestError as exc:
                 self.rejected += 1
-                return JSONResponse({"detail": exc.message}, status_code=exc.status)
+                # a body that did not arrive leaves the connection unusable: close it
+                close = {"Connection": "close"} if exc.status == 408 else None
+                return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=close)
             try:
                 self.on_envelope(raw, key)
             except Exception as exc:  # the store failed (a full disk, say): say so, keep serving
@@ -206,7 +215,12 @@ class SentryServer:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
             raise IngestError(413, f"body of {declared} bytes is over the limit of {self.limits.body}")
-        body = await self._read(request)
+        try:
+            body = await asyncio.wait_for(self._read(request), self.read_timeout)
+        except asyncio.TimeoutError:
+            raise IngestError(
+                408, f"the request body did not arrive within {self.read_timeout:g} s"
+            ) from None
         # the compressed body is dropped once decoded: only the envelope is held while parsing
         body = decode_body(body, request.headers.get("content-encoding", ""), self.limits)
         return parse_body(body, request.headers.get("content-type", ""), endpoint, self.limits), key
@@ -232,7 +246,12 @@ class SentryServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app(), log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+            self.app(),
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+            http=_timed_protocol(self.read_timeout),
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # not the main thread
@@ -263,6 +282,49 @@ class SentryServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _timed_protocol(read_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose client sends no request headers within
+    ``read_timeout`` of connecting or of its previous answer. uvicorn has no such timeout: its
+    keep-alive timer starts only after a first answer, and any byte received cancels it, so a
+    client that connects and sends nothing, or drips a header, holds the connection forever.
+    The body's own timeout is the application's (:meth:`SentryServer._accept`). Always h11,
+    which uvicorn always installs ("auto" would take httptools where it is installed)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class TimedH11Protocol(H11Protocol):
+        _timer: asyncio.TimerHandle | None = None
+        _waiting_after: object = None  # the request cycle answered last (None: none yet)
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self._start_timer()
+
+        def on_response_complete(self) -> None:
+            self._start_timer()  # before h11 starts a pipelined request, which is then in time
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_timer()
+            super().connection_lost(exc)
+
+        def _start_timer(self) -> None:
+            self._stop_timer()
+            self._waiting_after = self.cycle
+            self._timer = self.loop.call_later(read_timeout, self._headers_late)
+
+        def _stop_timer(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _headers_late(self) -> None:
+            self._timer = None
+            if self.cycle is self._waiting_after and not self.transport.is_closing():
+                self.transport.close()  # no request began since the timer started
+
+    return TimedH11Protocol
 
 
 def _reset(request: Any) -> None:
