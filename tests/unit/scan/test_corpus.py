@@ -80,7 +80,7 @@ def _background_job(n: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean_corpus() -> Iterator[tuple[SentryEvents, int]]:
+def clean_corpus() -> tuple[SentryEvents, int]:
     """Over 200 events and transactions from varied real code, send_default_pii both ways."""
     with capture() as events:
         for pii in (False, True):
@@ -97,7 +97,7 @@ def clean_corpus() -> Iterator[tuple[SentryEvents, int]]:
             sentry_sdk.flush()
         items = sum(len(envelope.items) for envelope in events.envelopes)
     # closed before the tests use it: an open capture would also take what later tests send
-    yield events, items
+    return events, items
 
 
 def test_the_clean_corpus_is_big_enough(clean_corpus: tuple[SentryEvents, int]) -> None:
