@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
