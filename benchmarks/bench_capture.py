@@ -38,6 +38,12 @@ def test_trivial(n):
 """
 
 
+#: Both sides run without pytest's cache, xdist and pytest-randomly (in the test extra since the
+#: restructure): randomly shuffles with a new seed on every run, so the count would not repeat,
+#: and it adds its own per-test work to both sides.
+_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "."]
+
+
 def _child_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -53,7 +59,7 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
-        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "."]
+        base = [sys.executable, "-m", "pytest", "-q", *_PYTEST_ARGS]
         sides: tuple[tuple[str, list[str]], ...] = (("without", ["-p", "no:sentry_check"]), ("with", []))
         for _, extra in sides:
             subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
@@ -92,7 +98,7 @@ def p1_instructions(count: int) -> None:
     folder.mkdir()
     try:
         Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "."]
+        command = [sys.executable, "-m", "pytest", "-q", *_PYTEST_ARGS]
         with tempfile.TemporaryDirectory() as out:
             profile = Path(out, "callgrind.out")
             valgrind = [

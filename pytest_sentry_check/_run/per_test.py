@@ -17,7 +17,6 @@ from pytest_sentry_check._capture.install import current_installation
 from pytest_sentry_check._capture.scopes import client_in_use
 from pytest_sentry_check._capture.session import CaptureSession
 from pytest_sentry_check._capture.transport import flush_pending
-from pytest_sentry_check._masking import also_masking
 
 from .state import Running, RunState, running_of
 
@@ -154,6 +153,8 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
         failures += finish_test(item, running)
     summary = run.checked_settings().summary and not session.capture.discard
     if summary or session.capture.sdk_errors:
+        from pytest_sentry_check._masking import also_masking  # not at start-up: most tests need none
+
         with also_masking(running.secrets):
             if summary:
                 from .messages import describe_capture
