@@ -16,12 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from pytest_sentry_check._scan.detectors import ENTRY_POINT_GROUP
-
 if TYPE_CHECKING:
     from pytest_sentry_check._scan.detectors import Detector
 
-__all__ = ["ENTRY_POINT_GROUP", "pytest_sentry_check_detectors"]
+__all__ = ["pytest_sentry_check_detectors"]
 
 hookspec = pluggy.HookspecMarker("pytest")
 
