@@ -61,7 +61,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "sentry_check(*, capture=True, options={}, sdk_errors='fail', gate='fail', allow=[]): "
+        "sentry_check(*, capture=True, options={}, sdk_errors='fail', gate='fail', allow=[], "
+        "fail_on='high'): "
         "per-test settings of pytest-sentry-check (closest marker wins, key by key).",
     )
     per_run.configure(run_state(config))

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_sentry_check._scan.finding import Finding
+from pytest_sentry_check._scan.finding import SEVERITIES, Finding
 
 from .fixes import suggested_fix
 
@@ -18,6 +18,7 @@ __all__ = [
     "StoredAfterRelay",
     "answer",
     "describe_item",
+    "fails_at",
     "fingerprint",
     "generic_path",
 ]
@@ -34,9 +35,11 @@ _INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 class GateFinding:
     """A finding of the gate: what the scanner found, in which test, and what became of it.
 
-    ``status`` is ``failed`` (fails the run), ``warned`` (gate in warn mode), ``allowed``
-    (``allowed_by`` names the allow entry) or ``baselined``. ``phase`` says when it was
-    scanned: ``call`` (end of the test body), ``teardown`` or ``late`` (after the test ended).
+    ``status`` is ``failed`` (fails the run), ``warned`` (gate in warn mode, or a severity
+    below the fail-on threshold: see ``below_threshold``), ``allowed`` (``allowed_by`` names the
+    allow entry) or ``baselined``. ``phase`` says when it was scanned: ``call`` (end of the test
+    body), ``teardown`` or ``late`` (after the test ended). ``fail_on`` is the fail-on threshold
+    the gate held it to (empty when none did: gate in warn mode, or a validation problem).
     """
 
     test: str
@@ -50,6 +53,7 @@ class GateFinding:
     #: whether Sentry would still store it after Relay's default scrubbing (``None``: unknown,
     #: Relay is not installed or the item is not an event)
     stored: bool | None = None
+    fail_on: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -59,6 +63,15 @@ class GateFinding:
     @property
     def blocking(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def below_threshold(self) -> bool:
+        """Whether it only warned because its severity is under the gate's fail-on threshold."""
+        return (
+            self.status == "warned"
+            and bool(self.fail_on)
+            and not fails_at(self.finding.severity, self.fail_on)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +87,9 @@ class GateFinding:
             "detail": self.finding.detail,
             "record": self.record,
             "status": self.status,
+            "fails": self.blocking,
+            "fail_on": self.fail_on or None,
+            "below_threshold": self.below_threshold,
             "allowed_by": self.allowed_by,
             "phase": self.phase,
             "fingerprint": self.fingerprint,
@@ -90,11 +106,19 @@ class GateFinding:
         return cls(
             data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
             data.get("record", ""), data.get("allowed_by", ""), data.get("stored_after_relay"),
+            data.get("fail_on") or "",
         )  # fmt: skip
 
     def __str__(self) -> str:
         record = f" in {self.record}" if self.record else ""
         return f"{self.finding}{record}"
+
+
+def fails_at(severity: str, fail_on: str) -> bool:
+    """Whether a finding of ``severity`` is at or above the ``fail_on`` threshold. A severity
+    that is not one of :data:`SEVERITIES` (a plugin detector's) counts as the most severe."""
+    rank = SEVERITIES.index(severity) if severity in SEVERITIES else 0
+    return rank <= SEVERITIES.index(fail_on)
 
 
 def answer(stored: StoredAfterRelay, status: str) -> bool | None:

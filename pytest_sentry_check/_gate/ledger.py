@@ -1,9 +1,9 @@
 """The CI gate's bookkeeping: which findings fail the run, which are allowed or baselined.
 
 No pytest here. The plugin scans each test's envelopes and hands the findings to a
-:class:`GateLedger`, which classifies them (allow entries first, then the baseline), keeps
-them (never the payloads), remembers which allow and baseline entries matched, and merges
-the ledgers of xdist workers.
+:class:`GateLedger`, which classifies them (allow entries first, then the baseline, then the
+fail-on threshold), keeps them (never the payloads), remembers which allow and baseline entries
+matched, and merges the ledgers of xdist workers.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_sentry_check._scan.finding import Finding
+from pytest_sentry_check._scan.finding import SEVERITIES, Finding
 
 from .baseline import Baseline
-from .finding import BEFORE_FIRST_TEST, GateFinding, StoredAfterRelay, answer, fingerprint, generic_path
+from .finding import (
+    BEFORE_FIRST_TEST,
+    GateFinding,
+    StoredAfterRelay,
+    answer,
+    fails_at,
+    fingerprint,
+    generic_path,
+)
 
 __all__ = ["GateLedger"]
 
@@ -31,6 +39,9 @@ class GateLedger:
     """
 
     mode: str = "fail"
+    #: the run's fail-on threshold: findings of a lower severity warn (a marker may set a test's).
+    #: ``low`` (every finding fails) unless told: the pytest run sets its ``sentry_fail_on``.
+    fail_on: str = "low"
     baseline: Baseline = field(default_factory=Baseline)
     #: ``--sentry-baseline-update``: what is not allowed is accepted (and written to the baseline).
     updating_baseline: bool = False
@@ -50,6 +61,7 @@ class GateLedger:
         allow: Sequence[tuple[str, str]],
         phase: str,
         mode: str | None = None,
+        fail_on: str | None = None,
     ) -> list[GateFinding]:
         """Record ``found`` (record description, finding, stored after Relay) for ``test``; returns
         them classified.
@@ -57,8 +69,12 @@ class GateLedger:
         ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob. Whether a finding
         is stored after Relay may come as a function: it is called only for the findings that
         fail or warn (asking Relay is slow, and allowed findings are accepted anyway).
+
+        In ``fail`` mode a finding whose severity is under ``fail_on`` (default: the ledger's)
+        warns instead; the threshold is for leaks only (validation problems have their mode).
         """
         mode = mode or self.mode
+        threshold = (fail_on or self.fail_on) if mode == "fail" else ""
         results = []
         seen = self._import_time_fingerprints() if test == BEFORE_FIRST_TEST else None
         for record, finding, stored in found:
@@ -67,7 +83,9 @@ class GateLedger:
                 if key in seen:
                     continue
                 seen.add(key)
-            status, allowed_by = ("failed" if mode == "fail" else "warned"), ""
+            held = threshold if finding.kind != "validation" else ""
+            fails = mode == "fail" and (not held or fails_at(finding.severity, held))
+            status, allowed_by = ("failed" if fails else "warned"), ""
             for origin, entry in allow:
                 if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
                     status, allowed_by = "allowed", entry
@@ -79,13 +97,37 @@ class GateLedger:
                     status = "baselined"
                     self.used_baseline.add(key)
             kept = answer(stored, status)
-            results.append(GateFinding(test, *location, finding, status, phase, record, allowed_by, kept))
+            results.append(
+                GateFinding(test, *location, finding, status, phase, record, allowed_by, kept, held)
+            )
         self.findings.extend(results)
         return results
 
     @property
     def blocking(self) -> list[GateFinding]:
         return [f for f in self.findings if f.blocking]
+
+    def _below_threshold_lines(self, top: int) -> list[str]:
+        """Per threshold: how many findings only warned for being under it, and what fails them."""
+        by_threshold: dict[str, list[GateFinding]] = {}
+        for f in self.findings:
+            if f.below_threshold:
+                by_threshold.setdefault(f.fail_on, []).append(f)
+        lines = []
+        for threshold, below in sorted(by_threshold.items(), key=lambda pair: pair[0] != self.fail_on):
+            rules = _top(Counter(f.finding.rule for f in below), top)
+            lowest = max((f.finding.severity for f in below), key=SEVERITIES.index)
+            one = len(below) == 1
+            if threshold == self.fail_on:
+                whose, how = "", f"--sentry-fail-on={lowest}"
+            else:  # a sentry_check marker set their tests' threshold
+                whose = " of its test's marker" if one else " of their tests' markers"
+                how = f'sentry_check(fail_on="{lowest}")'
+            lines.append(
+                f"{_plural(len(below), 'finding')} below the fail-on threshold ({threshold}){whose} "
+                f"warned instead of failing: {rules}; {how} makes {'it' if one else 'them'} fail"
+            )
+        return lines
 
     def unused_allow(self) -> list[tuple[str, str]]:
         return sorted(self.declared - self.used)
@@ -140,6 +182,7 @@ class GateLedger:
             "warned": statuses["warned"],
             "allowed": statuses["allowed"],
             "baselined": statuses["baselined"],
+            "below_threshold": sum(f.below_threshold for f in self.findings),
             "tests_scanned": len(self.tests_run - {BEFORE_FIRST_TEST}),
             "tests_with_findings": len({f.test for f in self.findings}),
             "envelopes_scanned": self.envelopes_scanned,
@@ -160,6 +203,7 @@ class GateLedger:
                 f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
                 f"{_plural(counts['tests_with_findings'], 'test')} ({statuses})"
             ]
+            lines += self._below_threshold_lines(top)
         open_findings = [f for f in self.findings if f.status in ("failed", "warned")]
         if open_findings:
             lines.append("by rule:  " + _top(Counter(f.finding.rule for f in open_findings), top))

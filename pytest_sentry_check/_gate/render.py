@@ -10,9 +10,10 @@ from pytest_sentry_check._scan.finding import SEVERITIES
 from .finding import GateFinding, generic_path
 from .fixes import fix_hints
 
-__all__ = ["DOCS_GATE", "render_findings", "render_gate_failure"]
+__all__ = ["DOCS_FAIL_ON", "DOCS_GATE", "render_findings", "render_gate_failure"]
 
 DOCS_GATE = doc_url("gate.md", "allowing-and-baselining")
+DOCS_FAIL_ON = doc_url("gate.md", "severity-threshold")
 _DOCS_VALIDATION = doc_url("validation.md", "what-is-checked")
 _GATE_LINES_PER_TEST = 20
 
@@ -44,12 +45,16 @@ def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[st
     return lines
 
 
-def render_gate_failure(findings: list[GateFinding]) -> str:
+def render_gate_failure(findings: list[GateFinding], *, threshold_from_marker: bool = False) -> str:
     """The message of a test that made the application send secrets or personal data, or
-    something Sentry would reject (each kind in its own paragraph)."""
+    something Sentry would reject (each kind in its own paragraph).
+
+    Leaks below the fail-on threshold (a warning) say so, and what makes them fail: the
+    ``--sentry-fail-on`` option, or the marker's ``fail_on`` when ``threshold_from_marker``.
+    """
     leaks = [f for f in findings if f.finding.kind != "validation"]
     invalid = [f for f in findings if f.finding.kind == "validation"]
-    parts = [_render_leaks(leaks)] if leaks else []
+    parts = [_render_leaks(leaks, threshold_from_marker)] if leaks else []
     if invalid:
         count = _plural(len(invalid), "problem")
         lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
@@ -63,8 +68,11 @@ def render_gate_failure(findings: list[GateFinding]) -> str:
     return "\n\n".join(parts)
 
 
-def _render_leaks(findings: list[GateFinding]) -> str:
+def _render_leaks(findings: list[GateFinding], threshold_from_marker: bool) -> str:
     count = _plural(len(findings), "finding")
+    below = [f for f in findings if f.below_threshold]
+    if below and len(below) == len(findings):
+        count += ", below the fail-on threshold"
     lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
     lines += render_findings(findings, _GATE_LINES_PER_TEST)
     lines += fix_hints(f.finding for f in findings)
@@ -73,7 +81,20 @@ def _render_leaks(findings: list[GateFinding]) -> str:
         '@pytest.mark.sentry_check(allow=["<rule id or path glob>"]) or accept it with '
         f"--sentry-baseline (see {DOCS_GATE})."
     )
+    if below:
+        lines.append(_below_threshold_hint(below, threshold_from_marker))
     return "\n".join(lines)
+
+
+def _below_threshold_hint(below: list[GateFinding], from_marker: bool) -> str:
+    """What a leak under the fail-on threshold does (warn), and what makes it fail."""
+    lowest = max((f.finding.severity for f in below), key=SEVERITIES.index)
+    how = f'the marker\'s sentry_check(fail_on="{lowest}")' if from_marker else f"--sentry-fail-on={lowest}"
+    if len(below) == 1:
+        what, it = "It is below the fail-on threshold ({}): it warns and does not", "it"
+    else:
+        what, it = "They are below the fail-on threshold ({}): they warn and do not", "them"
+    return f"{what.format(below[0].fail_on)} fail the test; {how} makes {it} fail (see {DOCS_FAIL_ON})."
 
 
 def _plural(n: int, word: str) -> str:

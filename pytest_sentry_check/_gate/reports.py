@@ -15,7 +15,7 @@ from typing import Any
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
 
-from .finding import GateFinding
+from .finding import GateFinding, fails_at
 from .ledger import GateLedger
 
 __all__ = ["REPORT_SCHEMA", "REPORT_VERSION", "github_annotations", "json_report", "sarif_report"]
@@ -24,7 +24,6 @@ REPORT_VERSION = 1
 REPORT_SCHEMA = Path(__file__).with_name("report.schema.json")
 DOCS = doc_url("gate.md", "rules")
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
 _RULE_TEXT = {
     "canary": "A registered canary secret reached Sentry",
@@ -67,6 +66,7 @@ def json_report(ledger: GateLedger) -> dict[str, Any]:
         "version": REPORT_VERSION,
         "tool": {"name": "pytest-sentry-check", "version": _version()},
         "gate": ledger.mode,
+        "fail_on": ledger.fail_on,
         "baseline": ledger.baseline.path or None,
         "summary": ledger.counts(),
         "findings": [f.to_json() for f in ledger.findings],
@@ -75,14 +75,18 @@ def json_report(ledger: GateLedger) -> dict[str, Any]:
     }
 
 
-def _sarif_rule(rule_id: str, severity: str) -> dict[str, Any]:
+def _level(severity: str, fail_on: str) -> str:
+    return "error" if fails_at(severity, fail_on) else "warning"
+
+
+def _sarif_rule(rule_id: str, severity: str, fail_on: str) -> dict[str, Any]:
     text = _RULE_TEXT.get(rule_id, f"Finding of the {rule_id} detector")
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": text},
         "help": {"text": f"Scrub it in before_send or allow it; see {DOCS}."},
-        "defaultConfiguration": {"level": _SARIF_LEVEL.get(severity, "warning")},
+        "defaultConfiguration": {"level": _level(severity, fail_on)},
         "properties": {
             "tags": ["security", "privacy"],
             "security-severity": _SECURITY_SEVERITY.get(severity, "5.0"),
@@ -90,14 +94,20 @@ def _sarif_rule(rule_id: str, severity: str) -> dict[str, Any]:
     }
 
 
-def _sarif_result(finding: GateFinding, rule_index: int) -> dict[str, Any]:
+def _sarif_result(finding: GateFinding, rule_index: int, fail_on: str) -> dict[str, Any]:
+    """One result; its level is the outcome: ``error`` fails the run, ``warning`` warns (an
+    allowed or baselined finding, suppressed, has the level it would have without that)."""
     f = finding.finding
+    if finding.status in ("failed", "warned"):
+        level = "error" if finding.blocking else "warning"
+    else:
+        level = _level(f.severity, finding.fail_on or fail_on)
     where = f"{f.item_type}:{f.path or '<root>'}"
     record = f" ({finding.record})" if finding.record else ""
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
-        "level": _SARIF_LEVEL.get(f.severity, "warning"),
+        "level": level,
         "message": {
             "text": f"{finding.test} sent {f.rule} to Sentry at {where}{record}: {f.preview}"
             + (f" ({f.detail})" if f.detail else "")
@@ -108,6 +118,8 @@ def _sarif_result(finding: GateFinding, rule_index: int) -> dict[str, Any]:
             "itemType": f.item_type,
             "payloadPath": f.path,
             "phase": finding.phase,
+            "severity": f.severity,
+            "belowFailOnThreshold": finding.below_threshold,
             "storedAfterRelayScrubbing": finding.stored,
         },
     }
@@ -148,11 +160,11 @@ def sarif_report(ledger: GateLedger, root: Path | None = None) -> dict[str, Any]
                     "driver": {
                         "name": "pytest-sentry-check",
                         "version": _version(),
-                        "rules": [_sarif_rule(rule, severities[rule]) for rule in rule_ids],
+                        "rules": [_sarif_rule(rule, severities[rule], ledger.fail_on) for rule in rule_ids],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": (root or Path.cwd()).resolve().as_uri() + "/"}},
-                "results": [_sarif_result(f, index[f.finding.rule]) for f in ledger.findings],
+                "results": [_sarif_result(f, index[f.finding.rule], ledger.fail_on) for f in ledger.findings],
             }
         ],
     }

@@ -50,6 +50,7 @@ def ledger_of(run: RunState) -> GateLedger:
             raise pytest.UsageError(f"--sentry-baseline: {exc}") from None
         ledger = GateLedger(
             mode=settings.base["gate"],
+            fail_on=settings.base["fail_on"],
             baseline=baseline,
             updating_baseline=settings.baseline_update,
             # shared with the per-test hooks, which do not need this module to fill them
@@ -100,9 +101,10 @@ def _scan(item: pytest.Item, running: Running, phase: str) -> list[GateFinding]:
     run = running.run
     ledger = ledger_of(run)
     ledger.envelopes_scanned += len(envelopes)
-    gate = run.options_for(item).gate
+    options = run.options_for(item)
+    gate = options.gate
     found = scan_envelopes(envelopes, running.secrets) if gate != "off" else []
-    results = _classify(run, item, ledger, found, phase=phase, mode=gate)
+    results = _classify(run, item, ledger, found, phase=phase, mode=gate, fail_on=options.fail_on)
     validate = run.validate
     if validate != "off":
         problems = validate_envelopes(envelopes, running.secrets)
@@ -119,11 +121,13 @@ def _classify(
     *,
     phase: str,
     mode: str,
+    fail_on: str | None = None,
 ) -> list[GateFinding]:
     if not found:
         return []
     allow = allow_of(run, item)
-    return ledger.classify(item.nodeid, _location(item), found, allow=allow, phase=phase, mode=mode)
+    location = _location(item)
+    return ledger.classify(item.nodeid, location, found, allow=allow, phase=phase, mode=mode, fail_on=fail_on)
 
 
 def scan_body(item: pytest.Item, running: Running) -> str | None:
@@ -142,7 +146,10 @@ def finish_test(item: pytest.Item, running: Running) -> list[str]:
             item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
     warned = [f for f in running.found if f.status == "warned"]
     if warned:
-        message = render_gate_failure(warned)
+        from_marker = any(f.below_threshold for f in warned) and any(
+            "fail_on" in mark.kwargs for mark in item.iter_markers("sentry_check")
+        )
+        message = render_gate_failure(warned, threshold_from_marker=from_marker)
         warnings.warn(SentryCheckWarning(message), stacklevel=1)
     blocking = [f for f in late if f.blocking]
     return [render_gate_failure(blocking)] if blocking else []
@@ -164,7 +171,10 @@ def scan_late(run: RunState, session: pytest.Session, installation: Installation
         ledger.envelopes_scanned += len(envelopes)
         found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
         allow = allow_of(run, item)
-        ledger.classify(capture.name, _location(item), found, allow=allow, phase="late", mode=options.gate)
+        ledger.classify(
+            capture.name, _location(item), found,
+            allow=allow, phase="late", mode=options.gate, fail_on=options.fail_on,
+        )  # fmt: skip
     if ledger.mode != "off":
         ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
     if router.unattributed.envelopes and ledger.mode != "off":

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sentry_sdk.consts import DEFAULT_OPTIONS
 
 __all__ = [
+    "FAIL_ON_LEVELS",
     "GATE_MODES",
     "SDK_ERROR_MODES",
     "CheckOptions",
@@ -20,6 +21,9 @@ __all__ = [
 
 SDK_ERROR_MODES = ("fail", "warn", "ignore")
 GATE_MODES = ("fail", "warn", "off")
+#: The gate's fail-on thresholds: the severities, most severe first (``_scan.finding.SEVERITIES``,
+#: spelled out here so that pytest's start-up does not import the scanner).
+FAIL_ON_LEVELS = ("critical", "high", "medium", "low")
 
 
 class CheckOptions:
@@ -33,12 +37,15 @@ class CheckOptions:
         sdk_errors: what to do when the SDK swallowed an exception from the application's
             callbacks or from serialization: ``"fail"`` the test, ``"warn"``, or ``"ignore"``.
         gate: the leak gate for this test: ``"fail"``, ``"warn"`` or ``"off"``.
+        fail_on: the least severe finding that fails this test when ``gate`` is ``"fail"``:
+            ``"critical"``, ``"high"`` (the default of the ini ``sentry_fail_on``), ``"medium"``
+            or ``"low"``. Findings below it are reported as warnings.
         allow: rule ids or path globs of intended findings; unlike the other keys, the entries
             of every marker level and of the ini ``sentry_allow`` add up.
     """
 
     # A plain class: a dataclass would compile its methods when pytest loads the plugin.
-    __slots__ = ("allow", "capture", "gate", "options", "sdk_errors")
+    __slots__ = ("allow", "capture", "fail_on", "gate", "options", "sdk_errors")
 
     def __init__(
         self,
@@ -48,6 +55,7 @@ class CheckOptions:
         sdk_errors: Literal["fail", "warn", "ignore"] = "fail",
         gate: Literal["fail", "warn", "off"] = "fail",
         allow: Iterable[str] = (),
+        fail_on: Literal["critical", "high", "medium", "low"] = "high",
     ):
         __tracebackhide__ = True
         if not isinstance(capture, bool):
@@ -65,12 +73,18 @@ class CheckOptions:
                 f"sentry_check(gate=...) takes one of {', '.join(map(repr, GATE_MODES))}, not {gate!r}"
             )
         self.gate = gate
+        if fail_on not in FAIL_ON_LEVELS:
+            raise TypeError(
+                f"sentry_check(fail_on=...) takes one of {', '.join(map(repr, FAIL_ON_LEVELS))}, "
+                f"not {fail_on!r}"
+            )
+        self.fail_on = fail_on
         self.allow = validate_allow(allow, "sentry_check(allow=...)")
 
     def __repr__(self) -> str:
         keys = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name in ("capture", "options", "sdk_errors", "gate", "allow")
+            for name in ("capture", "options", "sdk_errors", "gate", "allow", "fail_on")
         )
         return f"CheckOptions({keys})"
 
@@ -125,7 +139,7 @@ def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any])
             merged.setdefault(key, value)
     allow.extend(e for e in base.get("allow", ()) if e not in allow)
     merged.pop("allow", None)
-    known = ("capture", "options", "sdk_errors", "gate", "allow")
+    known = ("capture", "options", "sdk_errors", "gate", "allow", "fail_on")
     unknown = [key for key in merged if key not in known]
     if unknown:
         raise TypeError(

@@ -109,6 +109,8 @@ def report_header(run: RunState) -> list[str]:
     overrides = ", ".join(f"{k}={v!r}" for k, v in base["options"].items()) or "none"
     gate = f"sentry-check: gate={base['gate']}"
     if base["gate"] != "off":
+        if base["gate"] == "fail" and base["fail_on"] != "high":  # the default is not shown
+            gate += f", fail_on={base['fail_on']}"
         if settings.baseline:
             update = " (update)" if settings.baseline_update else ""
             gate += f", baseline={settings.baseline}{update}"

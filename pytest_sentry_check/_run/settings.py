@@ -12,7 +12,7 @@ import pytest
 
 from pytest_sentry_check._docs import doc_url
 
-from .options import GATE_MODES, SDK_ERROR_MODES, parse_option_lines, validate_allow
+from .options import FAIL_ON_LEVELS, GATE_MODES, SDK_ERROR_MODES, parse_option_lines, validate_allow
 
 __all__ = ["Settings", "add_options", "ini_overrides"]
 
@@ -42,6 +42,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="scan everything each test made the app send to Sentry for secrets and personal data: "
         "fail the test and the run (default), warn, or off. Ini: sentry_gate.",
+    )
+    group.addoption(
+        "--sentry-fail-on",
+        dest="sentry_fail_on",
+        choices=FAIL_ON_LEVELS,
+        default=None,
+        help="the least severe finding that fails the gate: critical, high (default), medium or "
+        "low; findings below it are reported as warnings. Ini: sentry_fail_on.",
     )
     group.addoption(
         "--sentry-validate",
@@ -84,6 +92,12 @@ def add_options(parser: pytest.Parser) -> None:
         "sentry_gate",
         default="fail",
         help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
+    )
+    parser.addini(
+        "sentry_fail_on",
+        default="high",
+        help="critical, high, medium or low: the least severe finding that fails the leak gate "
+        "(the others are reported as warnings).",
     )
     parser.addini(
         "sentry_validate",
@@ -144,6 +158,7 @@ class Settings:
     def __init__(self, config: pytest.Config):
         mode = _mode(config, "sentry_sdk_errors", SDK_ERROR_MODES)
         gate = _mode(config, "sentry_gate", GATE_MODES)
+        fail_on = _mode(config, "sentry_fail_on", FAIL_ON_LEVELS)
         try:
             allow = validate_allow(config.getini("sentry_allow"), "ini sentry_allow")
         except TypeError as exc:
@@ -161,6 +176,7 @@ class Settings:
             "options": ini_overrides(config),
             "gate": gate,
             "allow": allow,
+            "fail_on": fail_on,
         }
         self.summary = bool(config.getoption("sentry_summary", False))
         self.baseline: str | None = config.getoption("sentry_baseline", None)

@@ -323,6 +323,9 @@ def test_a_conftest_report_hook_sees_a_leaking_test_failed(pytester: pytest.Pyte
             pass
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    # --sentry-fail-on=medium: the email fails the test
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "--sentry-fail-on=medium"
+    )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["seen by conftest: test_clean=passed, test_leaks=failed, test_after=passed"])

@@ -37,7 +37,7 @@ def test_a_baseline_accepts_todays_leaks_and_fails_new_ones(gated: pytest.Pytest
     accepted.stdout.fnmatch_lines(["2 envelopes from 2 tests scanned: 92 findings in 1 test (92 baselined)"])
 
     gated.makepyfile(test_notify=NOTIFY)
-    new = gated.runpytest(f"--sentry-baseline={baseline}")
+    new = gated.runpytest(f"--sentry-baseline={baseline}", "--sentry-fail-on=medium")  # the email fails
     new.assert_outcomes(passed=2, failed=1)
     new.stdout.fnmatch_lines(["FAILED test_notify.py::test_notify*"])
 
@@ -119,11 +119,11 @@ def test_an_import_time_leak_can_be_baselined_and_goes_stale_when_fixed(gated: p
         """
     )
     gated.makepyfile("def test_nothing():\n    pass\n")
-    leaking = gated.runpytest()
+    leaking = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     assert leaking.ret == pytest.ExitCode.TESTS_FAILED
     leaking.stdout.fnmatch_lines(["by test:  <before the first test> 1"])
     gated.runpytest("--sentry-baseline=b.json", "--sentry-baseline-update")
-    assert gated.runpytest("--sentry-baseline=b.json").ret == pytest.ExitCode.OK
+    assert gated.runpytest("--sentry-baseline=b.json", "--sentry-fail-on=medium").ret == pytest.ExitCode.OK
     gated.makeconftest("import sentry_sdk\nsentry_sdk.init(dsn='https://k@o1.ingest.sentry.io/2')\n")
     fixed = gated.runpytest("--sentry-baseline=b.json")
     fixed.stdout.fnmatch_lines(["1 baseline entry no longer found (fixed?)*"])

@@ -154,7 +154,7 @@ def test_a_registered_canary_is_found_by_the_gate_and_never_printed(gated: pytes
 
 def test_a_test_that_already_failed_gets_the_leak_as_a_section(gated: pytest.Pytester) -> None:
     gated.makepyfile(test_notify=NOTIFY + "    assert False, 'the notification was not sent'\n")
-    result = gated.runpytest()
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails too
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -172,7 +172,7 @@ def test_an_xfail_test_that_leaks_fails(gated: pytest.Pytester) -> None:
         test_notify=NOTIFY.replace("def test_notify", "@pytest.mark.xfail(reason='flaky')\ndef test_notify")
         + "    assert False\n"
     )
-    result = gated.runpytest()
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     result.assert_outcomes(failed=1)
 
 
@@ -193,7 +193,7 @@ def test_a_leak_in_fixture_teardown_fails_the_teardown(gated: pytest.Pytester) -
             pass
         """
     )
-    result = gated.runpytest()
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -208,7 +208,7 @@ def test_a_leak_in_fixture_teardown_fails_the_teardown(gated: pytest.Pytester) -
 def test_a_late_arrival_counts_and_fails_the_run(gated: pytest.Pytester) -> None:
     """A thread that sends after its test ended: scanned at the end, blamed on its own test."""
     gated.makepyfile(LATE_SUITE)
-    result = gated.runpytest()
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
@@ -277,6 +277,6 @@ def test_a_fixture_teardown_that_raises_does_not_hide_a_leak(gated: pytest.Pytes
             pass
         """
     )
-    result = gated.runpytest()
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 1 finding in 1 test (1 failed)"])

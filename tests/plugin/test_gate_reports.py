@@ -26,6 +26,7 @@ def test_the_json_report_follows_its_schema(gated: pytest.Pytester) -> None:
         "warned": 0,
         "allowed": 2,
         "baselined": 0,
+        "below_threshold": 0,
         "tests_scanned": 3,
         "tests_with_findings": 2,
         "envelopes_scanned": 3,
@@ -63,7 +64,7 @@ def test_the_sarif_report_is_valid_sarif_for_code_scanning(gated: pytest.Pyteste
 
 def test_findings_are_junit_properties(gated: pytest.Pytester) -> None:
     gated.makepyfile(test_notify=NOTIFY)
-    gated.runpytest("--junitxml=junit.xml")
+    gated.runpytest("--junitxml=junit.xml", "--sentry-fail-on=medium")  # the email fails
     case = ET.parse(gated.path / "junit.xml").getroot().find(".//testcase[@name='test_notify']")
     assert case is not None
     properties = [(p.get("name"), p.get("value")) for p in case.iter("property")]
@@ -77,17 +78,19 @@ def test_findings_are_junit_properties(gated: pytest.Pytester) -> None:
 def test_github_annotations_when_running_in_github_actions(
     gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A finding that fails is an ::error, one below the fail-on threshold a ::warning."""
     gated.makepyfile(test_notify=NOTIFY)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    result = gated.runpytest()
-    annotations = [line for line in result.stdout.lines if line.startswith("::")]
-    assert len(annotations) == 2
-    for annotation, path in zip(annotations, ["message", "request.query_string"], strict=True):
-        expected = (
-            "::error file=test_notify.py,line=5,title=sentry-check%3A email::test_notify.py::test_notify: "
-            f"[[]medium] email (email address) at event:{path}: ana…[[]22 chars] in event *, transaction '/notify'"
-        )
-        assert fnmatch.fnmatchcase(annotation, expected), annotation
+    for command, args in (("error", ["--sentry-fail-on=medium"]), ("warning", [])):
+        result = gated.runpytest(*args)
+        annotations = [line for line in result.stdout.lines if line.startswith("::")]
+        assert len(annotations) == 2
+        for annotation, path in zip(annotations, ["message", "request.query_string"], strict=True):
+            expected = (
+                f"::{command} file=test_notify.py,line=5,title=sentry-check%3A email::test_notify.py::test_notify: "
+                f"[[]medium] email (email address) at event:{path}: ana…[[]22 chars] in event *, transaction '/notify'"
+            )
+            assert fnmatch.fnmatchcase(annotation, expected), annotation
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert not [line for line in gated.runpytest().stdout.lines if line.startswith("::")]
 

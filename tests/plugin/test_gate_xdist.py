@@ -59,7 +59,8 @@ def test_baseline_update_under_xdist_is_written_once_by_the_controller(gated: py
 
 def test_with_xdist_a_late_leak_still_fails_the_run(gated: pytest.Pytester) -> None:
     gated.makepyfile(LATE_SUITE)
-    result = gated.runpytest_subprocess("-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider")
+    args = ("-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider", "--sentry-fail-on=medium")
+    result = gated.runpytest_subprocess(*args)  # the email fails
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["1 envelope from 2 tests scanned: 1 finding in 1 test (1 failed)"])
@@ -74,8 +75,11 @@ def test_with_xdist_an_import_time_leak_counts_once(gated: pytest.Pytester) -> N
         """
     )
     gated.makepyfile("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
-    serial = gated.runpytest_subprocess("-p", "no:cacheprovider", "--sentry-report=s.json")
-    parallel = gated.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--sentry-report=p.json")
+    fail_on = "--sentry-fail-on=medium"  # the email fails
+    serial = gated.runpytest_subprocess("-p", "no:cacheprovider", fail_on, "--sentry-report=s.json")
+    parallel = gated.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", fail_on, "--sentry-report=p.json"
+    )
     counts = [
         json.loads((gated.path / name).read_text())["summary"]["findings"] for name in ("s.json", "p.json")
     ]

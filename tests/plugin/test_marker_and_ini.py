@@ -75,7 +75,7 @@ def test_overrides_apply_to_a_client_made_before_the_test(pytester: pytest.Pytes
         (
             "captur=False",
             "TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
-            "it takes: capture, options, sdk_errors, gate, allow",
+            "it takes: capture, options, sdk_errors, gate, allow, fail_on",
         ),
         (
             "options={'trace_sample_rate': 1.0}",

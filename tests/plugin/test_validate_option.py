@@ -115,7 +115,8 @@ def test_a_transaction_relay_rejects_is_a_problem_not_a_crash(pytester: pytest.P
             "    [[]medium] relay-invalid (Relay rejects the whole transaction: invalid transaction event: end timestamp is smaller than start timestamp*"
         ]
     )
-    assert pytester.runpytest("--sentry-validate=off").ret == pytest.ExitCode.TESTS_FAILED  # the email
+    email_fails = ("--sentry-validate=off", "--sentry-fail-on=medium")
+    assert pytester.runpytest(*email_fails).ret == pytest.ExitCode.TESTS_FAILED  # the email
 
 
 def test_validation_runs_with_the_gate_off_and_masks_canaries(pytester: pytest.Pytester) -> None:

@@ -90,6 +90,8 @@ def outside_pytest() -> None:
     CheckOptions(sample_rate=1.0)  # E: Unexpected keyword argument "sample_rate" for "CheckOptions"
     # E: Argument "gate" to "CheckOptions" has incompatible type
     CheckOptions(gate="error")
+    # E: Argument "fail_on" to "CheckOptions" has incompatible type
+    CheckOptions(fail_on="severe")
 
 
 def scanning(sentry_events: SentryEvents) -> None:

@@ -389,12 +389,14 @@ def marker_options() -> None:
         sdk_errors="warn",
         gate="warn",
         allow=["ip-address", "request.headers.x-request-id"],
+        fail_on="medium",
     )
     assert_type(options.capture, bool)
     assert_type(options.options, Mapping[str, Any])
     assert_type(options.sdk_errors, Literal["fail", "warn", "ignore"])
     assert_type(options.gate, Literal["fail", "warn", "off"])
     assert_type(options.allow, tuple[str, ...])
+    assert_type(options.fail_on, Literal["critical", "high", "medium", "low"])
     assert_type(CheckOptions(), CheckOptions)
     assert_type(repr(options), str)
 
