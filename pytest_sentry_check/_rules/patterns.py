@@ -1,7 +1,10 @@
 """Value patterns: secrets and personal data recognised by shape, then validated.
 
 Every rule keeps its true-positive and false-positive samples next to it (gitleaks-style);
-the test-suite checks both, so a rule cannot drift into noise or blindness unnoticed.
+the test-suite checks both, so a rule cannot drift into noise or blindness unnoticed. The
+provider keys and the common formats live here; the service tokens in ``services``, the
+personal data checked by libraries (phone numbers, national identifiers) in ``personal``.
+:data:`PATTERN_RULES` gathers them all, by severity.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import binascii
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-__all__ = ["PATTERN_RULES", "PEM_PRIVATE_KEY", "PatternRule", "find_patterns"]
+from .personal import DEVICE_RULES, NATIONAL_ID_RULE, PHONE_RULE
+from .rule import SCRUBBED_CREDENTIAL, PatternRule, Validator, always, find_patterns, luhn, placeholder
+from .services import CONNECTION_STRING_RULE, SERVICE_TOKEN_RULES
+
+__all__ = ["PATTERN_RULES", "PEM_PRIVATE_KEY", "PatternRule", "Validator", "find_patterns"]
 
 #: A whole PEM private key: its header, its body (real or escaped newlines) and its footer, or
 #: everything after the header when the footer is cut off. The ``private-key`` rule finds keys
@@ -22,40 +27,8 @@ __all__ = ["PATTERN_RULES", "PEM_PRIVATE_KEY", "PatternRule", "find_patterns"]
 _PEM_LINE = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 PEM_PRIVATE_KEY = re.compile(rf"-----BEGIN {_PEM_LINE}.*?(?:-----END {_PEM_LINE}|\Z)", re.DOTALL)
 
-# A validator gets the match and the key path the value sits under; it returns a short
-# description of what was recognised, or None to reject the candidate.
-Validator = Callable[["re.Match[str]", str], "str | None"]
-
-
-@dataclass(frozen=True)
-class PatternRule:
-    """A value pattern: a regex for candidates, a validator, and samples proving both."""
-
-    id: str
-    severity: str
-    regex: re.Pattern[str]
-    validate: Validator
-    true_positives: tuple[str, ...] = field(default=())
-    false_positives: tuple[str, ...] = field(default=())
-
-
-def _always(description: str) -> Validator:
-    return lambda match, path: description
-
 
 # -- validators ---------------------------------------------------------------------------
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
 
 
 _CARD_BRANDS: tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...] = (
@@ -75,7 +48,7 @@ def _card(match: re.Match[str], path: str) -> str | None:
     separated = digits != text
     if not separated and not _CARD_CONTEXT.search(path):
         return None  # a bare digit run is only a card number where the key says so
-    if len(set(digits)) == 1 or not _luhn(digits):
+    if len(set(digits)) == 1 or not luhn(digits):
         return None
     for brand, prefix, lengths in _CARD_BRANDS:
         if prefix.match(digits) and len(digits) in lengths:
@@ -147,12 +120,9 @@ def _jwt(match: re.Match[str], path: str) -> str | None:
     return None
 
 
-_SCRUBBED_CREDENTIAL = re.compile(r"(?i)^(\[\w+\]|\*+|x+|redacted|filtered)$")
-
-
 def _auth_header(match: re.Match[str], path: str) -> str | None:
     scheme, credential = match.group("scheme"), match.group("credential")
-    if _SCRUBBED_CREDENTIAL.match(credential):
+    if SCRUBBED_CREDENTIAL.match(credential):
         return None
     if not re.search(r"\d", credential) and len(credential) < 20:
         return None  # "missing bearer credentials": a word, not a token
@@ -177,19 +147,32 @@ def _email(match: re.Match[str], path: str) -> str | None:
 
 
 def _userinfo(match: re.Match[str], path: str) -> str | None:
-    if _SCRUBBED_CREDENTIAL.match(match.group("password")):
+    if SCRUBBED_CREDENTIAL.match(match.group("password")):
         return None
     return "password in URL"
 
 
+def _slack_token(match: re.Match[str], path: str) -> str | None:
+    token = match.group(0)
+    if placeholder(token.split("-", 1)[1]):
+        return None  # xoxb-xxxxxxxxx-...
+    if (
+        token.startswith("xox")
+        and "." not in token
+        and (token.count("-") < 2 or not re.search(r"\d{8}", token))
+    ):
+        return None  # bot, user and legacy tokens carry a numeric team or user id: not xoxb-12345-abcd
+    return "Slack token"
+
+
 # -- rules ----------------------------------------------------------------------------------
 
-PATTERN_RULES: tuple[PatternRule, ...] = (
+_PROVIDER_KEYS = (
     PatternRule(
         "private-key",
         "critical",
         re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-        _always("PEM private key"),
+        always("PEM private key"),
         (
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEow",
             "-----BEGIN PRIVATE KEY-----",
@@ -201,77 +184,117 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         "aws-access-key",
         "critical",
         re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b"),
-        _always("AWS access key id"),
-        ("AKIAIOSFODNN7EXAMPLE", "key=ASIAY34FZKBOKMUTVV7A"),
+        always("AWS access key id"),
+        ("AKIAIOSFODNN7EXAMPLE", "key=ASIAY34FZKBOKMUTVV7A", "aws_access_key_id: AKIASEJSGHJAZVBKURW5"),
         ("AKIA", "AKIAIOSFODNN7EXAMPLEX1", "akiaiosfodnn7example"),
     ),
     PatternRule(
         "github-token",
         "critical",
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b"),
-        _always("GitHub token"),
-        ("ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", "gho_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"),
+        always("GitHub token"),
+        (
+            "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R",
+            "gho_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij",
+            "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",
+        ),
         ("ghp_short", "github_pat_", "ghx_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"),
     ),
     PatternRule(
         "gitlab-token",
         "critical",
         re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-        _always("GitLab personal access token"),
-        ("glpat-xyzABC123def456GHI789",),
-        ("glpat-short", "gitlab-ci"),
+        always("GitLab personal access token"),
+        (
+            "glpat-xyzABC123def456GHI789",
+            "GITLAB_TOKEN=glpat-zdiMjDL2TkMviKAws5tL",
+            "token glpat-Ab3_dE6-gH9jK2mN5pQ8",
+        ),
+        ("glpat-short", "gitlab-ci", "xglpat-zdiMjDL2TkMviKAws5tL"),
     ),
     PatternRule(
         "slack-token",
         "critical",
-        re.compile(r"\bxox[abeprs]-[A-Za-z0-9-]{10,}\b"),
-        _always("Slack token"),
-        ("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxp-1234567890-abcdefghij"),
-        ("xoxo-hugs-and-kisses", "xoxb-"),
+        re.compile(
+            r"\b(?:xox[abeprs]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{20,}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,})\b"
+        ),
+        _slack_token,
+        (
+            "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+            "xoxp-1234567890-abcdefghij",
+            "SLACK_APP_TOKEN=xapp-1-A2KWLXJMMBO-3935512231528-a88c089a252ec7785409b3724415eecc1efcb1f2eb7982b78848ab9969d3f9d1",
+        ),
+        (
+            "xoxo-hugs-and-kisses",
+            "xoxb-",
+            "xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx",
+            "xoxb-12345-abcd234",
+            "xoxp-1234567890",
+            "xoxb-Slack_BOT_TOKEN",
+        ),
     ),
     PatternRule(
         "stripe-secret-key",
         "critical",
         re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
-        _always("Stripe secret key"),
-        ("sk_live_51Habcdefghijklmnopqrstuv", "rk_test_4eC39HqLyjWDarjtT1zdp7dc"),
+        always("Stripe secret key"),
+        (
+            "sk_live_51Habcdefghijklmnopqrstuv",
+            "rk_test_4eC39HqLyjWDarjtT1zdp7dc",
+            "stripe.api_key = 'sk_live_pMzcnLgS86cK5Vp09NyKJ0PE'",
+        ),
         ("pk_live_51Habcdefghijklmnopqrstuv", "sk_live_short", "task_live_update"),
     ),
     PatternRule(
         "google-api-key",
         "critical",
         re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
-        _always("Google API key"),
-        ("AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI",),
-        ("AIzaShort", "AIRPORT-codes"),
+        always("Google API key"),
+        (
+            "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI",
+            "key=AIzaFrAdd28ZK7TpusTQ3wrKVdbejpo5YIQjAxK",
+            "GOOGLE_API_KEY: AIzaVe3pbKV5h64xL3xuwEcEdXvuSdGdWnUjL5u",
+        ),
+        ("AIzaShort", "AIRPORT-codes", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsH"),
     ),
     PatternRule(
         "anthropic-api-key",
         "critical",
         re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}"),
-        _always("Anthropic API key"),
-        ("sk-ant-api03-" + "aB3_" * 24,),
-        ("sk-ant-short", "skant-api03"),
+        always("Anthropic API key"),
+        (
+            "sk-ant-api03-" + "aB3_" * 24,
+            "sk-ant-admin01-9jODPmj5jp34Sw2bz5S9jVXtWXPO-veTcv7r7t9lkjGLASRBIc5M8MCV_9I47H_44pEqtibbkHlPlXtilFW6B6rnk7qOn",
+            "ANTHROPIC_API_KEY=sk-ant-api03-" + "Zx9-" * 21,
+        ),
+        ("sk-ant-short", "skant-api03", "sk-ant-api03-tooShortToBeAKey"),
     ),
     PatternRule(
         "openai-api-key",
         "critical",
         re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
-        _always("OpenAI API key"),
-        ("sk-proj-" + "Ab1_" * 12, "sk-" + "A1b2C3d4" * 6),
+        always("OpenAI API key"),
+        (
+            "sk-proj-" + "Ab1_" * 12,
+            "sk-" + "A1b2C3d4" * 6,
+            "sk-svcacct-oVHbs9uDRvZyNX9Kj3SH97zZe37IQlOMk9Dnc2U_",
+        ),
         ("sk-short", "task-runner-configuration-file-name", "desk-" + "a" * 10),
     ),
     PatternRule(
         "sentry-auth-token",
         "critical",
         re.compile(r"\bsntry[us]_[A-Za-z0-9+/=_-]{40,}"),
-        _always("Sentry auth token"),
+        always("Sentry auth token"),
         (
             "sntryu_" + "0123456789abcdef" * 4,
             "sntrys_eyJpYXQiOjE2OTQwMDAwMDAuMCwidXJsIjoiaHR0cHM6Ly9zZW50cnkuaW8ifQ",
+            "SENTRY_AUTH_TOKEN=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",
         ),
-        ("sntryu_short", "sentry_sdk"),
+        ("sntryu_short", "sentry_sdk", "sntrys_"),
     ),
+)
+_CREDENTIALS = (
     PatternRule(
         "jwt",
         "high",
@@ -284,8 +307,12 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         _jwt,
         (
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "id_token=eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1LTQyIiwiZXhwIjoxNzY3MjI1NjAwfQ."
+            "dgLqR44e4Lp5S9aa0TE68VRjqGbi2e2qnjUmTVMN4zk",
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJhdXRoLnNob3AuZXhhbXBsZSIsInN1YiI6ImFuYSJ9."
+            "SRhPjVumYqRUXOZYm0t2mpWBflZwlEH8s2jkv8mBUCic6zL4zTEmBXCF16yTtudHJSfgTOcVTr8ssZOkbLW63c",
         ),
-        ("eyJub3RhbGciOnRydWV9.eyJzdWIiOiIxIn0.sig", "eyJ.eyJ.x"),
+        ("eyJub3RhbGciOnRydWV9.eyJzdWIiOiIxIn0.sig", "eyJ.eyJ.x", "eyJhbGciOiJIUzI1NiJ9"),
     ),
     PatternRule(
         "auth-header",
@@ -304,13 +331,19 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         "high",
         re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^/\s:@\"']{1,256}:(?P<password>[^/\s@\"']{1,256})@"),
         _userinfo,
-        ("postgres://app:s3cr3t-pw@db.internal:5432/shop", "https://user:hunter2@api.example.com/v1"),
+        (
+            "postgres://app:s3cr3t-pw@db.internal:5432/shop",
+            "https://user:hunter2@api.example.com/v1",
+            "amqp://orders:Rb7-q2Lx@rabbit.internal:5672/",
+        ),
         (
             "https://3f1c2a9d8e7b4c5a@o450123.ingest.us.sentry.io/4506789",
             "https://user:[Filtered]@host/",
             "http://host:8080/x@y",
         ),
     ),
+)
+_NUMBERS = (
     PatternRule(
         "credit-card",
         "high",
@@ -339,6 +372,8 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
         ("078-05-1121", "ssn: 219-09-9999", "536-90-4399"),
         ("000-12-3456", "666-12-3456", "912-34-5678", "111-11-1111", "2026-11-2345", "123-45-6789"),
     ),
+)
+_EMAIL = (
     PatternRule(
         "email",
         "medium",
@@ -358,6 +393,8 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
             "redis://cache@redis.internal.example",
         ),
     ),
+)
+_NETWORK = (
     PatternRule(
         "ip-address",
         "low",
@@ -377,13 +414,16 @@ PATTERN_RULES: tuple[PatternRule, ...] = (
     ),
 )
 
-
-def find_patterns(
-    text: str, path: str, rules: tuple[PatternRule, ...]
-) -> Iterator[tuple[PatternRule, str, str]]:
-    """Yield ``(rule, matched text, description)`` for every validated match in ``text``."""
-    for rule in rules:
-        for match in rule.regex.finditer(text):
-            description = rule.validate(match, path)
-            if description is not None:
-                yield rule, match.group(0), description
+#: Every pattern rule, most severe first (a value's findings come in this order).
+PATTERN_RULES: tuple[PatternRule, ...] = (
+    *_PROVIDER_KEYS,
+    *SERVICE_TOKEN_RULES,
+    *_CREDENTIALS,
+    CONNECTION_STRING_RULE,
+    *_NUMBERS,
+    NATIONAL_ID_RULE,
+    *_EMAIL,
+    PHONE_RULE,
+    *_NETWORK,
+    *DEVICE_RULES,
+)

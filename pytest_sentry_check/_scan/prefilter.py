@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from pytest_sentry_check._rules.personal import ID_KEY_WORDS, PHONE_KEY_WORDS
+
 
 def _re2() -> Any:
     """google-re2, imported on first use (most runs never scan); None when not installed, in
@@ -30,32 +32,68 @@ __all__ = ["PATTERN_TRIGGERS", "TriggerSet", "field_trigger"]
 # its memory budget on them, and a Set reports that only as "no match".
 _RE2_MAX_TEXT = 4 << 20
 
+
+def _key_trigger(words: tuple[tuple[str, ...], tuple[str, ...]], value: str) -> str:
+    """A JSON key holding one of ``words`` where ``_rules.personal.key_words`` finds them in a
+    path (a segment's start is a quote here), then ``value``. The words start only after a
+    quote, a separator or a lower-case letter: few partial matches, a small automaton."""
+    every = (*words[0], *words[1])
+    lower = "|".join(every)
+    camel = "|".join(f"{word[0].upper()}(?i:{word[1:]})" for word in every)
+    return rf'(?:[-"_. ](?i:{lower})|[a-z](?:{camel}))[^"]*"\s*:\s*{value}'
+
+
 #: For each pattern rule, an RE2-compatible over-approximation of its regex.
 PATTERN_TRIGGERS: dict[str, str] = {
     "private-key": r"PRIVATE KEY",
     "aws-access-key": r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
     "github-token": r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
     "gitlab-token": r"glpat-",
-    "slack-token": r"xox[abeprs]-",
+    "slack-token": r"xox[abeprs]-|xapp-\d-",
     "stripe-secret-key": r"[sr]k_(?:live|test)_",
     "google-api-key": r"AIza[0-9A-Za-z_-]{35}",
     "anthropic-api-key": r"sk-ant-",
     "openai-api-key": r"sk-[A-Za-z0-9_-]{32}",
     "sentry-auth-token": r"sntry[us]_",
+    "slack-webhook": r"hooks\.slack\.com/",
+    # the rule needs a name (path or text) or a key id next to the 40 characters: so does this
+    "aws-secret-key": r"(?i:aws[-_ ]?secret|secret[-_ ]?access[-_ ]?key)|(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
+    "twilio-api-key": r"SK[0-9a-f]{8}",
+    "sendgrid-api-key": r"SG\.[A-Za-z0-9_-]{10}",
+    "npm-token": r"npm_[A-Za-z0-9]{12}",  # not npm_config_..., npm_package_...
+    "pypi-token": r"pypi-AgE",
+    "huggingface-token": r"(?:hf|api_org)_[A-Za-z]{12}",
+    "mailgun-api-key": r"(?i:mailgun)|api:key-",
+    "databricks-token": r"dapi[0-9a-f]{8}",
+    "heroku-api-key": r"HRKU-AA|(?i:heroku)",
     "jwt": r"eyJ[A-Za-z0-9_-]{5,}\.eyJ",
     "auth-header": r"(?i:bearer|basic)(?:\s|\\[tnr]|\\u00a0)+[A-Za-z0-9._~+/=-]{8}",
     "url-password": r"://[^/\s:@\"']+:[^/\s@\"']+@",
+    # "key=" of a connection string's credential (a tab between may be JSON-escaped), or a URL
+    # with a password and an empty user name
+    "connection-string": r"(?i:password|pwd|account ?key|access ?key|shared ?access ?signature)"
+    r"(?:\s|\\[tnr])*=|://:[^/\s:@\"']+@",
     # separated groups anywhere; a bare digit run only right after a card-like key
     # (and "'4111...'": the SDK sends some frame variables as their Python repr)
     "credit-card": r"\d{4}[ -]\d{4}[ -]\d{4}|\d{4}[ -]\d{6}[ -]\d{4}"
     r"|(?i:card|credit|cc|pan|payment)[^\"']{0,40}[\"']?\s*:\s*[\"']{0,2}\d{13,19}",
     "iban": r"[A-Z]{2}\d{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
     "us-ssn": r"\d{3}-\d{2}-\d{4}",
+    # a formatted CPF anywhere; other formats only under a key that names them
+    "national-id": r"\d{3}\.\d{3}\.\d{3}-\d{2}|" + _key_trigger(ID_KEY_WORDS, r'(?:"|[{\[])'),
     # not after "//": the user part of a URL (a DSN's key) is no mailbox
     "email": r"(?:^|[^\w.+/-]|[^/]/)[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}",
+    # "+CC" and digits anywhere; a national number ("(", "0" or three digits first) only as the
+    # value of a phone key, or under one. Not the key "phonenumbers" of the SDK's module list:
+    # a version follows.
+    "phone-number": r"\+[1-9][\d ().-]{5}|"
+    + _key_trigger(PHONE_KEY_WORDS, r"""(?:"'?(?:[(0]|\d{3})|[{\[])"""),
     "ip-address": r"(?:^|[^0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
     r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}::[0-9a-fA-F]{1,4}",
+    "mac-address": r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}"
+    r"[:-][0-9A-Fa-f]{2}",
+    "imei": r"(?i:imei)",
 }
 
 
@@ -82,10 +120,12 @@ def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
         return ""
     key = f'"(?:{"|".join(bodies)})"'
     value = r'(?:"[^"]|[-0-9\[{])'
+    # the same pair as JSON text inside a JSON string: \"api_token\":\"...
+    embedded = f'\\\\"(?:{"|".join(bodies)})\\\\"\\s*:\\s*\\\\"[^"\\\\]'
     terms = "|".join(x for x in (long_group, "|".join(map(re.escape, shorts))) if x)
     # a query parameter inside a string: "?api_key=...", "&token=..."
     parameter = rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]"
-    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}|{parameter}"
+    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}|{parameter}|{embedded}"
 
 
 class TriggerSet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.parse
 from typing import Any
 
@@ -14,17 +15,23 @@ from hypothesis import strategies as st
 from pytest_sentry_check._rules.fields import FieldMatcher, is_scrubbed
 from pytest_sentry_check._rules.patterns import PATTERN_RULES, find_patterns
 from pytest_sentry_check._scan.api import assert_scrubbed, scan
-from pytest_sentry_check._scan.finding import Finding
+from pytest_sentry_check._scan.finding import SEVERITIES, Finding
+from pytest_sentry_check._scan.prefilter import PATTERN_TRIGGERS
 from pytest_sentry_check._scan.secrets import SecretRegistry
 
 TRUE_POSITIVES = [(rule, sample) for rule in PATTERN_RULES for sample in rule.true_positives]
 FALSE_POSITIVES = [(rule, sample) for rule in PATTERN_RULES for sample in rule.false_positives]
+#: The key a rule's true positives are tested under: rules that judge a bare digit run by its
+#: key; every other rule's samples carry what they need in their text.
+SAMPLE_KEYS = {"credit-card": "credit_card", "phone-number": "phone", "national-id": "national_id"}
 
 
 @pytest.mark.parametrize(("rule", "sample"), TRUE_POSITIVES, ids=lambda v: getattr(v, "id", repr(v)[:30]))
 def test_each_rule_finds_its_true_positives(rule: Any, sample: str) -> None:
-    """Every true-positive sample kept next to a rule is found by it (in a card-named field)."""
-    path = "extra.credit_card" if rule.id == "credit-card" else "extra.note"
+    """Every true-positive sample kept next to a rule is found by it (under its sample key)."""
+    if rule.id == "national-id":
+        pytest.importorskip("stdnum", reason="the national-id rule needs the [pii] extra")
+    path = f"extra.{SAMPLE_KEYS.get(rule.id, 'note')}"
     assert [r.id for r, _, _ in find_patterns(sample, path, (rule,))], sample
 
 
@@ -35,10 +42,20 @@ def test_each_rule_ignores_its_false_positives(rule: Any, sample: str) -> None:
 
 
 def test_every_rule_has_samples_both_ways() -> None:
-    """A rule without samples could not be shown to work or to stay quiet."""
+    """A rule without samples could not be shown to work or to stay quiet: three of each, at least."""
     for rule in PATTERN_RULES:
-        assert rule.true_positives, rule.id
-        assert rule.false_positives, rule.id
+        assert len(rule.true_positives) >= 3, rule.id
+        assert len(rule.false_positives) >= 3, rule.id
+
+
+def test_every_rule_has_an_id_a_severity_and_a_trigger() -> None:
+    """Ids are lower-case words joined by hyphens, unique; severities are the four known ones;
+    the prefilter has a trigger for each rule (a rule without one would never run)."""
+    ids = [rule.id for rule in PATTERN_RULES]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", rule_id) for rule_id in ids)
+    assert {rule.severity for rule in PATTERN_RULES} <= set(SEVERITIES)
+    assert set(PATTERN_TRIGGERS) == set(ids)
 
 
 def test_a_bare_digit_run_is_a_card_only_where_the_key_says_so() -> None:
