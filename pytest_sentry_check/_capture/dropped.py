@@ -131,7 +131,10 @@ def serialization_error(envelope: Envelope, exc: Exception) -> SdkError:
 
 
 def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
-    """Path (dotted, Sentry selector style) of the first value ``json`` cannot encode."""
+    """Path (dotted, Sentry selector style) of the first value ``json`` cannot encode; keys
+    holding a secret are masked."""
+    from pytest_sentry_check._model.items import key_text
+
     stack: list[tuple[str, Any, int]] = [("", value, 0)]
     while stack:
         path, node, depth = stack.pop()
@@ -143,8 +146,8 @@ def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
             children = []
             for key, child in node.items():
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    return _join(path, repr(key))
-                children.append((_join(path, str(key)), child, depth + 1))
+                    return _join(path, _shown_key(_safe_repr(key)))
+                children.append((_join(path, _shown_key(key_text(key))), child, depth + 1))
             stack.extend(reversed(children))
         elif isinstance(node, (list, tuple)):
             stack.extend(
@@ -153,6 +156,20 @@ def find_unserializable(value: Any, max_depth: int = 200) -> str | None:
         elif not isinstance(node, (str, int, float, bool)) and node is not None:
             return path
     return None
+
+
+def _shown_key(key: str) -> str:
+    """A key as an error message shows it: a secret used as a key is masked."""
+    from pytest_sentry_check._masking import mask_secrets
+
+    return mask_secrets(key)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _join(path: str, key: str) -> str:

@@ -17,7 +17,18 @@ from sentry_sdk.envelope import Envelope
 
 from .item_types import event_type_of, item_type
 
-__all__ = ["HasEnvelopeItems", "Leaf", "PathLink", "ScanItem", "ScanTarget", "items_of", "path_of"]
+__all__ = [
+    "HasEnvelopeItems",
+    "Leaf",
+    "PathLink",
+    "ScanItem",
+    "ScanTarget",
+    "items_of",
+    "key_text",
+    "ordered_members",
+    "pair_name",
+    "path_of",
+]
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,16 @@ class Leaf:
 
 @dataclass(frozen=True)
 class ScanItem:
-    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment)."""
+    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment).
+
+    ``json_native``: the payload was parsed from JSON text, so it holds only dicts, lists,
+    strings, numbers, booleans and None, and cannot contain itself. Anything else (a dict a
+    test built) is read more carefully: cycles, tuples, sets, bytes, hostile ``__str__``.
+    """
 
     item_type: str
     payload: Any
+    json_native: bool = False
 
     def leaves(self) -> Iterator[Leaf]:
         """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
@@ -56,14 +73,15 @@ class ScanItem:
                     continue
                 seen.add(id(node))
             if isinstance(node, Mapping):
-                children = [((link, str(k)), str(k), v) for k, v in node.items()]
-                stack.extend(reversed(children))
+                named = [(key_text(k), v) for k, v in node.items()]
+                stack.extend(reversed([((link, text), text, v) for text, v in named]))
             elif isinstance(node, (list, tuple)):
                 stack.extend(
-                    reversed([((link, str(i)), _pair_name(node, i) or key, v) for i, v in enumerate(node)])
+                    reversed([((link, str(i)), pair_name(node, i) or key, v) for i, v in enumerate(node)])
                 )
             elif isinstance(node, (set, frozenset)):  # a plain dict target may hold any Python value
-                stack.extend(reversed([((link, str(i)), key, v) for i, v in enumerate(_ordered(node))]))
+                members = enumerate(ordered_members(node))
+                stack.extend(reversed([((link, str(i)), key, v) for i, v in members]))
             elif isinstance(node, (bytes, bytearray)):
                 yield Leaf(path_of(link), key, bytes(node).decode("utf-8", "replace"))
             else:
@@ -81,8 +99,9 @@ class ScanItem:
                 seen.add(id(node))
             if isinstance(node, Mapping):
                 for k, v in node.items():
-                    child = (link, str(k))
-                    yield child, str(k)
+                    text = key_text(k)
+                    child = (link, text)
+                    yield child, text
                     stack.append((child, v))
             elif isinstance(node, (list, tuple)):
                 stack.extend(((link, str(i)), v) for i, v in enumerate(node))
@@ -106,12 +125,30 @@ def path_of(link: PathLink) -> tuple[str, ...]:
     return tuple(reversed(parts))
 
 
-def _ordered(values: set[Any] | frozenset[Any]) -> list[Any]:
-    """A set's members in a stable order (by their repr), so their paths repeat."""
-    return sorted(values, key=repr)
+def key_text(key: Any) -> str:
+    """A dict key as a path segment: ``str(key)``, or ``<type>`` when that raises (a hostile
+    ``__str__``, an int over Python's 4,300-digit conversion limit)."""
+    if type(key) is str:
+        return key
+    try:
+        return str(key)
+    except Exception:
+        return f"<{type(key).__name__}>"
 
 
-def _pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:
+def _sort_key(value: Any) -> tuple[str, str]:
+    try:
+        return type(value).__name__, repr(value)
+    except Exception:  # a hostile __repr__, a huge int: such members keep their set order
+        return type(value).__name__, ""
+
+
+def ordered_members(values: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's members in a stable order (by type name and repr), so their paths repeat."""
+    return sorted(values, key=_sort_key)
+
+
+def pair_name(node: list[Any] | tuple[Any, ...], index: int) -> str | None:
     """For a ``[name, value]`` pair (header lists, Starlette's scope headers), the name of the value."""
     if index == 1 and len(node) == 2 and isinstance(node[0], str) and not isinstance(node[1], (dict, list)):
         return node[0]
@@ -135,7 +172,9 @@ def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
     """Envelope bytes; bytes that are no envelope are scanned as one text item."""
     try:
         envelope = Envelope.deserialize(raw)
-    except (ValueError, RecursionError):  # nested deeper than the parser goes: scanned as text
+    except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
+        # not an envelope (a header that is JSON but no object, a length that is no number),
+        # or nested deeper than the parser goes: scanned as text
         yield ScanItem("envelope", raw)
         return
     yield from _items_of_envelope(envelope)
@@ -151,13 +190,16 @@ def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
             yield ScanItem(name, item.payload.get_bytes())
             continue
         payload = item.payload.json
+        # a payload that also has its bytes was parsed from them (the capture store does that)
+        # or serialized to them by the json module, which refuses cycles and deep nesting
+        native = payload is None or item.payload.bytes is not None
         if payload is None:
             try:
                 payload = json.loads(item.payload.get_bytes())
             except (ValueError, RecursionError):
                 yield ScanItem(name, item.payload.get_bytes())
                 continue
-        yield ScanItem(name, payload)
+        yield ScanItem(name, payload, json_native=native)
 
 
 def items_of(target: Any) -> Iterator[ScanItem]:
@@ -169,7 +211,8 @@ def items_of(target: Any) -> Iterator[ScanItem]:
     elif isinstance(target, (bytes, bytearray)):
         yield from _items_of_raw(bytes(target))
     elif isinstance(target, Mapping):
-        yield ScanItem(event_type_of(target).name, dict(target))
+        # the target itself, not a copy: a root that contains itself is then visited once
+        yield ScanItem(event_type_of(target).name, target if isinstance(target, dict) else dict(target))
     elif isinstance(target, Sequence) and not isinstance(target, str):
         for element in target:
             yield from items_of(element)

@@ -48,17 +48,18 @@ class _Form:
 
 
 def _forms(value: str) -> list[_Form]:
-    raw = value.encode()
+    # a lone surrogate (from surrogateescape decoding) has no UTF-8 form: its code point is kept
+    raw = value.encode("utf-8", "surrogatepass")
     forms = [
         _Form(value, "raw", False),
         # full case mappings can change length ("ß".upper() == "SS"), so they are forms of their own
         _Form(value.upper(), "upper-cased", False),
         _Form(value.lower(), "lower-cased", False),
         _Form(json.dumps(value)[1:-1], "JSON-escaped", False),
-        _Form(urllib.parse.quote(value, safe=""), "URL-encoded", False),
-        _Form(urllib.parse.quote_plus(value, safe=""), "URL-encoded (+)", False),
-        _Form(urllib.parse.quote(value), "URL-encoded", False),  # urllib's default keeps "/"
-        _Form(urllib.parse.quote(value, safe="!~*'()"), "URL-encoded", False),  # encodeURIComponent
+        _Form(quote(value, safe=""), "URL-encoded", False),
+        _Form(quote_plus(value, safe=""), "URL-encoded (+)", False),
+        _Form(quote(value, safe="/"), "URL-encoded", False),  # urllib's default keeps "/"
+        _Form(quote(value, safe="!~*'()"), "URL-encoded", False),  # encodeURIComponent
         _Form(value.replace("/", "\\/"), "JSON-escaped", False),  # JSON may escape "/" as "\/"
         _Form(repr(raw)[2:-1], "bytes repr", False),
     ]
@@ -72,9 +73,27 @@ def _forms(value: str) -> list[_Form]:
     return list(unique.values())
 
 
+def quote(value: str, safe: str) -> str:
+    return urllib.parse.quote(value, safe=safe, errors="surrogatepass")
+
+
+def quote_plus(value: str, safe: str) -> str:
+    return urllib.parse.quote_plus(value, safe=safe, errors="surrogatepass")
+
+
 def _alternation(texts: Iterable[str]) -> str:
     """One regex alternative per literal, longest first (so the longest form wins)."""
     return "|".join(map(re.escape, sorted(set(texts), key=len, reverse=True)))
+
+
+def _json_spellings(text: str) -> set[str]:
+    """``text`` as regexes for itself and both its JSON spellings: escaped non-ASCII (json's
+    default) and raw (orjson's). Lone surrogates only escaped: the triggers read UTF-8 text."""
+    spellings = {text, json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    return {re.escape(s) for s in spellings if not _LONE_SURROGATE.search(s)}
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CanaryMatcher:
@@ -122,22 +141,8 @@ class CanaryMatcher:
                     {form.text} if form.case_sensitive else {form.text, form.text.lower(), form.text.upper()}
                 )
                 for spelling in spellings:
-                    # both JSON spellings: escaped non-ASCII (json's default) and raw (orjson's)
-                    target.update(
-                        {
-                            re.escape(spelling),
-                            re.escape(json.dumps(spelling)[1:-1]),
-                            re.escape(json.dumps(spelling, ensure_ascii=False)[1:-1]),
-                        }
-                    )
-            prefix = value[: _surviving_prefix(value)]
-            insensitive.update(
-                {
-                    re.escape(prefix),
-                    re.escape(json.dumps(prefix)[1:-1]),
-                    re.escape(json.dumps(prefix, ensure_ascii=False)[1:-1]),
-                }
-            )
+                    target.update(_json_spellings(spelling))
+            insensitive.update(_json_spellings(value[: _surviving_prefix(value)]))
         parts = [f"(?i:{'|'.join(sorted(insensitive))})"] if insensitive else []
         parts += sorted(sensitive)
         return "|".join(parts)

@@ -10,7 +10,7 @@
    (``--sentry-report``) and the terminal summary agree on the number of failing findings,
    and no output (terminal, report) holds the planted secret whole.
 
-Cases these properties found are pinned as strict xfails at the end of this module.
+Cases these properties found are pinned as regression tests at the end of this module.
 """
 
 from __future__ import annotations
@@ -280,17 +280,10 @@ def test_a_run_that_sends_a_hostile_payload_reports_it_consistently_and_masked(
 # --- what these properties found -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an SDK error message shows the path of the value the SDK could not serialize with "
-    "its keys whole ('serialization raised TypeError: ... at event.extra.tok_...'): "
-    "_run/messages.render_sdk_errors writes error.location unmasked (SdkError.location, from "
-    "_capture/dropped.serialization_error); also in repr(SdkError). A test that registers "
-    "token = sentry_secrets.make('token') and sends extra={token: b'x'} from before_send prints "
-    "the token in its teardown error; a 'Bearer ...' key is printed whole too.",
-)
 @pytest.mark.parametrize("register", [True, False], ids=["registered-canary-key", "bearer-token-key"])
 def test_an_sdk_error_message_masks_the_keys_of_its_path(pytester: pytest.Pytester, register: bool) -> None:
+    """Regression: the path of the value the SDK could not serialize was shown with its keys
+    whole ('serialization raised TypeError: ... at event.extra.tok_...'), also in repr(SdkError)."""
     secret = CANARY_KINDS["token"]() if register else "Bearer abcdefghij0123456789abcdefghij"
     (pytester.path / "payload.pickle").write_bytes(pickle.dumps(({secret: b"\xff"}, secret)))
     pytester.makepyfile(test_hostile=INNER_TEST.format(how="before_send", register=register))
