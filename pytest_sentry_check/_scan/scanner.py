@@ -17,51 +17,20 @@ from typing import Any
 
 from pytest_sentry_check._masking import mask, mask_secrets
 from pytest_sentry_check._model.item_types import item_type
-from pytest_sentry_check._model.items import Leaf, ScanItem, path_of
+from pytest_sentry_check._model.items import PathLink, ScanItem, ordered_members, path_of
 from pytest_sentry_check._rules.canaries import CanaryMatcher
-from pytest_sentry_check._rules.fields import IP_FIELDS, FieldMatcher, is_scrubbed
+from pytest_sentry_check._rules.fields import IP_FIELDS, FieldMatcher, harmless_value, is_scrubbed
 from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find_patterns
 
 from .detectors import Detector
 from .finding import Finding
 from .prefilter import PATTERN_TRIGGERS, TriggerSet, field_trigger
+from .walk import Value, unbytes, values_of
 
 __all__ = ["Scanner", "scanner_for"]
 
 _RULES_BY_ID = {rule.id: rule for rule in PATTERN_RULES}
 _OPT_IN = ("user-path",)
-
-# Safe by shape and path: identifiers, SDK metadata and timestamps are never personal data.
-_SAFE_TOP = frozenset(
-    {"event_id", "sdk", "modules", "debug_meta", "_meta", "platform", "timestamp", "start_timestamp",
-     "release", "dist", "received", "type", "level", "logger", "environment", "breakdowns", "measurements",
-     "_metrics_summary", "spans_truncated"}
-)  # fmt: skip
-_SAFE_KEYS = frozenset(
-    {"trace_id", "span_id", "parent_span_id", "segment_id", "profile_id", "event_id", "sentry-trace",
-     "baggage", "traceparent", "tracestate", "timestamp", "start_timestamp", "thread_id", "sample_rate",
-     "sample_rand", "public_key", "abs_path", "filename", "module", "function", "package", "lineno",
-     "colno", "context_line", "pre_context", "post_context", "instruction_addr", "in_app"}
-)  # fmt: skip
-# not "response" (Set-Cookie headers) nor "otel" (attributes): those carry data
-_SAFE_CONTEXTS = frozenset({"trace", "runtime", "os", "device", "app", "culture", "profile"})
-# keys whose lists hold source code, not data; keys naming a release
-_SOURCE_LISTS = frozenset({"pre_context", "post_context"})
-_SAFE_RELEASE_KEYS = frozenset({"release", "sentry.release", "sentry.environment"})
-
-
-def _is_safe(path: tuple[str, ...], key: str = "") -> bool:
-    if not path:
-        return False
-    if path[0] in _SAFE_TOP or path[-1] in _SAFE_KEYS or _unbytes(key) in _SAFE_KEYS:
-        return True  # (key: also the name of a [name, value] pair, e.g. a baggage header)
-    if _SOURCE_LISTS.intersection(path[-2:]) or _SAFE_RELEASE_KEYS.intersection(path[-2:]):
-        return True
-    if path[0] == "contexts" and len(path) > 1 and path[1] in _SAFE_CONTEXTS:
-        # the trace context's ids are safe; its "data" carries whatever the app put there
-        return not (path[1] == "trace" and len(path) > 2 and path[2] == "data")
-    # sentry-trace / baggage header pairs: [..., "sentry-trace", value]
-    return len(path) >= 2 and path[-2] in ("headers",) and path[-1] in _SAFE_KEYS
 
 
 @functools.lru_cache(maxsize=32)
@@ -129,7 +98,7 @@ class Scanner:
             if isinstance(item.payload, bytes):
                 text = item.payload.decode("utf-8", "replace")
             else:
-                text = _serialize(item.payload)
+                text = _serialize(item.payload, item.json_native)
         except Exception:  # odd payloads (hostile __str__, cycles): no prefilter, walk everything
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:
@@ -145,6 +114,8 @@ class Scanner:
         """The rules whose triggers match one value (a bare digit run may be a card)."""
         if _encoded(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
+        if _LONE_SURROGATE.search(text):
+            text = json.dumps(text)  # the triggers read JSON text, where these are escaped
         fired = self.triggers.match(text)
         if _CARD_DIGITS in fired:
             fired.add("credit-card")
@@ -155,147 +126,197 @@ class Scanner:
         use_canaries = self.use_canaries and "canary" in fired
         use_fields = self.use_fields and "field" in fired
         patterns = tuple(rule for rule in self.patterns if rule.id in fired)
-        card_rule = tuple(rule for rule in patterns if rule.id == "credit-card")
-        for leaf in item.leaves():
-            value = leaf.value
-            if value is None or isinstance(value, bool):
+        payload = item.payload
+        keys: list[tuple[str, PathLink, bool]] | None = None
+        values: Iterator[Value]
+        if isinstance(payload, bytes):
+            values = iter([(payload.decode("utf-8", "replace"), "", None, False, None)])
+        else:
+            if patterns or use_canaries or per_value:
+                keys = []
+            name_of = self.fields.match if use_fields else None
+            values = values_of(payload, name_of, keys, may_cycle=not item.json_native)
+        for value, key, link, safe, above in values:
+            if type(value) is str:
+                text = value
+            elif value is None or isinstance(value, bool):
                 continue
-            try:
-                text = value if isinstance(value, str) else str(value)
-            except Exception:  # a hostile __str__ must not stop the scan
-                continue
+            else:
+                try:
+                    text = str(value)
+                except Exception:  # a hostile __str__, an int over 4,300 digits
+                    continue
             if per_value:  # the field rule reads keys, which a value's text does not hold
                 here = self._fired_in(text)
                 use_canaries = self.use_canaries and "canary" in here
                 patterns = tuple(rule for rule in self.patterns if rule.id in here)
-                card_rule = tuple(rule for rule in patterns if rule.id == "credit-card")
-            found = self._leaf_findings(
+            if not (use_canaries or use_fields or patterns or self.use_user_paths):
+                continue
+            found = self._value_findings(
                 kind,
-                leaf,
+                value,
                 text,
+                key,
+                link,
+                safe=safe,
+                above=above,
                 use_canaries=use_canaries,
                 use_fields=use_fields,
                 patterns=patterns,
-                card_rule=card_rule,
             )
             shown = ""
             for finding in found:
-                shown = shown or self._shown(leaf.path)
+                shown = shown or self._shown(path_of(link))
                 yield replace(finding, path=shown)
-        if use_fields and isinstance(item.payload, bytes):
-            yield from self._text_fields(kind, item.payload.decode("utf-8", "replace"))
-        if (patterns or use_canaries) and not isinstance(item.payload, bytes):
-            for link, key in item.key_links():  # a secret used as a key
-                if patterns and len(key) >= 6:
-                    path = path_of(link)  # only for a key that may be a secret: deep paths are long
-                    if not _is_safe(path):
-                        for rule, match, description in find_patterns(key, ".".join(path[:-1]), patterns):
-                            where = ".".join((self._shown(path[:-1]), mask(key))).lstrip(".")
-                            detail = f"{description} (a key)"
-                            yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(match), detail)
-                if use_canaries:
-                    for canary, how in self.canaries.find(key):
-                        detail = f"registered secret in a key, {how}"
-                        where = self._shown(path_of(link))
-                        yield Finding("canary", "canary", "critical", kind, where, mask(canary), detail)
+        if use_fields and isinstance(payload, bytes):
+            yield from self._text_fields(kind, payload.decode("utf-8", "replace"))
+        if keys and per_value:  # every rule may apply to a key: no trigger read the keys
+            yield from self._key_findings(kind, keys, self.use_canaries, self.patterns)
+        elif keys:
+            yield from self._key_findings(kind, keys, use_canaries, patterns)
 
-    def _leaf_findings(
+    def _key_findings(
         self,
         kind: str,
-        leaf: Leaf,
+        keys: list[tuple[str, PathLink, bool]],
+        use_canaries: bool,
+        patterns: tuple[PatternRule, ...],
+    ) -> Iterator[Finding]:
+        """A secret used as a key (its path is made only for a finding: deep paths are long)."""
+        for key, link, safe in keys:
+            if patterns and len(key) >= 6 and not safe:
+                hits = tuple(rule for rule in patterns if rule.regex.search(key))
+                if hits:
+                    above = path_of(link)[:-1]
+                    for rule, match, description in find_patterns(key, ".".join(above), hits):
+                        where = ".".join((self._shown(above), mask(key))).lstrip(".")
+                        detail = f"{description} (a key)"
+                        yield Finding(rule.id, "pattern", rule.severity, kind, where, mask(match), detail)
+            if use_canaries:
+                for canary, how in self.canaries.find(key):
+                    detail = f"registered secret in a key, {how}"
+                    where = self._shown(path_of(link))
+                    yield Finding("canary", "canary", "critical", kind, where, mask(canary), detail)
+
+    def _value_findings(
+        self,
+        kind: str,
+        value: Any,
         text: str,
+        key: str,
+        link: PathLink,
         *,
+        safe: bool,
+        above: str | None,
         use_canaries: bool,
         use_fields: bool,
         patterns: tuple[PatternRule, ...],
-        card_rule: tuple[PatternRule, ...],
     ) -> Iterator[Finding]:
-        """What the rules find in one value (paths unmasked: the caller masks them)."""
-        value = leaf.value
-        dotted = leaf.dotted
+        """What the rules find in one value (paths empty: the caller fills them in, masked)."""
         if use_canaries:
             for canary, how in self.canaries.find(text):
                 yield Finding(
-                    "canary", "canary", "critical", kind, dotted, mask(canary), f"registered secret, {how}"
+                    "canary", "canary", "critical", kind, "", mask(canary), f"registered secret, {how}"
                 )
-        if _is_safe(leaf.path, leaf.key):
-            if self.use_user_paths and leaf.key in ("abs_path", "filename"):
-                yield from self._user_path(kind, dotted, text)
+        if safe:
+            if self.use_user_paths and key in ("abs_path", "filename"):
+                yield from self._user_path(kind, text)
             return
-        if use_fields and leaf.key:
-            yield from self._field(kind, leaf, text)
-        if use_fields and isinstance(value, str) and "=" in text:
-            yield from self._query_parameters(kind, dotted, text)
-        if card_rule and isinstance(value, int) and len(text) >= 13:  # a card number stored as int
-            for rule, found, description in find_patterns(text, dotted, card_rule):
-                yield Finding(rule.id, "pattern", rule.severity, kind, dotted, mask(found), description)
-        if patterns and isinstance(value, str) and len(text) >= 6:
+        if use_fields and key:
+            term = self.fields.match(key) or above
+            if term is not None:
+                yield from self._field(kind, term, key, value, text)
+        if use_fields and type(value) is str:
+            if "=" in text:
+                yield from self._query_parameters(kind, text)
+            if '":' in text and link is not None:  # JSON inside a string: a logged body, a bytes repr
+                # (not a payload's raw text: _text_fields reads that, keys as paths)
+                for term, found in self._json_pairs(text):
+                    detail = f"sensitive field {term!r} (in JSON text inside the value)"
+                    yield Finding("field", "field", "high", kind, "", mask(found), detail)
+        if not patterns:
+            return
+        if type(value) is int and len(text) >= 13:  # a card number stored as an int
+            cards = tuple(rule for rule in patterns if rule.id == "credit-card")
+            if cards:
+                yield from self._patterns(kind, text, link, cards)
+        elif type(value) is str and len(text) >= 6:
             seen: set[tuple[str, str]] = set()
             for candidate in _decodings(text):
-                for rule, found, description in find_patterns(candidate, dotted, patterns):
-                    if (rule.id, found) not in seen:
-                        seen.add((rule.id, found))
-                        yield Finding(
-                            rule.id, "pattern", rule.severity, kind, dotted, mask(found), description
-                        )
+                for finding in self._patterns(kind, candidate, link, patterns):
+                    if (finding.rule, finding.preview) not in seen:
+                        seen.add((finding.rule, finding.preview))
+                        yield finding
 
-    def _field(self, kind: str, leaf: Leaf, text: str) -> Iterator[Finding]:
-        entry = item_type(kind)
-        if entry is not None and leaf.key in entry.harmless_keys:
-            return  # e.g. a release-health session id, not a login session
-        if leaf.key == "type" and text in _ATTRIBUTE_TYPES:
-            return  # the type tag of a log/span attribute, not its value
-        # the key itself, or any key above it ("cookies" -> {"sessionid": ...})
-        for name in (leaf.key, *reversed(leaf.path[:-1])):
-            term = self.fields.match(name)
-            if term is None:
-                continue
-            if is_scrubbed(leaf.value):
-                return
-            if term in IP_FIELDS and not _is_ip(text):
-                return
-            field_name = term  # the sensitive term only: a "name" can itself hold the secret
-            yield Finding(
-                "field",
-                "field",
-                "high",
-                kind,
-                leaf.dotted,
-                mask(_unbytes(text)),
-                f"sensitive field {field_name!r}",
-            )
+    @staticmethod
+    def _patterns(
+        kind: str, text: str, link: PathLink, patterns: tuple[PatternRule, ...]
+    ) -> Iterator[Finding]:
+        hits = tuple(rule for rule in patterns if rule.regex.search(text))
+        if not hits:
             return
+        dotted = ".".join(path_of(link))  # validators read the path (a card number under "card")
+        for rule, found, description in find_patterns(text, dotted, hits):
+            yield Finding(rule.id, "pattern", rule.severity, kind, "", mask(found), description)
+
+    def _field(self, kind: str, term: str, key: str, value: Any, text: str) -> Iterator[Finding]:
+        entry = item_type(kind)
+        if entry is not None and key in entry.harmless_keys:
+            return  # e.g. a release-health session id, not a login session
+        if key == "type" and text in _ATTRIBUTE_TYPES:
+            return  # the type tag of a log/span attribute, not its value
+        if is_scrubbed(value) or harmless_value(term, key, value):
+            return
+        if term in IP_FIELDS and not _is_ip(text):
+            return
+        # the sensitive term only: a key can itself hold the secret
+        yield Finding("field", "field", "high", kind, "", mask(unbytes(text)), f"sensitive field {term!r}")
 
     def _text_fields(self, kind: str, text: str) -> Iterator[Finding]:
         """``"name": "value"`` pairs in a payload that did not parse as JSON (nested deeper than
         the parser goes, or cut off): the field rule on each, its path the key's name."""
         for match in _JSON_PAIR.finditer(text):
             key, value = match.group(1), match.group(2)
-            term = self.fields.match(key)
-            if term is not None and value and not is_scrubbed(value):
+            term = self._sensitive_pair(key, value)
+            if term is not None:
                 detail = f"sensitive field {term!r} (in text that is not JSON)"
                 yield Finding("field", "field", "high", kind, self._shown_text(key), mask(value), detail)
 
-    def _query_parameters(self, kind: str, dotted: str, text: str) -> Iterator[Finding]:
+    def _json_pairs(self, text: str) -> Iterator[tuple[str, str]]:
+        """``(term, value)`` of each sensitive ``"name": "value"`` pair in a string."""
+        for match in _JSON_PAIR.finditer(text):
+            term = self._sensitive_pair(match.group(1), match.group(2))
+            if term is not None:
+                yield term, match.group(2)
+
+    def _sensitive_pair(self, key: str, value: str) -> str | None:
+        term = self.fields.match(key)
+        if term is None or not value or is_scrubbed(value) or harmless_value(term, key, value):
+            return None
+        return term
+
+    def _query_parameters(self, kind: str, text: str) -> Iterator[Finding]:
         """Sensitive names in a query string, a URL's query or a form body: ``api_key=...``."""
         query = text.split("?", 1)[1] if "?" in text else text
         if not _QUERY.match(query):
             return
         for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
             term = self.fields.match(name)
-            if term is not None and not is_scrubbed(value) and not (term in IP_FIELDS and not _is_ip(value)):
+            if term is None or is_scrubbed(value) or harmless_value(term, name, value):
+                continue
+            if not (term in IP_FIELDS and not _is_ip(value)):
                 detail = f"sensitive query parameter {term!r}"
-                yield Finding("field", "field", "high", kind, dotted, mask(value), detail)
+                yield Finding("field", "field", "high", kind, "", mask(value), detail)
 
     @staticmethod
-    def _user_path(kind: str, dotted: str, text: str) -> Iterator[Finding]:
+    def _user_path(kind: str, text: str) -> Iterator[Finding]:
         for marker in ("/home/", "/Users/", "\\Users\\"):
             start = text.find(marker)
             if start >= 0:
                 user = text[start + len(marker) :].replace("\\", "/").split("/", 1)[0]
                 if user:
                     yield Finding(
-                        "user-path", "pattern", "low", kind, dotted, mask(user), "user name in a file path"
+                        "user-path", "pattern", "low", kind, "", mask(user), "user name in a file path"
                     )
                 return
 
@@ -306,6 +327,7 @@ _CARD_CONTEXT, _CARD_DIGITS = "credit-card:context", "credit-card:digits"
 _QUERY = re.compile(r"^[^\s=&#]{1,100}=[^\s&#]*(?:&[^\s=&#]{1,100}=[^\s&#]*)*(?:#.*)?$")
 _ATTRIBUTE_TYPES = frozenset({"string", "integer", "double", "boolean", "array"})
 _PREFILTER_MAX_TEXT = 4 << 20
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _orjson: Any
 try:
@@ -329,21 +351,25 @@ def _decodings(text: str) -> Iterator[str]:
             yield decoded
 
 
-def _serialize(payload: Any) -> str:
-    """The item as JSON text, for the triggers (orjson when installed: several times faster)."""
-    if _orjson is not None:
+def _serialize(payload: Any, json_native: bool) -> str:
+    """The item as JSON text, for the triggers. Parsed JSON goes to orjson when installed (several
+    times faster); anything else to the json module, which refuses what contains itself and
+    stops at the recursion limit (orjson does not count tuples there and can crash the process),
+    and writes sets as lists and bytes as text, as the walk reads them."""
+    if json_native and _orjson is not None:
         try:
-            return str(_orjson.dumps(payload, default=str, option=_orjson.OPT_NON_STR_KEYS).decode())
+            return str(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS).decode())
         except (TypeError, ValueError):
-            pass  # what orjson refuses (cycles, huge ints), json may still take
-    return json.dumps(payload, default=str)
+            pass  # what orjson refuses (huge ints, lone surrogates), json may still take
+    return json.dumps(payload, default=_as_json, skipkeys=False)
 
 
-def _unbytes(text: str) -> str:
-    """``b'Bearer x'`` (the SDK's repr of a bytes value) to ``Bearer x``."""
-    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
-        return text[2:-1]
-    return text
+def _as_json(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return ordered_members(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
 
 
 def _is_ip(text: str) -> bool:

@@ -13,7 +13,7 @@
 3. No output carries the secret whole: ``str(finding)``, ``preview``, ``path``, and the message
    of ``assert_scrubbed``.
 
-Cases these properties found are pinned as strict xfails at the end of this module.
+Cases these properties found are pinned as regression tests at the end of this module.
 """
 
 from __future__ import annotations
@@ -247,56 +247,35 @@ class _RaisingStr:
     __repr__ = __str__
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: a dict key that is an int over 4300 digits stops the scan with ValueError "
-    "('Exceeds the limit (4300 digits) for integer string conversion'): ScanItem.leaves() and "
-    "key_links() call str(key) unguarded; scan({'extra': {10**5000: 1, 'b': TOKEN}}, secrets=[TOKEN])",
-)
 def test_a_huge_int_key_does_not_stop_the_scan() -> None:
+    """Regression: was a bug: a dict key that is an int over 4300 digits stops the scan with
+    ValueError ('Exceeds the limit (4300 digits) for integer string conversion'):
+    ScanItem.leaves() and key_links() call str(key) unguarded; scan({'extra': {10**5000: 1, 'b':
+    TOKEN}}, secrets=[TOKEN])"""
     assert scan({"extra": {10**5000: 1, "b": TOKEN}}, secrets=[TOKEN])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: a set holding an int over 4300 digits stops the scan with ValueError: "
-    "items._ordered() sorts set members by repr(); scan({'extra': {'s': {10**5000, TOKEN}}}, secrets=[TOKEN])",
-)
 def test_a_huge_int_in_a_set_does_not_stop_the_scan() -> None:
+    """Regression: was a bug: a set holding an int over 4300 digits stops the scan with
+    ValueError: items._ordered() sorts set members by repr(); scan({'extra': {'s': {10**5000,
+    TOKEN}}}, secrets=[TOKEN])"""
     assert scan({"extra": {"s": {10**5000, TOKEN}}}, secrets=[TOKEN])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="bug: a dict key whose __str__ raises stops the scan (the raise propagates), though a "
-    "value's raising __str__ is skipped; scan({'extra': {obj: 1, 'b': TOKEN}}, secrets=[TOKEN])",
-)
 def test_a_key_whose_str_raises_does_not_stop_the_scan() -> None:
+    """Regression: was a bug: a dict key whose __str__ raises stops the scan (the raise
+    propagates), though a value's raising __str__ is skipped; scan({'extra': {obj: 1, 'b':
+    TOKEN}}, secrets=[TOKEN])"""
     assert scan({"extra": {_RaisingStr(): 1, "b": TOKEN}}, secrets=[TOKEN])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="bug: a set member whose __repr__ raises stops the scan: items._ordered() sorts by "
-    "repr() unguarded; scan({'extra': {'s': {obj, TOKEN}}}, secrets=[TOKEN])",
-)
 def test_a_set_member_whose_repr_raises_does_not_stop_the_scan() -> None:
+    """Regression: was a bug: a set member whose __repr__ raises stops the scan:
+    items._ordered() sorts by repr() unguarded; scan({'extra': {'s': {obj, TOKEN}}},
+    secrets=[TOKEN])"""
     assert scan({"extra": {"s": {_RaisingStr(), TOKEN}}}, secrets=[TOKEN])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, AttributeError),
-    reason="bug: envelope bytes whose envelope or item header is JSON but not an object, or whose "
-    "item length is not an int, make scan raise what sentry-sdk's Envelope.deserialize raises "
-    "(TypeError, AttributeError; items._items_of_raw catches ValueError and RecursionError only), "
-    "where bytes that are no envelope are scanned as text; a canary in them is lost. "
-    "scan(b'0'); scan(b'{}\\n[]\\n{\"note\": TOKEN}', secrets=[TOKEN])",
-)
 @pytest.mark.parametrize(
     "raw",
     [
@@ -309,20 +288,15 @@ def test_a_set_member_whose_repr_raises_does_not_stop_the_scan() -> None:
     ids=["0", "true", "item-header-a-list", "item-header-an-int", "length-a-string"],
 )
 def test_bytes_with_a_header_that_is_not_an_object_are_scanned_as_text(raw: bytes) -> None:
+    """Regression: was a bug: envelope bytes whose envelope or item header is JSON but not an
+    object, or whose item length is not an int, make scan raise what sentry-sdk's
+    Envelope.deserialize raises (TypeError, AttributeError; items._items_of_raw catches
+    ValueError and RecursionError only), where bytes that are no envelope are scanned as text; a
+    canary in them is lost. scan(b'0'); scan(b'{}\\n[]\\n{"note": TOKEN}', secrets=[TOKEN])"""
     findings = scan(raw, secrets=[TOKEN])
     assert [f.rule for f in findings] == (["canary"] if TOKEN.encode() in raw else [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the prefilter misses a canary in a set, a frozenset or a bytearray when repr() "
-    "escapes one of its characters differently from JSON: scanner._serialize renders those "
-    "types with default=str, so a member 'pass\\xa0word-1' (a no-break space) is the text "
-    "{'pass\\\\xa0word-1'}, neither the canary nor its JSON form (\\u00a0); the walk, which "
-    "would find it, never runs. scan({'extra': {'tags': {'pass\\xa0word-1'}}}, "
-    "secrets=['pass\\xa0word-1']) == []. Same for \\x80, a non-printable astral character, "
-    'and a quote in a bytearray (bytearray(b"pass\\\'word-1")).',
-)
 @pytest.mark.parametrize(
     ("secret", "container"),
     [
@@ -336,31 +310,30 @@ def test_bytes_with_a_header_that_is_not_an_object_are_scanned_as_text(raw: byte
 def test_a_canary_in_a_set_or_bytearray_is_found_whatever_its_characters(
     secret: str, container: type
 ) -> None:
+    """Regression: was a bug: the prefilter misses a canary in a set, a frozenset or a bytearray
+    when repr() escapes one of its characters differently from JSON: scanner._serialize renders
+    those types with default=str, so a member 'pass\\xa0word-1' (a no-break space) is the text
+    {'pass\\\\xa0word-1'}, neither the canary nor its JSON form (\\u00a0); the walk, which would
+    find it, never runs. scan({'extra': {'tags': {'pass\\xa0word-1'}}},
+    secrets=['pass\\xa0word-1']) == []. Same for \\x80, a non-printable astral character, and a
+    quote in a bytearray (bytearray(b"pass\\'word-1"))."""
     value = container(secret.encode()) if container is bytearray else container({secret})
     assert [f.rule for f in scan({"extra": {"tags": value}}, secrets=[secret])] == ["canary"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="bug: a canary holding a lone surrogate (what surrogateescape decoding makes of "
-    "undecodable bytes; SecretRegistry.add accepts it) crashes CanaryMatcher with "
-    "UnicodeEncodeError (_forms: value.encode()); scan({'extra': {'a': 'ab\\ud800cdef'}}, "
-    "secrets=['ab\\ud800cdef'])",
-)
 def test_a_canary_with_a_lone_surrogate_is_found() -> None:
+    """Regression: was a bug: a canary holding a lone surrogate (what surrogateescape decoding
+    makes of undecodable bytes; SecretRegistry.add accepts it) crashes CanaryMatcher with
+    UnicodeEncodeError (_forms: value.encode()); scan({'extra': {'a': 'ab\\ud800cdef'}},
+    secrets=['ab\\ud800cdef'])"""
     secret = "ab\ud800cdef"
     assert scan({"extra": {"a": secret}}, secrets=[secret])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="bug: once a canary holding a lone surrogate is registered, every masked output "
-    "raises UnicodeEncodeError (_masking.mask_secrets builds a CanaryMatcher); "
-    "SecretRegistry().open().add('ab\\ud800cdef'); shorten('x')",
-)
 def test_a_registered_canary_with_a_lone_surrogate_is_masked() -> None:
+    """Regression: was a bug: once a canary holding a lone surrogate is registered, every masked
+    output raises UnicodeEncodeError (_masking.mask_secrets builds a CanaryMatcher);
+    SecretRegistry().open().add('ab\\ud800cdef'); shorten('x')"""
     from pytest_sentry_check._masking import shorten
 
     registry = SecretRegistry().open()
@@ -399,18 +372,14 @@ for _ in range(5_000):
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=subprocess.CalledProcessError,
-    reason="bug: scan() of a plain dict holding a cycle through a tuple, or deeply nested tuples, "
-    "kills the interpreter (SIGSEGV; SIGABRT 'free(): invalid next size'): scanner._serialize hands "
-    "the payload to orjson.dumps (3.13.0), whose recursion limit does not count tuples, and "
-    "'except (TypeError, ValueError)' cannot catch a crash. Minimal: node = {'note': TOKEN}; "
-    "node['loop'] = (node,); scan({'extra': node}, secrets=[TOKEN]). Also: 300 tuples over a dict "
-    "that contains itself, or 5_000 nested tuples alone.",
-)
 @pytest.mark.parametrize("build", list(TUPLE_CRASHES.values()), ids=list(TUPLE_CRASHES))
 def test_tuples_do_not_crash_the_scan(build: str) -> None:
+    """Regression: was a bug: scan() of a plain dict holding a cycle through a tuple, or deeply
+    nested tuples, kills the interpreter (SIGSEGV; SIGABRT 'free(): invalid next size'):
+    scanner._serialize hands the payload to orjson.dumps (3.13.0), whose recursion limit does
+    not count tuples, and 'except (TypeError, ValueError)' cannot catch a crash. Minimal: node =
+    {'note': TOKEN}; node['loop'] = (node,); scan({'extra': node}, secrets=[TOKEN]). Also: 300
+    tuples over a dict that contains itself, or 5_000 nested tuples alone."""
     script = _SCAN_SCRIPT.format(build=build)
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60, capture_output=True)
 
@@ -424,26 +393,21 @@ def _scan_cpu_seconds(key: str, depth: int) -> float:
     return time.process_time() - start
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (performance): a deep chain under a key of 6 characters or more is scanned in "
-    "O(depth^2): Scanner._walk builds path_of(link) (the whole path) for every such key, to ask "
-    "_is_safe; under a 1-character key it is linear. Chain {'children': {...}} 4_000 deep: about "
-    "10x the CPU time of the same chain under 'c' (20_000 deep: 9.7 s against 0.27 s; 100_000: minutes)",
-)
 def test_a_deep_chain_under_a_long_key_is_scanned_in_linear_time() -> None:
+    """Regression: was a bug (performance): a deep chain under a key of 6 characters or more is
+    scanned in O(depth^2): Scanner._walk builds path_of(link) (the whole path) for every such
+    key, to ask _is_safe; under a 1-character key it is linear. Chain {'children': {...}} 4_000
+    deep: about 10x the CPU time of the same chain under 'c' (20_000 deep: 9.7 s against 0.27 s;
+    100_000: minutes)"""
     short = min(_scan_cpu_seconds("c", 4_000) for _ in range(2))
     long = min(_scan_cpu_seconds("children", 4_000) for _ in range(2))
     assert long < 2 * short + 0.05, f"'children': {long:.2f} s, 'c': {short:.2f} s of CPU"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: items_of() scans a copy of a Mapping target (dict(target)), so a root dict that "
-    "contains itself is walked again through the cycle: d = {'message': TOKEN}; d['self'] = d; "
-    "scan(d, secrets=[TOKEN]) reports 'message' and 'self.message'",
-)
 def test_a_root_that_contains_itself_is_walked_once() -> None:
+    """Regression: was a bug: items_of() scans a copy of a Mapping target (dict(target)), so a
+    root dict that contains itself is walked again through the cycle: d = {'message': TOKEN};
+    d['self'] = d; scan(d, secrets=[TOKEN]) reports 'message' and 'self.message'"""
     root: dict[str, Any] = {"message": TOKEN}
     root["self"] = root
     assert [f.path for f in scan(root, secrets=[TOKEN])] == ["message"]
