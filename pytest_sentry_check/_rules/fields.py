@@ -17,7 +17,7 @@ from typing import Any
 
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST
 
-__all__ = ["DEFAULT_FIELDS", "IP_FIELDS", "FieldMatcher", "harmless_value", "is_scrubbed"]
+__all__ = ["DEFAULT_FIELDS", "IP_FIELDS", "NUMERIC_SECRETS", "FieldMatcher", "harmless_value", "is_scrubbed"]
 
 # Relay's @password key terms and its sensitive cookie names (session, csrf, xsrf families).
 _RELAY_TERMS = (
@@ -112,7 +112,7 @@ class FieldMatcher:
 # -- values that cannot carry a secret ---------------------------------------------------------
 
 #: Terms whose secrets are short numbers: under these, a number of 3 digits or more is a finding.
-_NUMERIC_SECRETS = frozenset({"pin", "otp", "cvv", "cvc", "ssn", "passcode"})
+NUMERIC_SECRETS = frozenset({"pin", "otp", "cvv", "cvc", "ssn", "passcode"})
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _DURATION = re.compile(
     r"(?i)P(?=[\dT])(?:\d+(?:\.\d+)?[YMWD])*(?:T(?=\d)(?:\d+(?:\.\d+)?[HMS])+)?"  # ISO 8601
@@ -173,7 +173,7 @@ def harmless_value(term: str, name: str, value: Any) -> bool:
     name (``auth_method``, ``token_url``, ``session_ttl``)."""
     if isinstance(value, bool) or value is None:
         return True
-    numeric = term in _NUMERIC_SECRETS
+    numeric = term in NUMERIC_SECRETS
     if isinstance(value, (int, float)):
         return not numeric or abs(value) < 100
     if not isinstance(value, str):

@@ -97,9 +97,8 @@ PATTERN_TRIGGERS: dict[str, str] = {
 }
 
 
-def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
-    """A sensitive name used as a JSON key with a non-empty value, as the name of a
-    ``[name, value]`` pair, or as a query parameter in a string. Long terms may have separators
+def _key(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
+    """A JSON key (with its quotes) holding one of the terms. Long terms may have separators
     between their letters; short ones must be a word of the name (``http_auth``, ``httpAuth``,
     ``userPIN``; not ``author``, not ``mapping``). Terms are grouped into few alternatives: the
     fewer, the smaller (and faster) RE2's automaton."""
@@ -116,16 +115,49 @@ def field_trigger(long_terms: Iterable[str], short_terms: Iterable[str]) -> str:
         after = f'(?:[^a-z0-9"]{rest})?'
         bodies.append(f'(?:{rest}(?:[^A-Za-z0-9"]|\\\\u[0-9a-fA-F]{{4}}))?(?i:{lower}){after}')
         bodies.append(f"{rest}[a-z0-9](?:{capitalized}|{upper}){after}")
-    if not bodies:
+    return f'"(?:{"|".join(bodies)})"' if bodies else ""
+
+
+def _split(terms: Iterable[str], subset: Iterable[str]) -> tuple[list[str], list[str]]:
+    chosen = set(subset)
+    terms = list(terms)
+    return [t for t in terms if t not in chosen], [t for t in terms if t in chosen]
+
+
+def field_trigger(
+    long_terms: Iterable[str],
+    short_terms: Iterable[str],
+    *,
+    numeric: Iterable[str] = (),
+    addresses: Iterable[str] = (),
+) -> str:
+    """A sensitive name used as a JSON key, as the name of a ``[name, value]`` pair, or as a query
+    parameter in a string, with a value the field rule may report: a non-empty string that is no
+    placeholder (``[Filtered]``) or object repr (``<Session ...>``), a non-empty object or list;
+    a number of 3 digits or more only under a ``numeric`` term (a PIN); under an ``addresses``
+    term (``REMOTE_ADDR``), only a value with an IP address's digits."""
+    long_terms, short_terms = list(long_terms), list(short_terms)
+    general_long, ip_long = _split(long_terms, addresses)
+    general_short, ip_short = _split(short_terms, addresses)
+    general = _key(general_long, general_short)
+    if not general and not (ip_long or ip_short):
         return ""
-    key = f'"(?:{"|".join(bodies)})"'
-    value = r'(?:"[^"]|[-0-9\[{])'
-    # the same pair as JSON text inside a JSON string: \"api_token\":\"...
-    embedded = f'\\\\"(?:{"|".join(bodies)})\\\\"\\s*:\\s*\\\\"[^"\\\\]'
-    terms = "|".join(x for x in (long_group, "|".join(map(re.escape, shorts))) if x)
+    value = r"""(?:"(?:[^"\['<]|'[^"\[<])|\{\s*"|\[\s*[^\]\s])"""
+    alternatives = [rf"{general}\s*:\s*{value}", rf"\[\s*{general}\s*,\s*{value}"] if general else []
+    numeric_key = _key(*(_split(terms, numeric)[1] for terms in (long_terms, short_terms)))
+    if numeric_key:
+        alternatives.append(rf"{numeric_key}\s*:\s*\"?-?\d{{3}}")
+    ip_key = _key(ip_long, ip_short)
+    if ip_key:
+        alternatives.append(rf'{ip_key}\s*:\s*(?:"[^"]*(?:\d\.\d|:[0-9a-fA-F])|[{{\[])')
+    if general:
+        # the same pair as JSON text inside a JSON string: \"api_token\":\"...
+        alternatives.append(f'\\\\{general[:-1]}\\\\"\\s*:\\s*\\\\"[^"\\\\]')
+    spelled = ["[-_. ]*".join(map(re.escape, t)) for t in long_terms] + [re.escape(t) for t in short_terms]
+    terms = "|".join(spelled)
     # a query parameter inside a string: "?api_key=...", "&token=..."
-    parameter = rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]"
-    return rf"{key}\s*:\s*{value}|\[\s*{key}\s*,\s*{value}|{parameter}|{embedded}"
+    alternatives.append(rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]")
+    return "|".join(alternatives)
 
 
 class TriggerSet:

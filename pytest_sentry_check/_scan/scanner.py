@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +19,13 @@ from pytest_sentry_check._masking import mask, mask_secrets
 from pytest_sentry_check._model.item_types import item_type
 from pytest_sentry_check._model.items import PathLink, ScanItem, ordered_members, path_of
 from pytest_sentry_check._rules.canaries import CanaryMatcher
-from pytest_sentry_check._rules.fields import IP_FIELDS, FieldMatcher, harmless_value, is_scrubbed
+from pytest_sentry_check._rules.fields import (
+    IP_FIELDS,
+    NUMERIC_SECRETS,
+    FieldMatcher,
+    harmless_value,
+    is_scrubbed,
+)
 from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find_patterns
 
 from .detectors import Detector
@@ -67,7 +73,9 @@ class Scanner:
             triggers[_CARD_CONTEXT] = r"(?i:card|credit|payment|\bcc\b|\bpan\b)"
             triggers[_CARD_DIGITS] = r"\d{13,19}"
         if self.use_fields:
-            triggers["field"] = field_trigger(self.fields.long_terms, self.fields.short_terms)
+            triggers["field"] = field_trigger(
+                self.fields.long_terms, self.fields.short_terms, numeric=NUMERIC_SECRETS, addresses=IP_FIELDS
+            )
         if self.use_canaries and self.canaries:
             triggers["canary"] = self.canaries.trigger_pattern()
         self.triggers = _trigger_set(tuple(sorted(triggers.items())))
@@ -86,10 +94,19 @@ class Scanner:
         """A path from elsewhere (a plugin detector), secrets in it masked."""
         return mask_secrets(self.canaries.sub(path, mask) if self.canaries else path)
 
-    def _shown(self, path: tuple[str, ...]) -> str:
+    def _shown(self, path: tuple[str, ...], shown: dict[str, str] | None = None) -> str:
         """The path as findings show it: a key holding a secret is masked, segment by segment
-        (masking the joined path would swallow its neighbours: an email key eats the dots)."""
-        return ".".join(self._shown_text(segment) for segment in path)
+        (masking the joined path would swallow its neighbours: an email key eats the dots).
+        ``shown``: the segments masked so far in this item (a leaky item repeats its paths)."""
+        if shown is None:
+            return ".".join(self._shown_text(segment) for segment in path)
+        parts = []
+        for segment in path:
+            text = shown.get(segment)
+            if text is None:
+                text = shown[segment] = self._shown_text(segment)
+            parts.append(text)
+        return ".".join(parts)
 
     def _fired(self, item: ScanItem) -> set[str] | None:
         """The rules worth walking the item for: their triggers matched its serialized text
@@ -136,6 +153,7 @@ class Scanner:
                 keys = []
             name_of = self.fields.match if use_fields else None
             values = values_of(payload, name_of, keys, may_cycle=not item.json_native)
+        segments: dict[str, str] = {}  # each path segment masked once per item
         for value, key, link, safe, above in values:
             if type(value) is str:
                 text = value
@@ -150,8 +168,17 @@ class Scanner:
                 here = self._fired_in(text)
                 use_canaries = self.use_canaries and "canary" in here
                 patterns = tuple(rule for rule in self.patterns if rule.id in here)
-            if not (use_canaries or use_fields or patterns or self.use_user_paths):
-                continue
+            # most values need nothing: decide that here, without a call per value
+            value_patterns = patterns
+            if patterns and (safe or not _may_match(_any_pattern(patterns), value, text)):
+                value_patterns = ()
+            if not (use_canaries or value_patterns or self.use_user_paths):
+                if safe or not use_fields:
+                    continue
+                if not (key and (above or self.fields.match(key))) and not (
+                    type(value) is str and ("=" in text or '":' in text)
+                ):
+                    continue
             found = self._value_findings(
                 kind,
                 value,
@@ -162,11 +189,11 @@ class Scanner:
                 above=above,
                 use_canaries=use_canaries,
                 use_fields=use_fields,
-                patterns=patterns,
+                patterns=value_patterns,
             )
             shown = ""
             for finding in found:
-                shown = shown or self._shown(path_of(link))
+                shown = shown or self._shown(path_of(link), segments)
                 yield replace(finding, path=shown)
         if use_fields and isinstance(payload, bytes):
             yield from self._text_fields(kind, payload.decode("utf-8", "replace"))
@@ -334,6 +361,38 @@ try:
     import orjson as _orjson
 except ImportError:  # the standard json module does the same, slower
     _orjson = None
+
+
+@functools.lru_cache(maxsize=64)
+def _any_pattern(patterns: tuple[PatternRule, ...]) -> re.Pattern[str]:
+    """One regex matching wherever any of ``patterns`` does (group names made unique, numbered
+    back-references shifted, flags scoped), so a value none of them matches costs one search."""
+    parts = []
+    offset = 0  # capturing groups of the rules before this one
+    for index, rule in enumerate(patterns):
+        pattern = rule.regex.pattern.removeprefix("(?i)")
+        pattern = re.sub(r"\(\?P([<=])(\w+)", rf"(?P\1r{index}_\2", pattern)
+        pattern = re.sub(r"\\([1-9])", _shifted(offset), pattern)
+        parts.append(f"(?i:{pattern})" if rule.regex.flags & re.IGNORECASE else f"(?:{pattern})")
+        offset += rule.regex.groups
+    return re.compile("|".join(parts))
+
+
+def _shifted(offset: int) -> Callable[[re.Match[str]], str]:
+    """A replacement for a numbered back-reference, ``offset`` groups further on."""
+    return lambda match: f"\\{int(match.group(1)) + offset}"
+
+
+def _may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:
+    """Whether a pattern rule may find something in the value (or its URL-decoded form)."""
+    if type(value) is str:
+        if len(text) < 6:
+            return False
+    elif type(value) is not int or len(text) < 13:  # an int: only a card number
+        return False
+    return bool(pattern.search(text)) or (
+        _encoded(text) and bool(pattern.search(urllib.parse.unquote_plus(text)))
+    )
 
 
 def _encoded(text: str) -> bool:

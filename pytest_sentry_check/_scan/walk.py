@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pytest_sentry_check._model.items import PathLink, key_text, ordered_members, pair_name
+from pytest_sentry_check._model.items import PathLink, key_text, ordered_members
 
 __all__ = ["SAFE_KEYS", "Value", "is_safe_path", "unbytes", "values_of"]
 
@@ -35,8 +35,8 @@ _SAFE_PARENTS = frozenset({"pre_context", "post_context", "release", "sentry.rel
 # Where a container sits, for what its children inherit. Only the first levels are special:
 # "contexts.<safe>" is safe, and "contexts.trace" is, except its "data".
 _NORMAL, _SAFE, _ROOT, _CONTEXTS, _TRACE = range(5)
-_CONTAINERS = frozenset({dict, list, tuple})
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_NESTED = frozenset({dict, list})  # a [name, value] pair's value is no container
 
 #: One value: ``(value, key, link, safe, name_above)``. ``key`` is the dict key it is under (or the
 #: name of a ``[name, value]`` pair, or its list's key); ``safe`` says no field or pattern rule
@@ -108,29 +108,24 @@ def values_of(
                 seen.add(id(node))
             if name_of is not None and segment:
                 above = name_of(segment) or above
-            if isinstance(node, Mapping):
+            if kind is dict or isinstance(node, Mapping):
                 children = []
                 for k, child in node.items():
                     text = k if type(k) is str else key_text(k)
                     child_link = (link, text)
-                    child_zone = _zone(zone, text)
+                    child_zone = zone if zone <= _SAFE else _zone(zone, text)
                     if keys is not None:
                         safe = child_zone in (_SAFE, _TRACE) or text in SAFE_KEYS or text in _SAFE_PARENTS
                         keys.append((text, child_link, safe or segment in _SAFE_PARENTS))
                     children.append((child, text, child_link, text, segment, child_zone, above))
             else:
-                children = [
-                    (
-                        child,
-                        pair_name(node, i) or key,
-                        (link, str(i)),
-                        str(i),
-                        segment,
-                        _zone(zone, str(i)),
-                        above,
-                    )
-                    for i, child in enumerate(node)
-                ]
+                pair = len(node) == 2 and type(node[0]) is str and type(node[1]) not in _NESTED
+                children = []
+                for i, child in enumerate(node):
+                    index = str(i)
+                    name = (node[0] or key) if pair and i == 1 else key
+                    child_zone = zone if zone <= _SAFE else _zone(zone, index)
+                    children.append((child, name, (link, index), index, segment, child_zone, above))
             children.reverse()
             stack.extend(children)
             continue
@@ -150,6 +145,7 @@ def values_of(
             or segment in SAFE_KEYS
             or segment in _SAFE_PARENTS
             or parent in _SAFE_PARENTS
-            or (bool(key) and unbytes(key) in SAFE_KEYS)
+            or key in SAFE_KEYS
+            or (key[:2] in ("b'", 'b"') and unbytes(key) in SAFE_KEYS)
         )
         yield node, key, link, safe, above

@@ -67,7 +67,8 @@ def _call_model(settings: dict[str, Any]) -> None:
 def test_a_clean_llm_event_with_token_counters_and_auth_settings_gives_no_finding() -> None:
     events = _send(LLM_SETTINGS)
     sent = b"".join(events.raw_envelopes)
-    assert b'"token_budget":4000' in sent and b'"auth_method":"oauth2"' in sent  # the settings were sent
+    assert b'"token_budget":4000' in sent  # the settings were sent
+    assert b'"auth_method":"oauth2"' in sent
     assert b'"secret_rotation_period":"P90D"' in sent
     assert scan(events) == []
 
@@ -149,7 +150,11 @@ def test_a_sensitive_name_in_json_text_inside_a_string_is_found() -> None:
         ("secret", "secret_rotation", "P90D"),
         ("secret", "secret_ttl", "15m"),
         ("password", "password_changed_at", "2026-11-30T10:00:00+01:00"),
-        ("session", "session", "<Session my-suite exitstatus=<ExitCode.OK: 0> testsfailed=0 testscollected=3>"),
+        (
+            "session",
+            "session",
+            "<Session my-suite exitstatus=<ExitCode.OK: 0> testsfailed=0 testscollected=3>",
+        ),
         ("auth", "auth", "<httpx.BasicAuth object at 0x7f3a2b1c0d90>"),
         ("token", "token_url", "https://auth.example.com/oauth/token"),
         ("password", "password_policy", "min-12-chars"),

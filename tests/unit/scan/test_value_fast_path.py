@@ -1,0 +1,25 @@
+"""The walk asks one combined regex whether any pattern rule may match a value; it must say yes
+exactly where one of the rules' own regexes matches, or a leak goes unseen."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_sentry_check._rules.patterns import PATTERN_RULES
+from pytest_sentry_check._scan.scanner import _any_pattern
+
+SAMPLES = sorted({text for rule in PATTERN_RULES for text in (*rule.true_positives, *rule.false_positives)})
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_combined_regex_matches_where_a_rule_does(text: str) -> None:
+    combined = _any_pattern(PATTERN_RULES)
+    assert bool(combined.search(text)) == any(rule.regex.search(text) for rule in PATTERN_RULES)
+
+
+def test_back_references_keep_meaning_their_own_group() -> None:
+    """A MAC address must use one separator throughout; shifted groups would break that."""
+    mac = next(rule for rule in PATTERN_RULES if rule.id == "mac-address")
+    combined = _any_pattern((*PATTERN_RULES[:3], mac))
+    assert combined.search("device aa:bb:cc:dd:ee:f1 seen")
+    assert not combined.search("device aa:bb-cc:dd:ee:f1 seen")
