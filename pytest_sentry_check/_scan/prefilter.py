@@ -9,11 +9,13 @@ stay quiet where its rule would fire.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pytest_sentry_check._rules.personal import ID_KEY_WORDS, PHONE_KEY_WORDS
+from pytest_sentry_check._rules.rule import PatternRule
 
 
 def _re2() -> Any:
@@ -26,7 +28,7 @@ def _re2() -> Any:
     return re2
 
 
-__all__ = ["PATTERN_TRIGGERS", "TriggerSet", "field_trigger"]
+__all__ = ["PATTERN_TRIGGERS", "TriggerSet", "any_pattern", "field_trigger"]
 
 # Larger texts take the (slower, backtracking but correct) Python path: RE2's DFA could exceed
 # its memory budget on them, and a Set reports that only as "no match".
@@ -158,6 +160,26 @@ def field_trigger(
     # a query parameter inside a string: "?api_key=...", "&token=..."
     alternatives.append(rf"[?&\"][^=&\"\s]{{0,80}}(?i:{terms})[^=&\"\s]{{0,80}}=[^&\"\s]")
     return "|".join(alternatives)
+
+
+@functools.lru_cache(maxsize=64)
+def any_pattern(patterns: tuple[PatternRule, ...]) -> re.Pattern[str]:
+    """One regex matching wherever any of ``patterns`` does (group names made unique, numbered
+    back-references shifted, flags scoped), so a value none of them matches costs one search."""
+    parts = []
+    offset = 0  # capturing groups of the rules before this one
+    for index, rule in enumerate(patterns):
+        pattern = rule.regex.pattern.removeprefix("(?i)")
+        pattern = re.sub(r"\(\?P([<=])(\w+)", rf"(?P\1r{index}_\2", pattern)
+        pattern = re.sub(r"\\([1-9])", _shifted(offset), pattern)
+        parts.append(f"(?i:{pattern})" if rule.regex.flags & re.IGNORECASE else f"(?:{pattern})")
+        offset += rule.regex.groups
+    return re.compile("|".join(parts))
+
+
+def _shifted(offset: int) -> Callable[[re.Match[str]], str]:
+    """A replacement for a numbered back-reference, ``offset`` groups further on."""
+    return lambda match: f"\\{int(match.group(1)) + offset}"
 
 
 class TriggerSet:

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +30,7 @@ from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find
 
 from .detectors import Detector
 from .finding import Finding
-from .prefilter import PATTERN_TRIGGERS, TriggerSet, field_trigger
+from .prefilter import PATTERN_TRIGGERS, TriggerSet, any_pattern, field_trigger
 from .walk import Value, unbytes, values_of
 
 __all__ = ["Scanner", "scanner_for"]
@@ -170,7 +170,7 @@ class Scanner:
                 patterns = tuple(rule for rule in self.patterns if rule.id in here)
             # most values need nothing: decide that here, without a call per value
             value_patterns = patterns
-            if patterns and (safe or not _may_match(_any_pattern(patterns), value, text)):
+            if patterns and (safe or not _may_match(any_pattern(patterns), value, text)):
                 value_patterns = ()
             if not (use_canaries or value_patterns or self.use_user_paths):
                 if safe or not use_fields:
@@ -361,26 +361,6 @@ try:
     import orjson as _orjson
 except ImportError:  # the standard json module does the same, slower
     _orjson = None
-
-
-@functools.lru_cache(maxsize=64)
-def _any_pattern(patterns: tuple[PatternRule, ...]) -> re.Pattern[str]:
-    """One regex matching wherever any of ``patterns`` does (group names made unique, numbered
-    back-references shifted, flags scoped), so a value none of them matches costs one search."""
-    parts = []
-    offset = 0  # capturing groups of the rules before this one
-    for index, rule in enumerate(patterns):
-        pattern = rule.regex.pattern.removeprefix("(?i)")
-        pattern = re.sub(r"\(\?P([<=])(\w+)", rf"(?P\1r{index}_\2", pattern)
-        pattern = re.sub(r"\\([1-9])", _shifted(offset), pattern)
-        parts.append(f"(?i:{pattern})" if rule.regex.flags & re.IGNORECASE else f"(?:{pattern})")
-        offset += rule.regex.groups
-    return re.compile("|".join(parts))
-
-
-def _shifted(offset: int) -> Callable[[re.Match[str]], str]:
-    """A replacement for a numbered back-reference, ``offset`` groups further on."""
-    return lambda match: f"\\{int(match.group(1)) + offset}"
 
 
 def _may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_sentry_check._rules.patterns import PATTERN_RULES
-from pytest_sentry_check._scan.scanner import _any_pattern
+from pytest_sentry_check._scan.prefilter import any_pattern as _any_pattern
 
 SAMPLES = sorted({text for rule in PATTERN_RULES for text in (*rule.true_positives, *rule.false_positives)})
 
