@@ -144,6 +144,7 @@ PHONE_RULE = PatternRule(
         "version 10.15.7.20231103",
         "LIMIT 20 OFFSET 4000000",
     ),
+    reads_key_path=True,
 )
 
 
@@ -226,6 +227,7 @@ NATIONAL_ID_RULE = PatternRule(
         "invoice 85061576134 paid",
         "10652234Z",
     ),
+    reads_key_path=True,
 )
 
 
@@ -280,5 +282,6 @@ DEVICE_RULES: tuple[PatternRule, ...] = (
             "IMEI 000000000000000",
             "imei: 1733212800123",
         ),
+        reads_key_path=True,
     ),
 )

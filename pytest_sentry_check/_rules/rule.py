@@ -39,6 +39,9 @@ class PatternRule:
     validate: Validator
     true_positives: tuple[str, ...] = field(default=())
     false_positives: tuple[str, ...] = field(default=())
+    #: The validator reads the key path (a card number under ``card``, a national phone number
+    #: under ``phone``): an item's subtree can hold a finding without its own text showing why.
+    reads_key_path: bool = False
 
 
 def always(description: str) -> Validator:

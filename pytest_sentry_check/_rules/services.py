@@ -219,6 +219,7 @@ SERVICE_TOKEN_RULES: tuple[PatternRule, ...] = (
             "aws_secret_access_key = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "secret_access_key: [Filtered]",
         ),
+        reads_key_path=True,
     ),
     PatternRule(
         "twilio-api-key",
@@ -318,6 +319,7 @@ SERVICE_TOKEN_RULES: tuple[PatternRule, ...] = (
             "mailgun domain mg.shop.example",
             "47c3b5133769b2c72793138af7469b84-a454c92e-8ca1e18b",
         ),
+        reads_key_path=True,
     ),
     PatternRule(
         "databricks-token",
@@ -355,5 +357,6 @@ SERVICE_TOKEN_RULES: tuple[PatternRule, ...] = (
             "HEROKU_API_KEY=00000000-0000-0000-0000-000000000000",
             "HRKU-AAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         ),
+        reads_key_path=True,
     ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,7 +29,15 @@ def _re2() -> Any:
     return re2
 
 
-__all__ = ["PATTERN_TRIGGERS", "TriggerSet", "any_pattern", "field_trigger"]
+__all__ = [
+    "PATTERN_TRIGGERS",
+    "TriggerSet",
+    "any_pattern",
+    "encoded",
+    "field_trigger",
+    "may_match",
+    "subtree_filter",
+]
 
 # Larger texts take the (slower, backtracking but correct) Python path: RE2's DFA could exceed
 # its memory budget on them, and a Set reports that only as "no match".
@@ -182,6 +191,48 @@ def _shifted(offset: int) -> Callable[[re.Match[str]], str]:
     return lambda match: f"\\{int(match.group(1)) + offset}"
 
 
+def may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:
+    """Whether a pattern rule may find something in the value (or its URL-decoded form)."""
+    if type(value) is str:
+        if len(text) < 6:
+            return False
+    elif type(value) is not int or len(text) < 13:  # an int: only a card number
+        return False
+    return bool(pattern.search(text)) or (
+        encoded(text) and bool(pattern.search(urllib.parse.unquote_plus(text)))
+    )
+
+
+def encoded(text: str) -> bool:
+    """Whether ``text`` may hold URL-encoded data: percent escapes, or a ``+`` for a space in
+    a query string (``note=Bearer+tok_...``)."""
+    return bool(_PERCENT.search(text)) or ("+" in text and "=" in text)
+
+
+def subtree_filter(triggers: TriggerSet) -> Callable[[Any], bool] | None:
+    """``may_hold(subtree)``: whether a parsed-JSON subtree's text fires one of ``triggers``
+    (RE2 reads the bytes orjson writes). None without orjson or triggers: walk everything."""
+    if _orjson is None or not triggers.names:
+        return None
+
+    def may_hold(subtree: Any) -> bool:
+        try:
+            text = _orjson.dumps(subtree, option=_orjson.OPT_NON_STR_KEYS)
+        except (TypeError, ValueError):
+            return True
+        return bool(triggers.match(text))
+
+    return may_hold
+
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_orjson: Any
+try:
+    import orjson as _orjson
+except ImportError:
+    _orjson = None
+
+
 class TriggerSet:
     """Named RE2 patterns matched together in one pass; ``re`` one by one as a fallback."""
 
@@ -200,9 +251,11 @@ class TriggerSet:
             search_set.Compile()
             self._set = search_set
 
-    def match(self, text: str) -> set[str]:
-        """The names of the patterns found in ``text``."""
+    def match(self, text: str | bytes) -> set[str]:
+        """The names of the patterns found in ``text`` (UTF-8 bytes too: what orjson wrote)."""
         if self._set is not None and len(text) <= _RE2_MAX_TEXT:
             indexes = self._set.Match(text)  # None when nothing matched
             return {self.names[index] for index in indexes or ()}
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
         return {name for name, pattern in self._python.items() if pattern.search(text)}

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +30,15 @@ from pytest_sentry_check._rules.patterns import PATTERN_RULES, PatternRule, find
 
 from .detectors import Detector
 from .finding import Finding
-from .prefilter import PATTERN_TRIGGERS, TriggerSet, any_pattern, field_trigger
+from .prefilter import (
+    PATTERN_TRIGGERS,
+    TriggerSet,
+    any_pattern,
+    encoded,
+    field_trigger,
+    may_match,
+    subtree_filter,
+)
 from .walk import Value, unbytes, values_of
 
 __all__ = ["Scanner", "scanner_for"]
@@ -78,6 +86,7 @@ class Scanner:
             )
         if self.use_canaries and self.canaries:
             triggers["canary"] = self.canaries.trigger_pattern()
+        self._triggers = triggers
         self.triggers = _trigger_set(tuple(sorted(triggers.items())))
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
@@ -120,7 +129,7 @@ class Scanner:
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:
             return None
-        if _encoded(text):
+        if encoded(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         fired = self.triggers.match(text)
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
@@ -129,7 +138,7 @@ class Scanner:
 
     def _fired_in(self, text: str) -> set[str]:
         """The rules whose triggers match one value (a bare digit run may be a card)."""
-        if _encoded(text):
+        if encoded(text):
             text = f"{text}\n{urllib.parse.unquote_plus(text)}"
         if _LONE_SURROGATE.search(text):
             text = json.dumps(text)  # the triggers read JSON text, where these are escaped
@@ -152,7 +161,8 @@ class Scanner:
             if patterns or use_canaries or per_value:
                 keys = []
             name_of = self.fields.match if use_fields else None
-            values = values_of(payload, name_of, keys, may_cycle=not item.json_native)
+            may_hold = None if per_value or not item.json_native else self._may_hold(fired)
+            values = values_of(payload, name_of, keys, may_cycle=not item.json_native, may_hold=may_hold)
         segments: dict[str, str] = {}  # each path segment masked once per item
         for value, key, link, safe, above in values:
             if type(value) is str:
@@ -170,7 +180,7 @@ class Scanner:
                 patterns = tuple(rule for rule in self.patterns if rule.id in here)
             # most values need nothing: decide that here, without a call per value
             value_patterns = patterns
-            if patterns and (safe or not _may_match(any_pattern(patterns), value, text)):
+            if patterns and (safe or not may_match(any_pattern(patterns), value, text)):
                 value_patterns = ()
             if not (use_canaries or value_patterns or self.use_user_paths):
                 if safe or not use_fields:
@@ -201,6 +211,15 @@ class Scanner:
             yield from self._key_findings(kind, keys, self.use_canaries, self.patterns)
         elif keys:
             yield from self._key_findings(kind, keys, use_canaries, patterns)
+
+    def _may_hold(self, fired: set[str]) -> Callable[[Any], bool] | None:
+        """Whether a subtree's own text fires a trigger of the rules that fired for its item;
+        None (walk everything) where a fired rule reads the key path above the value."""
+        if self.use_user_paths or any(rule.reads_key_path for rule in self.patterns if rule.id in fired):
+            return None  # (user-path reads every frame's file name, triggers or not)
+        return subtree_filter(
+            _trigger_set(tuple(sorted((n, p) for n, p in self._triggers.items() if n in fired)))
+        )
 
     def _key_findings(
         self,
@@ -348,7 +367,6 @@ class Scanner:
                 return
 
 
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _JSON_PAIR = re.compile(r'"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.){0,10000})"')
 _CARD_CONTEXT, _CARD_DIGITS = "credit-card:context", "credit-card:digits"
 _QUERY = re.compile(r"^[^\s=&#]{1,100}=[^\s&#]*(?:&[^\s=&#]{1,100}=[^\s&#]*)*(?:#.*)?$")
@@ -363,28 +381,10 @@ except ImportError:  # the standard json module does the same, slower
     _orjson = None
 
 
-def _may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:
-    """Whether a pattern rule may find something in the value (or its URL-decoded form)."""
-    if type(value) is str:
-        if len(text) < 6:
-            return False
-    elif type(value) is not int or len(text) < 13:  # an int: only a card number
-        return False
-    return bool(pattern.search(text)) or (
-        _encoded(text) and bool(pattern.search(urllib.parse.unquote_plus(text)))
-    )
-
-
-def _encoded(text: str) -> bool:
-    """Whether ``text`` may hold URL-encoded data: percent escapes, or a ``+`` for a space in
-    a query string (``note=Bearer+tok_...``)."""
-    return bool(_PERCENT.search(text)) or ("+" in text and "=" in text)
-
-
 def _decodings(text: str) -> Iterator[str]:
     """The text, and its URL-decoded form when it has one (query strings, URLs, cookies)."""
     yield text
-    if _encoded(text):
+    if encoded(text):
         decoded = urllib.parse.unquote_plus(text)
         if decoded != text:
             yield decoded

@@ -84,10 +84,13 @@ def values_of(
     keys: list[tuple[str, PathLink, bool]] | None,
     *,
     may_cycle: bool,
+    may_hold: Callable[[Any], bool] | None = None,
 ) -> Iterator[Value]:
     """Every scalar in ``payload`` in document order. ``name_of`` gives the sensitive term of a
     key (None: names are not needed); ``keys`` collects every dict key with its value's link and
-    whether that place is safe; ``may_cycle``: the payload may contain itself (not parsed JSON)."""
+    whether that place is safe; ``may_cycle``: the payload may contain itself (not parsed JSON).
+    ``may_hold(subtree)``: False skips a non-empty object or list (not under a sensitive name)
+    whose own text cannot hold a finding: most of a large event, when one breadcrumb leaks."""
     # (node, key, link, segment, parent segment, zone, sensitive name above)
     stack: list[tuple[Any, str, PathLink, str, str, int, str | None]] = [
         (payload, "", None, "", "", _ROOT, None)
@@ -117,6 +120,15 @@ def values_of(
                     if keys is not None:
                         safe = child_zone in (_SAFE, _TRACE) or text in SAFE_KEYS or text in _SAFE_PARENTS
                         keys.append((text, child_link, safe or segment in _SAFE_PARENTS))
+                    if (
+                        may_hold is not None
+                        and type(child) in _NESTED
+                        and child
+                        and not above
+                        and not (name_of is not None and name_of(text))
+                        and not may_hold(child)
+                    ):
+                        continue
                     children.append((child, text, child_link, text, segment, child_zone, above))
             else:
                 pair = len(node) == 2 and type(node[0]) is str and type(node[1]) not in _NESTED
@@ -125,6 +137,14 @@ def values_of(
                     index = str(i)
                     name = (node[0] or key) if pair and i == 1 else key
                     child_zone = zone if zone <= _SAFE else _zone(zone, index)
+                    if (
+                        may_hold is not None
+                        and type(child) in _NESTED
+                        and child
+                        and not above
+                        and not may_hold(child)
+                    ):
+                        continue
                     children.append((child, name, (link, index), index, segment, child_zone, above))
             children.reverse()
             stack.extend(children)
