@@ -103,7 +103,8 @@ def _phone(match: re.Match[str], path: str) -> str | None:
     if not 7 <= len(digits) <= 15 or text.count("(") != text.count(")"):
         return None
     if text.startswith("+"):
-        return _phone_number(text, (None,))
+        # "+44+20+7946+0958": a query string the SDK percent-decoded keeps "+" for its spaces
+        return _phone_number("+" + text[1:].replace("+", " "), (None,))
     if not re.match(r"[(0]|\d{3}", text):
         return None  # national numbers start with a trunk prefix, a bracket or an area code
     near = ".".join(path.rsplit(".", 2)[-2:])  # the key and its parent
@@ -119,7 +120,7 @@ PHONE_RULE = PatternRule(
     "phone-number",
     "medium",
     re.compile(
-        r"(?<![\w+.])\+[1-9][\d ().-]{6,20}\d(?![\w@])"  # international: valid anywhere
+        r"(?<![\w+.])\+[1-9][\d ().+-]{6,20}\d(?![\w@])"  # international: valid anywhere
         r"|(?<![\w+.-])\(?\d[\d ().-]{5,18}\d(?![\w.@-])"  # national: only under a phone key
     ),
     _phone,
@@ -130,6 +131,7 @@ PHONE_RULE = PatternRule(
         "whatsapp:+919876543210",
         "020 7946 0958",
         "(415) 555-2671",
+        "note=+44+20+7946+0958",  # a query string as the SDK sends it: "+" for the spaces
     ),
     (
         "order 4471234567890 shipped",

@@ -98,7 +98,7 @@ PATTERN_TRIGGERS: dict[str, str] = {
     # "+CC" and digits anywhere; a national number ("(", "0" or three digits first) only as the
     # value of a phone key, or under one. Not the key "phonenumbers" of the SDK's module list:
     # a version follows.
-    "phone-number": r"\+[1-9][\d ().-]{5}|"
+    "phone-number": r"\+[1-9][\d ().+-]{5}|"
     + _key_trigger(PHONE_KEY_WORDS, r"""(?:"'?(?:[(0]|\d{3})|[{\[])"""),
     "ip-address": r"(?:^|[^0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
     r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}::[0-9a-fA-F]{1,4}",

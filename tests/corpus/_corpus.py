@@ -240,10 +240,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
         "the SDK sends the query string percent-decoded (db_password=Tr0ub4dor&3): a value's '&' "
         "makes a segment without '=', and the field rule then reads no parameter at all"
     ),
-    ("phone-number", "request-query"): (
-        "the SDK percent-decodes the query string but leaves '+' for spaces (note=+44+20+7946+0958): "
-        "the phone rule's regex and trigger take no '+' between digit groups"
-    ),
 }
 #: Only ``user-path`` reads frame file names, and it reads nothing else.
 _ONLY_USER_PATH = "frame-paths"

@@ -30,6 +30,7 @@ class TestPhoneNumbers:
             ("+33 1 42 68 53 00", "FR"),
             ("+55 11 91234-5678", "BR"),
             ("+81 3-1234-5678", "JP"),
+            ("+44+20+7946+0958", "GB"),  # in a query string the SDK sent percent-decoded
         ],
     )
     def test_an_international_number_is_found_anywhere(self, text: str, country: str) -> None:
