@@ -11,12 +11,13 @@ import codecs
 import json
 import re
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope, Router
+from pytest_sentry_check._model.compression import CHUNK as _CHUNK
+from pytest_sentry_check._model.compression import LIMIT, DecompressionError, MiB, decompress
 from pytest_sentry_check._model.item_types import event_type_of, item_type
 
 __all__ = [
@@ -37,10 +38,6 @@ class IngestError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-MiB = 1024 * 1024
-_CHUNK = MiB  # what is decompressed or decoded at once while sizes are checked
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class Limits:
     """
 
     body: int = 32 * MiB
-    decompressed: int = 32 * MiB
+    decompressed: int = LIMIT
     items: int = 1000
     json_values: int = 250_000
 
@@ -86,56 +83,20 @@ def auth_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None
     return query.get("sentry_key") or None
 
 
-def _too_big(limits: Limits) -> IngestError:
-    return IngestError(413, f"body decompresses to over {limits.decompressed} bytes")
-
-
-def _inflated_size(body: bytes, wbits: int, encoding: str, limits: Limits) -> int:
-    """The size ``body`` inflates to, read 1 MiB at a time and never kept: a bomb is refused
-    before its output exists."""
-    decompressor = zlib.decompressobj(wbits)
-    size, data = 0, body
-    while True:
-        size += len(out := decompressor.decompress(data, _CHUNK))
-        if size > limits.decompressed:
-            raise _too_big(limits)
-        data = decompressor.unconsumed_tail
-        if decompressor.eof or not (out or data):
-            break
-    if not decompressor.eof:
-        raise IngestError(400, f"{encoding} body is truncated")
-    if decompressor.unused_data:
-        extra = len(decompressor.unused_data)
-        raise IngestError(400, f"{encoding} body has {extra} bytes after its end (several members?)")
-    return size
-
-
-def _brotli(body: bytes, limits: Limits) -> bytes:
-    try:
-        import brotli
-    except ImportError:
-        raise IngestError(415, "brotli body, but the brotli package is not installed") from None
-    try:  # the size first, 1 MiB at a time (each call stops growing its output past the limit)
-        decompressor, size, data = brotli.Decompressor(), 0, body
-        while True:
-            size += len(out := decompressor.process(data, output_buffer_limit=_CHUNK))
-            data = b""
-            if size > limits.decompressed:
-                raise _too_big(limits)
-            if decompressor.is_finished() or (not out and decompressor.can_accept_more_data()):
-                break
-        if not decompressor.is_finished():
-            raise IngestError(400, "br body is truncated")
-        return bytes(brotli.Decompressor().process(body, output_buffer_limit=max(size, 1)))
-    except brotli.error as exc:
-        raise IngestError(400, f"br body could not be decompressed: {exc}") from None
+_DECOMPRESSION_ERRORS = {  # status, message (the encoding and the detail filled in)
+    "truncated": (400, "{encoding} body is truncated"),
+    "trailing": (400, "{encoding} body has {detail} bytes after its end (several members?)"),
+    "corrupt": (400, "{encoding} body could not be decompressed: {detail}"),
+    "unavailable": (415, "brotli body, but the brotli package is not installed"),
+}
 
 
 def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
     """The request body without its ``Content-Encoding`` (gzip, deflate, br), within the limits.
 
-    A compressed body is decompressed twice: once to learn its size (refusing it past the limit
-    with 1 MiB in memory), then into one buffer of exactly that size."""
+    A compressed body is decompressed twice (:func:`~pytest_sentry_check._model.compression.decompress`):
+    once to learn its size (refusing it past the limit with 1 MiB in memory), then into one
+    buffer of exactly that size."""
     if len(body) > limits.body:
         raise IngestError(413, f"body of {len(body)} bytes is over the limit of {limits.body}")
     encoding = encoding.strip().lower()
@@ -145,19 +106,15 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
                 413, f"envelope of {len(body)} bytes is over the limit of {limits.decompressed}"
             )
         return body
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        # wbits: 32 + 15 reads a gzip or zlib header; raw deflate needs -15
-        attempts = (47,) if encoding != "deflate" else (15, -15)
-        for wbits in attempts:
-            try:
-                size = _inflated_size(body, wbits, encoding, limits)
-                return zlib.decompress(body, wbits, max(size, 1))
-            except zlib.error as exc:
-                error = exc
-        raise IngestError(400, f"{encoding} body could not be decompressed: {error}")
-    if encoding == "br":
-        return _brotli(body, limits)
-    raise IngestError(415, f"unsupported Content-Encoding {encoding!r} (gzip, deflate, br or none)")
+    if encoding not in ("gzip", "x-gzip", "deflate", "br"):
+        raise IngestError(415, f"unsupported Content-Encoding {encoding!r} (gzip, deflate, br or none)")
+    try:
+        return decompress(body, encoding, limits.decompressed)
+    except DecompressionError as exc:
+        if exc.problem == "too-large":
+            raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes") from None
+        status, message = _DECOMPRESSION_ERRORS[exc.problem]
+        raise IngestError(status, message.format(encoding=encoding, detail=exc.detail)) from None
 
 
 def _reject_constant(name: str) -> Any:
