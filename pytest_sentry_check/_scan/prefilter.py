@@ -33,6 +33,7 @@ __all__ = [
     "PATTERN_TRIGGERS",
     "TriggerSet",
     "any_pattern",
+    "decoded_strings",
     "encoded",
     "field_trigger",
     "may_match",
@@ -201,6 +202,37 @@ def may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:
     return bool(pattern.search(text)) or (
         encoded(text) and bool(pattern.search(urllib.parse.unquote_plus(text)))
     )
+
+
+def decoded_strings(text: str) -> str:
+    """The URL-decoded forms of the JSON strings in ``text`` that hold URL-encoded data (``%XX``,
+    or ``+`` beside an ``=``), one per line; ``""`` when there are none. Decoding only those
+    strings, not the whole item, keeps an item with one query string as cheap as any other."""
+    found: dict[str, None] = {}
+    for marker in ("%", "+"):
+        position = text.find(marker)
+        while position != -1:
+            start = _string_edge(text, position, -1)
+            end = _string_edge(text, position, 1)
+            string = text[start:end]
+            if encoded(string):
+                found[string] = None
+            position = text.find(marker, end + 1)
+    decoded = [urllib.parse.unquote_plus(string) for string in found]
+    return "".join(f"\n{d}" for d, s in zip(decoded, found, strict=True) if d != s)
+
+
+def _string_edge(text: str, position: int, step: int) -> int:
+    """Where the JSON string around ``position`` starts (step -1) or ends (step 1): at an
+    unescaped quote, or the text's edge."""
+    while True:
+        quote = text.rfind('"', 0, position) if step < 0 else text.find('"', position)
+        if quote == -1:
+            return 0 if step < 0 else len(text)
+        backslashes = len(text[:quote]) - len(text[:quote].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return quote + 1 if step < 0 else quote
+        position = quote if step < 0 else quote + 1
 
 
 def encoded(text: str) -> bool:

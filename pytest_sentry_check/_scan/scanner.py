@@ -34,6 +34,7 @@ from .prefilter import (
     PATTERN_TRIGGERS,
     TriggerSet,
     any_pattern,
+    decoded_strings,
     encoded,
     field_trigger,
     may_match,
@@ -129,9 +130,7 @@ class Scanner:
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:
             return None
-        if encoded(text):
-            text = f"{text}\n{urllib.parse.unquote_plus(text)}"
-        fired = self.triggers.match(text)
+        fired = self.triggers.match(text + decoded_strings(text))
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
             fired.add("credit-card")
         return fired - {_CARD_CONTEXT, _CARD_DIGITS}  # helpers: they never warrant a walk alone

@@ -23,3 +23,13 @@ def test_back_references_keep_meaning_their_own_group() -> None:
     combined = _any_pattern((*PATTERN_RULES[:3], mac))
     assert combined.search("device aa:bb:cc:dd:ee:f1 seen")
     assert not combined.search("device aa:bb-cc:dd:ee:f1 seen")
+
+
+def test_only_the_encoded_strings_of_an_item_are_decoded_for_the_triggers() -> None:
+    from pytest_sentry_check._scan.prefilter import decoded_strings
+
+    text = (
+        '{"url":"/x?note=Bearer+tok_live_1%21","at":"2026-12-03T10:00:00+01:00","q":"a\\"b%20c","n":"plain"}'
+    )
+    assert decoded_strings(text) == '\n/x?note=Bearer tok_live_1!\na\\"b c'
+    assert decoded_strings('{"at":"10:00+01:00","n":"plain"}') == ""
