@@ -43,7 +43,10 @@ class ItemType:
         aliases: other item types read into the same records (``sessions``, ``profile_chunk``).
         doc: the collection's docstring.
         drop_categories: client-report data categories that explain a missing record.
-        json: the payload is JSON (an attachment's is bytes).
+        json: the payload is JSON (an attachment's is bytes: the scanner decompresses it and
+            reads it as JSON when it is, else as text).
+        header_line: the payload starts with a line of JSON headers, then its content (a
+            replay recording: ``{"segment_id": N}``, then its rrweb events, usually zlib-compressed).
         batched: the payload's ``items`` list holds many records (logs, metrics, spans).
         buffered: the SDK buffers it: flush before reading.
         event_like: an event payload (errors, messages, transactions): Relay's event normalizer
@@ -64,6 +67,7 @@ class ItemType:
     doc: str = ""
     drop_categories: tuple[str, ...] = ()
     json: bool = True
+    header_line: bool = False
     batched: bool = False
     buffered: bool = False
     event_like: bool = False
@@ -184,6 +188,16 @@ _ENTRIES = (
     ItemType("feedback", None, None, ("feedback item", "feedback items")),
     ItemType("statsd", None, None, ("statsd item", "statsd items"), json=False),  # text lines
     ItemType("metric_meta", None, None, ("metric meta item", "metric meta items")),
+    # Session Replay (the browser and mobile SDKs): the event, and its recording
+    ItemType("replay_event", None, None, ("replay event", "replay events")),
+    ItemType(
+        "replay_recording",
+        None,
+        None,
+        ("replay recording", "replay recordings"),
+        json=False,
+        header_line=True,
+    ),
 )
 
 #: Every item type by name (aliases included).

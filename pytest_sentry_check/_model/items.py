@@ -9,20 +9,25 @@ validator read targets through :func:`items_of` and never import the query stage
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from sentry_sdk.envelope import Envelope
 
+from .compression import LIMIT, DecompressionError, MiB, decompress_prefix, sniff
 from .item_types import event_type_of, item_type
 
 __all__ = [
+    "JSON_VALUES",
+    "TEXT_WINDOW",
     "HasEnvelopeItems",
     "Leaf",
     "PathLink",
     "ScanItem",
     "ScanTarget",
+    "binary_items",
     "items_of",
     "key_text",
     "ordered_members",
@@ -46,16 +51,20 @@ class Leaf:
 
 @dataclass(frozen=True)
 class ScanItem:
-    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment).
+    """One envelope item's payload (parsed JSON, or ``bytes`` for an attachment that is no JSON).
 
     ``json_native``: the payload was parsed from JSON text, so it holds only dicts, lists,
     strings, numbers, booleans and None, and cannot contain itself. Anything else (a dict a
     test built) is read more carefully: cycles, tuples, sets, bytes, hostile ``__str__``.
+
+    ``origin``: where the payload is, when it is not the item's bytes as sent, in words that
+    end a finding's detail: ``in the gzip-compressed attachment``.
     """
 
     item_type: str
     payload: Any
     json_native: bool = False
+    origin: str = ""
 
     def leaves(self) -> Iterator[Leaf]:
         """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
@@ -168,6 +177,139 @@ ScanTarget: TypeAlias = (
 )
 
 
+#: JSON values (counted as commas and opening brackets, as the ingest server counts them) an
+#: item's text may hold to be parsed for the scan; more is read as text (Python objects parsed
+#: from JSON take up to about 100 bytes a value).
+JSON_VALUES = 250_000
+
+#: Text longer than this is scanned in windows of at most this many bytes (see :func:`_windows`).
+TEXT_WINDOW = MiB
+_SLACK = 64 * 1024
+
+_DECLARED = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
+_BROTLI_TYPES = frozenset({"application/x-brotli", "application/brotli"})
+_JSON_START = re.compile(rb"\s*[\[{]")
+_FORMATS = {"gzip": "gzip", "zlib": "zlib", "deflate": "deflate", "brotli": "brotli"}
+
+
+def _json_of(data: bytes) -> Any:
+    """``data`` parsed, when it is a JSON object or array within :data:`JSON_VALUES`; else None."""
+    if not _JSON_START.match(data) or sum(map(data.count, (b",", b"[", b"{"))) >= JSON_VALUES:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _encoding_of(data: bytes, headers: Mapping[str, Any]) -> str | None:
+    """How ``data`` is compressed: a ``content_encoding`` header, else the gzip or zlib header
+    it starts with, else brotli if its content type or file name says so."""
+    declared = headers.get("content_encoding")
+    if isinstance(declared, str) and declared.strip().lower() in _DECLARED:
+        return _DECLARED[declared.strip().lower()]
+    sniffed = sniff(data)
+    if sniffed is not None:
+        return sniffed
+    content_type, filename = headers.get("content_type"), headers.get("filename")
+    if (isinstance(content_type, str) and content_type.split(";")[0].strip().lower() in _BROTLI_TYPES) or (
+        isinstance(filename, str) and filename.lower().endswith(".br")
+    ):
+        return "br"
+    return None
+
+
+def _windows(data: bytes) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each window of ``data``: at most :data:`TEXT_WINDOW` bytes, cut after
+    a newline in its last 64 KiB, else a space, when there is one (a token is never cut then), else
+    at a character's start."""
+    start = 0
+    while start < len(data):
+        stop = min(start + TEXT_WINDOW, len(data))
+        if stop < len(data):
+            cut = data.rfind(b"\n", stop - _SLACK, stop)
+            if cut <= start:
+                cut = data.rfind(b" ", stop - _SLACK, stop)
+            if cut > start:
+                stop = cut + 1
+            else:
+                while stop > start + 1 and data[stop] & 0xC0 == 0x80:  # inside a UTF-8 character
+                    stop -= 1
+        yield start, stop
+        start = stop
+
+
+def _text_items(
+    name: str, data: bytes, described: str, note: str = "", as_sent: bool = False
+) -> Iterator[ScanItem]:
+    """``data`` as text: one item, or one per window when it is longer than :data:`TEXT_WINDOW`
+    (each one pass of the scanner's prefilter); ``origin`` says where each is (``as_sent``: the
+    item's bytes, said only with a ``note`` or a window)."""
+    if len(data) <= TEXT_WINDOW:
+        yield ScanItem(name, data, origin="" if as_sent and not note else f"in {described}{note}")
+        return
+    view = memoryview(data)
+    for start, stop in _windows(data):
+        yield ScanItem(
+            name, bytes(view[start:stop]), origin=f"in bytes {start:,} to {stop - 1:,} of {described}{note}"
+        )
+
+
+def _content_items(name: str, data: bytes, headers: Mapping[str, Any], noun: str) -> Iterator[ScanItem]:
+    """The scan items of a payload's content: decompressed when it is compressed (up to
+    :data:`~.compression.LIMIT` bytes), then parsed when it is JSON, else its text."""
+    encoding = _encoding_of(data, headers)
+    if encoding is None:
+        parsed = _json_of(data)
+        if parsed is not None:
+            yield ScanItem(name, parsed, json_native=True)
+        else:
+            yield from _text_items(name, data, f"the {noun}", as_sent=True)
+        return
+    try:
+        result = decompress_prefix(data, encoding, LIMIT)
+    except DecompressionError as exc:  # nothing decompresses: scanned as sent
+        missing = ": brotli-compressed, and brotli is not installed" if exc.problem == "unavailable" else ""
+        yield from _text_items(name, data, f"the {noun} as sent", missing, as_sent=True)
+        return
+    described = f"the {_FORMATS[result.format]}-compressed {noun}"
+    if result.truncated:
+        described = f"the first {LIMIT // MiB} MiB of {described}"
+        note = ", the rest not scanned"
+    elif not result.complete:
+        note = ", cut off: scanned as far as it goes"
+    else:
+        note = ""
+    parsed = _json_of(result.data) if result.complete and not result.truncated else None
+    if parsed is not None:
+        yield ScanItem(name, parsed, json_native=True, origin=f"in {described}")
+    else:
+        yield from _text_items(name, result.data, described, note)
+    if not result.complete:  # the rest may not be compressed data at all: scanned as sent too
+        yield from _text_items(name, data, f"the {noun} as sent", as_sent=True)
+
+
+def binary_items(name: str, data: bytes, headers: Mapping[str, Any] | None = None) -> Iterator[ScanItem]:
+    """The scan items of an item whose payload is bytes (an attachment, a replay recording, an
+    item that is no JSON), with its item ``headers`` (``filename``, ``content_type``).
+
+    Compressed content (gzip, zlib, raw deflate or brotli, see :func:`_encoding_of`) is
+    decompressed within :data:`~.compression.LIMIT`; content that is JSON is parsed (its paths are
+    then real paths), else scanned as text. A replay recording's header line is an item of its own.
+    """
+    headers = headers or {}
+    entry = item_type(name)
+    noun = entry.noun[0] if entry is not None else f"{name} item"
+    if entry is not None and entry.header_line:
+        line, newline, content = data.partition(b"\n")
+        header = _json_of(line)
+        if newline and isinstance(header, dict):
+            yield ScanItem(name, header, json_native=True)
+            yield from _content_items(name, content, headers, noun)
+            return
+    yield from _content_items(name, data, headers, noun)
+
+
 def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
     """Envelope bytes; bytes that are no envelope are scanned as one text item."""
     try:
@@ -175,7 +317,7 @@ def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
     except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
         # not an envelope (a header that is JSON but no object, a length that is no number),
         # or nested deeper than the parser goes: scanned as text
-        yield ScanItem("envelope", raw)
+        yield from _text_items("envelope", raw, "the envelope", as_sent=True)
         return
     yield from _items_of_envelope(envelope)
 
@@ -187,7 +329,7 @@ def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
         if entry is not None and not entry.scanned:
             continue
         if entry is not None and not entry.json:
-            yield ScanItem(name, item.payload.get_bytes())
+            yield from binary_items(name, item.payload.get_bytes(), item.headers)
             continue
         payload = item.payload.json
         # a payload that also has its bytes was parsed from them (the capture store does that)
@@ -197,7 +339,7 @@ def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
             try:
                 payload = json.loads(item.payload.get_bytes())
             except (ValueError, RecursionError):
-                yield ScanItem(name, item.payload.get_bytes())
+                yield from binary_items(name, item.payload.get_bytes(), item.headers)
                 continue
         yield ScanItem(name, payload, json_native=native)
 

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pytest_sentry_check._masking import shorten
 
 from .item_types import item_type_of_record
-from .items import ScanItem
+from .items import ScanItem, binary_items
 from .records import Payload, dict_or_empty
 
 __all__ = ["Attachment", "CheckIn", "LogRecord", "Metric", "Profile", "Session", "Span", "unwrap_attributes"]
@@ -227,8 +227,9 @@ class Attachment:
         return json.loads(self.bytes)
 
     def envelope_items(self) -> list[ScanItem]:
-        """This attachment as its envelope item, for ``scan``."""
-        return [ScanItem(item_type_of_record(self).name, self.bytes)]
+        """This attachment as its envelope item, for ``scan`` (decompressed, read as JSON when it is)."""
+        headers = {"filename": self.filename, "content_type": self.content_type}
+        return list(binary_items(item_type_of_record(self).name, self.bytes, headers))
 
     def summary(self) -> str:
         return (
