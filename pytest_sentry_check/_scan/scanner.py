@@ -121,6 +121,7 @@ class Scanner:
     def _fired(self, item: ScanItem) -> set[str] | None:
         """The rules worth walking the item for: their triggers matched its serialized text
         (``None``: the text is too large for one pass)."""
+        text: str | bytes
         try:
             if isinstance(item.payload, bytes):
                 text = item.payload.decode("utf-8", "replace")
@@ -130,7 +131,11 @@ class Scanner:
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:
             return None
-        fired = self.triggers.match(text + decoded_strings(text))
+        if isinstance(text, str):
+            text += decoded_strings(text)
+        elif b"%" in text or b"+" in text:  # (RE2 reads orjson's bytes as they are)
+            text += decoded_strings(text.decode("utf-8", "replace")).encode()
+        fired = self.triggers.match(text)
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
             fired.add("credit-card")
         return fired - {_CARD_CONTEXT, _CARD_DIGITS}  # helpers: they never warrant a walk alone
@@ -389,14 +394,14 @@ def _decodings(text: str) -> Iterator[str]:
             yield decoded
 
 
-def _serialize(payload: Any, json_native: bool) -> str:
+def _serialize(payload: Any, json_native: bool) -> str | bytes:
     """The item as JSON text, for the triggers. Parsed JSON goes to orjson when installed (several
     times faster); anything else to the json module, which refuses what contains itself and
     stops at the recursion limit (orjson does not count tuples there and can crash the process),
     and writes sets as lists and bytes as text, as the walk reads them."""
     if json_native and _orjson is not None:
         try:
-            return str(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS).decode())
+            return bytes(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS))
         except (TypeError, ValueError):
             pass  # what orjson refuses (huge ints, lone surrogates), json may still take
     return json.dumps(payload, default=_as_json, skipkeys=False)
