@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import io
 import math
 import socket
@@ -22,10 +23,23 @@ from typing import Any
 
 from .ingest import IngestError, Limits, auth_key, decode_body, event_id_of, parse_body
 
-__all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView"]
+__all__ = ["DEFAULT_PUBLIC_KEY", "Fault", "SentryServer", "ServerView", "read_timeout_from_setting"]
 
 _DEFAULT_RETRY_AFTER = 60
 DEFAULT_PUBLIC_KEY = "5e7c1a2b9d8f4e6a8b0c1d2e3f4a5b6c"
+DEFAULT_READ_TIMEOUT = 5.0
+
+
+def read_timeout_from_setting(value: str | float) -> float:
+    """The read timeout a setting gives (``--read-timeout 0.5``, ini ``sentry_server_read_timeout``):
+    a positive, finite number of seconds, else ``ValueError`` saying the form."""
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not (0 < seconds < math.inf):
+        raise ValueError(f"expected a number of seconds above 0 (such as 5 or 0.5), not {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,9 @@ class SentryServer:
     bounds how long a client may take to send a request: its headers, from the moment it
     connects (or got its previous answer), and then its body. A connection that sends nothing in
     time is closed; one whose body stalls is answered 408 and closed.
+
+    ``on_refused(error)``, if given, receives each :class:`~.ingest.IngestError` the server
+    answers with (not the faults it was told to inject), on the server's thread.
     """
 
     def __init__(
@@ -72,7 +89,8 @@ class SentryServer:
         public_key: str = DEFAULT_PUBLIC_KEY,
         project_id: str = "1",
         limits: Limits | None = None,
-        read_timeout: float = 5.0,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        on_refused: Callable[[IngestError], None] | None = None,
     ):
         if not read_timeout > 0:
             raise ValueError(f"read_timeout must be a positive number of seconds, not {read_timeout!r}")
@@ -83,6 +101,7 @@ class SentryServer:
         self.project_id = project_id
         self.limits = limits or Limits()
         self.read_timeout = read_timeout
+        self.on_refused = on_refused
         self.accepted = 0
         self.rejected = 0
         self._faults: collections.deque[Fault] = collections.deque()
@@ -181,6 +200,9 @@ class SentryServer:
                 raw, key = await self._accept(request, project_id, endpoint)
             except IngestError as exc:
                 self.rejected += 1
+                if self.on_refused is not None:
+                    with contextlib.suppress(Exception):  # a failing log must not change the answer
+                        self.on_refused(exc)
                 # a body that did not arrive leaves the connection unusable: close it
                 close = {"Connection": "close"} if exc.status == 408 else None
                 return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=close)
@@ -214,12 +236,14 @@ class SentryServer:
             raise IngestError(401, "unknown public key")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
-            raise IngestError(413, f"body of {declared} bytes is over the limit of {self.limits.body}")
+            raise IngestError(
+                413, f"body of {declared} bytes is over the limit of {self.limits.body}", limit="body"
+            )
         try:
             body = await asyncio.wait_for(self._read(request), self.read_timeout)
         except asyncio.TimeoutError:
             raise IngestError(
-                408, f"the request body did not arrive within {self.read_timeout:g} s"
+                408, f"the request body did not arrive within {self.read_timeout:g} s", limit="read_timeout"
             ) from None
         # the compressed body is dropped once decoded: only the envelope is held while parsing
         body = decode_body(body, request.headers.get("content-encoding", ""), self.limits)
@@ -230,7 +254,7 @@ class SentryServer:
         body = io.BytesIO()
         async for chunk in request.stream():
             if body.tell() + len(chunk) > self.limits.body:
-                raise IngestError(413, f"body is over the limit of {self.limits.body} bytes")
+                raise IngestError(413, f"body is over the limit of {self.limits.body} bytes", limit="body")
             body.write(chunk)
         return body.getvalue()
 

@@ -11,7 +11,7 @@ import codecs
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from pytest_sentry_check._model.compression import LIMIT, DecompressionError, Mi
 from pytest_sentry_check._model.item_types import event_type_of, item_type
 
 __all__ = [
+    "LIMIT_NAMES",
     "IngestError",
     "Limits",
     "auth_key",
@@ -32,12 +33,25 @@ __all__ = [
 
 
 class IngestError(Exception):
-    """A request the server refuses: ``status`` is the HTTP status, the message says why."""
+    """A request the server refuses: ``status`` is the HTTP status, the message says why, and
+    ``limit`` names the :class:`Limits` field (or ``read_timeout``) the request went over, if any."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, *, limit: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.limit = limit
+
+
+#: The fields of :class:`Limits`: what ``--limit NAME=VALUE`` and ini ``sentry_server_limits`` name.
+LIMIT_NAMES = ("body", "decompressed", "items", "json_values")
+_SIZES = ("body", "decompressed")  # in bytes; the others count
+_UNITS = {"GiB": 1024 * MiB, "MiB": MiB, "KiB": 1024, "": 1}  # the largest first, for settings()
+_SETTING = re.compile(r"([0-9]+)\s*(KiB|MiB|GiB)?")
+_FORM = (
+    "the limits are body and decompressed (sizes in bytes: 1048576, or with KiB, MiB or GiB: "
+    "64MiB), items and json_values (whole numbers)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,67 @@ class Limits:
     items: int = 1000
     json_values: int = 250_000
 
+    @classmethod
+    def from_settings(cls, settings: str | Iterable[str] | Mapping[str, int | str]) -> Limits:
+        """The limits ``settings`` name, the defaults for the others: ``name = value`` lines
+        (ini ``sentry_server_limits``, ``serve --limit``; blank lines skipped, the last of a name
+        wins), as a list or one text, or a mapping. ``body`` and ``decompressed`` are sizes in
+        bytes (``1048576``) or with ``KiB``, ``MiB`` or ``GiB`` (``64MiB``), ``items`` and
+        ``json_values`` whole numbers; all above 0. ``ValueError`` names the valid names and
+        forms."""
+        if isinstance(settings, str):
+            settings = settings.splitlines()
+        if isinstance(settings, Mapping):
+            pairs: Iterable[tuple[object, int | str]] = settings.items()
+        else:
+            pairs = [_name_and_value(line) for line in settings if line.strip()]
+        values: dict[str, int] = {}
+        for name, value in pairs:
+            if name not in LIMIT_NAMES:
+                raise ValueError(f"unknown limit {name!r}: {_FORM}")
+            values[str(name)] = _limit_value(str(name), value)
+        return cls(**values)
+
+    def settings(self) -> str:
+        """``body=32MiB decompressed=32MiB items=1000 json_values=250000``: the form
+        :meth:`from_settings` reads, sizes in the largest unit they are a whole number of."""
+        return " ".join(
+            f"{name}={_size_text(getattr(self, name)) if name in _SIZES else getattr(self, name)}"
+            for name in LIMIT_NAMES
+        )
+
+
+def _name_and_value(line: str) -> tuple[str, str]:
+    name, sep, value = line.partition("=")
+    if not sep:
+        raise ValueError(f"expected NAME=VALUE, not {line.strip()!r}: {_FORM}")
+    return name.strip(), value.strip()
+
+
+def _limit_value(name: str, value: object) -> int:
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif (
+        isinstance(value, str)
+        and (match := _SETTING.fullmatch(value.strip()))
+        and (name in _SIZES or not match[2])  # a unit only on a size
+    ):
+        number = int(match[1]) * _UNITS[match[2] or ""]
+    if number is None or number <= 0:
+        form = (
+            "a size above 0, in bytes (1048576) or with KiB, MiB or GiB (64MiB)"
+            if name in _SIZES
+            else "a whole number above 0 (2000)"
+        )
+        raise ValueError(f"limit {name}: expected {form}, not {value!r}")
+    return number
+
+
+def _size_text(size: int) -> str:
+    unit = next(unit for unit, factor in _UNITS.items() if size % factor == 0)
+    return f"{size // _UNITS[unit]}{unit}"
+
 
 def auth_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
     """The public key from ``X-Sentry-Auth``, ``Authorization: Sentry ...`` or ``?sentry_key=``."""
@@ -98,12 +173,14 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
     once to learn its size (refusing it past the limit with 1 MiB in memory), then into one
     buffer of exactly that size."""
     if len(body) > limits.body:
-        raise IngestError(413, f"body of {len(body)} bytes is over the limit of {limits.body}")
+        raise IngestError(413, f"body of {len(body)} bytes is over the limit of {limits.body}", limit="body")
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         if len(body) > limits.decompressed:
             raise IngestError(
-                413, f"envelope of {len(body)} bytes is over the limit of {limits.decompressed}"
+                413,
+                f"envelope of {len(body)} bytes is over the limit of {limits.decompressed}",
+                limit="decompressed",
             )
         return body
     if encoding not in ("gzip", "x-gzip", "deflate", "br"):
@@ -112,7 +189,9 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
         return decompress(body, encoding, limits.decompressed)
     except DecompressionError as exc:
         if exc.problem == "too-large":
-            raise IngestError(413, f"body decompresses to over {limits.decompressed} bytes") from None
+            raise IngestError(
+                413, f"body decompresses to over {limits.decompressed} bytes", limit="decompressed"
+            ) from None
         status, message = _DECOMPRESSION_ERRORS[exc.problem]
         raise IngestError(status, message.format(encoding=encoding, detail=exc.detail)) from None
 
@@ -163,7 +242,9 @@ class _Parser:
         values: a few linear scans in C, before anything is built."""
         self.used += sum(self.body.count(mark, start, end) for mark in (b",", b"[", b"{")) + 1
         if self.used > self.limit:
-            raise IngestError(413, f"{what} takes the envelope over {self.limit} JSON values")
+            raise IngestError(
+                413, f"{what} takes the envelope over {self.limit} JSON values", limit="json_values"
+            )
 
     def parse(self, start: int, end: int, what: str) -> Any:
         """``body[start:end]`` parsed (ValueError or RecursionError if it is not JSON), charged to
@@ -205,7 +286,7 @@ def _items(parser: _Parser, limits: Limits) -> Iterator[tuple[int, str, int, int
             position = end + 1
             continue
         if index >= limits.items:
-            raise IngestError(413, f"envelope has more than {limits.items} items")
+            raise IngestError(413, f"envelope has more than {limits.items} items", limit="items")
         try:
             headers = parser.parse(position, end, f"item {index} header")
         except (ValueError, RecursionError):

@@ -14,7 +14,7 @@ import pytest
 from _envelopes import ENVELOPE, EVENT_ID
 
 from pytest_sentry_check._server.app import SentryServer
-from pytest_sentry_check._server.ingest import Limits
+from pytest_sentry_check._server.ingest import IngestError, Limits, decode_body, parse_body
 
 MB = 1_000_000
 
@@ -237,4 +237,41 @@ def test_the_store_endpoint_stores_the_event_as_sent(default: tuple[SentryServer
         + b'"}\n{"type":"event","length":%d}\n' % len(event)
         + event
         + b"\n"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "limit"),
+    [
+        (b"x" * 2049, "", "body"),
+        (b'{}\n{"type":"attachment","length":1100}\n' + b"x" * 1100 + b"\n", "", "decompressed"),
+        (
+            gzip.compress(b'{}\n{"type":"attachment","length":1100}\n' + b"x" * 1100 + b"\n"),
+            "gzip",
+            "decompressed",
+        ),
+        (b"{}\n" + b'{"type":"attachment","length":1}\nx\n' * 3, "", "items"),
+        (b'{}\n{"type":"event"}\n' + _event(101) + b"\n", "", "json_values"),
+        (b"{}\n{not json\n", "", None),
+    ],
+    ids=["body", "decompressed", "decompressed gzip", "items", "json_values", "not a limit"],
+)
+def test_a_refusal_names_the_limit_it_went_over(body: bytes, encoding: str, limit: str | None) -> None:
+    """What ``serve`` reads to say which ``--limit`` raises it."""
+    limits = Limits(body=2048, decompressed=1024, items=2, json_values=100)
+    with pytest.raises(IngestError) as raised:
+        parse_body(decode_body(body, encoding, limits), "", "envelope", limits)
+    assert raised.value.limit == limit
+
+
+def test_on_refused_hears_each_refusal_but_no_injected_fault() -> None:
+    refused: list[IngestError] = []
+    limits = Limits(items=1)
+    with SentryServer(lambda raw, key: None, limits=limits, on_refused=refused.append) as server:
+        server.fail_next(503)
+        assert _post(server, ENVELOPE).status_code == 503
+        assert _post(server, b"{}\n" + b'{"type":"attachment","length":1}\nx\n' * 2).status_code == 413
+        assert _post(server, ENVELOPE).status_code == 200
+    assert [(e.status, e.message, e.limit) for e in refused] == [
+        (413, "envelope has more than 1 items", "items")
     ]
