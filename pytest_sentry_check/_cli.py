@@ -20,7 +20,8 @@ from pytest_sentry_check._gate.fixes import fix_hints
 from pytest_sentry_check._gate.ledger import GateLedger
 from pytest_sentry_check._gate.render import render_findings
 from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
-from pytest_sentry_check._server.ingest import IngestError, parse_body
+from pytest_sentry_check._server.app import DEFAULT_READ_TIMEOUT, read_timeout_from_setting
+from pytest_sentry_check._server.ingest import IngestError, Limits, parse_body
 
 __all__ = ["main"]
 
@@ -45,16 +46,36 @@ class EnvelopeStore:
         os.replace(partial, self.folder / name)
 
 
+#: what raises each limit, for the line a refused request prints
+_RAISED_BY = {
+    "body": "--limit body=SIZE",
+    "decompressed": "--limit decompressed=SIZE",
+    "items": "--limit items=N",
+    "json_values": "--limit json_values=N",
+    "read_timeout": "--read-timeout SECONDS",
+}
+
+
+def _refused(error: IngestError) -> None:
+    """One line per refused request: what was wrong, and the option that raises the limit."""
+    hint = f" (raise it with {_RAISED_BY[error.limit]})" if error.limit in _RAISED_BY else ""
+    print(f"refused a request: {error.status} {error.message}{hint}", flush=True)
+
+
 def serve(args: argparse.Namespace) -> int:
     from pytest_sentry_check._server.app import DEFAULT_PUBLIC_KEY, SentryServer
 
     store = EnvelopeStore(Path(args.store))
+    limits, read_timeout = Limits.from_settings(args.limit), args.read_timeout
     server = SentryServer(
         store,
         host=args.host,
         port=args.port,
         public_key=args.key or DEFAULT_PUBLIC_KEY,
         project_id=args.project,
+        limits=limits,
+        read_timeout=read_timeout,
+        on_refused=_refused,
     )
     stop = threading.Event()
 
@@ -67,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"pytest-sentry-check: ingest server on {args.host}:{server.port}", flush=True)
     print(f"DSN: {server.dsn}", flush=True)
     print(f"storing envelopes in {store.folder}", flush=True)
+    print(f"limits: {limits.settings()}; read timeout {read_timeout:g} s", flush=True)
     stop.wait()
     server.stop()
     print(f"stopped: {server.accepted} envelopes stored, {server.rejected} requests refused", flush=True)
@@ -144,6 +166,22 @@ def scan(args: argparse.Namespace) -> int:
     return 2 if unreadable or not files else 0
 
 
+def _limit_setting(text: str) -> str:
+    """``--limit NAME=VALUE``, checked while the arguments are parsed (a usage error, exit 2)."""
+    try:
+        Limits.from_settings([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _read_timeout(text: str) -> float:
+    try:
+        return read_timeout_from_setting(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pytest-sentry-check",
@@ -156,6 +194,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     serving.add_argument("--store", required=True, metavar="DIR", help="folder for the received envelopes")
     serving.add_argument("--key", default=None, help="the DSN's public key (default: a fixed test key)")
     serving.add_argument("--project", default="1", help="the DSN's project id (default 1)")
+    serving.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        type=_limit_setting,
+        metavar="NAME=VALUE",
+        help="raise or lower a limit of one request (repeatable): body and decompressed are sizes "
+        "in bytes or with KiB, MiB or GiB (64MiB), items and json_values whole numbers "
+        f"(defaults: {Limits().settings()})",
+    )
+    serving.add_argument(
+        "--read-timeout",
+        type=_read_timeout,
+        default=DEFAULT_READ_TIMEOUT,
+        metavar="SECONDS",
+        help="how long a client may take to send a request's headers, then its body "
+        f"(default {DEFAULT_READ_TIMEOUT:g}); a stalled body is answered 408",
+    )
     scanning = commands.add_parser("scan", help="scan stored envelopes for secrets and personal data")
     scanning.add_argument("paths", nargs="+", metavar="PATH", help="envelope files or folders of them")
     scanning.add_argument("--allow", action="append", default=[], help="a rule id or path glob to allow")
