@@ -37,6 +37,8 @@ _SAFE_PARENTS = frozenset({"pre_context", "post_context", "release", "sentry.rel
 _NORMAL, _SAFE, _ROOT, _CONTEXTS, _TRACE = range(5)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _NESTED = frozenset({dict, list})  # a [name, value] pair's value is no container
+# Smaller subtrees cost more to serialize and match than to walk: they are walked.
+_WORTH_A_LOOK = 4
 
 #: One value: ``(value, key, link, safe, name_above)``. ``key`` is the dict key it is under (or the
 #: name of a ``[name, value]`` pair, or its list's key); ``safe`` says no field or pattern rule
@@ -89,7 +91,7 @@ def values_of(
     """Every scalar in ``payload`` in document order. ``name_of`` gives the sensitive term of a
     key (None: names are not needed); ``keys`` collects every dict key with its value's link and
     whether that place is safe; ``may_cycle``: the payload may contain itself (not parsed JSON).
-    ``may_hold(subtree)``: False skips a non-empty object or list (not under a sensitive name)
+    ``may_hold(subtree)``: False skips an object or list of 4 or more entries (not under a sensitive name)
     whose own text cannot hold a finding: most of a large event, when one breadcrumb leaks."""
     # (node, key, link, segment, parent segment, zone, sensitive name above)
     stack: list[tuple[Any, str, PathLink, str, str, int, str | None]] = [
@@ -123,7 +125,7 @@ def values_of(
                     if (
                         may_hold is not None
                         and type(child) in _NESTED
-                        and child
+                        and len(child) >= _WORTH_A_LOOK
                         and not above
                         and not (name_of is not None and name_of(text))
                         and not may_hold(child)
@@ -140,7 +142,7 @@ def values_of(
                     if (
                         may_hold is not None
                         and type(child) in _NESTED
-                        and child
+                        and len(child) >= _WORTH_A_LOOK
                         and not above
                         and not may_hold(child)
                     ):
