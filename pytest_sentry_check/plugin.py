@@ -188,12 +188,11 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
 def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[tuple[SentryServer, dict[str, Capture]]]:
     """The session's local ingest server (started on first use), and which test owns each key."""
     run = run_of(pytestconfig)
-    installation = run.installation if run is not None else None
-    if installation is None:
+    if run is None or run.installation is None:
         pytest.fail("sentry_server: pytest-sentry-check is not active", pytrace=False)
     from pytest_sentry_check._run.fixtures import local_server
 
-    yield from local_server(installation)
+    yield from local_server(run.installation, run.checked_settings())
 
 
 @pytest.fixture

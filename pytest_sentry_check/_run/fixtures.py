@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sentry_sdk
 
 from pytest_sentry_check._model.item_types import is_event_like
-from pytest_sentry_check._server.app import SentryServer, ServerView
+from pytest_sentry_check._server.app import DEFAULT_READ_TIMEOUT, SentryServer, ServerView
 from pytest_sentry_check._server.ingest import deliver
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from pytest_sentry_check._capture.install import Installation
     from pytest_sentry_check._capture.store import Capture, ReceivedEnvelope
+
+    from .settings import Settings
 
 __all__ = ["capture_envelopes", "capture_events", "local_server", "sentry_init", "server_view"]
 
@@ -77,11 +79,20 @@ def capture_envelopes(capture: Capture) -> Callable[[], list[Envelope]]:
     return start
 
 
-def local_server(installation: Installation) -> Iterator[tuple[SentryServer, dict[str, Capture]]]:
-    """The local ingest server (started now), and which capture owns each DSN key."""
+def local_server(
+    installation: Installation, settings: Settings
+) -> Iterator[tuple[SentryServer, dict[str, Capture]]]:
+    """The local ingest server (started now), and which capture owns each DSN key. Its limits
+    and read timeout are the run's (ini ``sentry_server_limits``, ``sentry_server_read_timeout``),
+    else the server's defaults."""
     router = installation.router
     owners: dict[str, Capture] = {}
-    server = SentryServer(lambda raw, key: deliver(router, raw, owners.get(key))).start()
+    timeout = settings.server_read_timeout
+    server = SentryServer(
+        lambda raw, key: deliver(router, raw, owners.get(key)),
+        limits=settings.server_limits,
+        read_timeout=DEFAULT_READ_TIMEOUT if timeout is None else timeout,
+    ).start()
     netloc = f"{server.host}:{server.port}"
     installation.local_servers.add(netloc)
     try:

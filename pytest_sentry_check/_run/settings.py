@@ -6,13 +6,16 @@ A bad value is a ``pytest.UsageError`` naming the valid ones, before any test ru
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_sentry_check._docs import doc_url
 
 from .options import FAIL_ON_LEVELS, GATE_MODES, SDK_ERROR_MODES, parse_option_lines, validate_allow
+
+if TYPE_CHECKING:
+    from pytest_sentry_check._server.ingest import Limits
 
 __all__ = ["Settings", "add_options", "ini_overrides"]
 
@@ -125,6 +128,20 @@ def add_options(parser: pytest.Parser) -> None:
         "'name = value' per line (e.g. traces_sample_rate = 1.0).",
     )
     parser.addini(
+        "sentry_server_limits",
+        type="linelist",
+        default=[],
+        help="limits of one request to the sentry_server fixture's ingest server, one "
+        "'name = value' per line: body and decompressed (sizes: 1048576 or 64MiB), items and "
+        "json_values (whole numbers).",
+    )
+    parser.addini(
+        "sentry_server_read_timeout",
+        default="",
+        help="seconds a client of the sentry_server fixture's ingest server may take to send a "
+        "request's headers, then its body (default 5).",
+    )
+    parser.addini(
         "sentry_sdk_errors",
         default="fail",
         help="fail, warn or ignore: what to do when the SDK swallowed an exception from "
@@ -147,13 +164,51 @@ def _mode(config: pytest.Config, name: str, modes: tuple[str, ...], optional: bo
     return value
 
 
+def _server_limits(config: pytest.Config) -> Limits | None:
+    """The ini ``sentry_server_limits`` (None when not set: the server module is imported only
+    when it is)."""
+    lines = [line for line in config.getini("sentry_server_limits") if line.strip()]
+    if not lines:
+        return None
+    from pytest_sentry_check._server.ingest import Limits
+
+    try:
+        return Limits.from_settings(lines)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini sentry_server_limits: {exc}") from None
+
+
+def _server_read_timeout(config: pytest.Config) -> float | None:
+    value = config.getini("sentry_server_read_timeout")
+    if isinstance(value, str) and not value.strip():
+        return None
+    from pytest_sentry_check._server.app import read_timeout_from_setting
+
+    try:
+        return read_timeout_from_setting(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini sentry_server_read_timeout: {exc}") from None
+
+
 class Settings:
     """The ini and command-line settings of a run, checked (read after option parsing).
 
     ``base`` holds them under the marker's keys: the options of a test without a marker.
+    ``server_limits`` and ``server_read_timeout`` are the ``sentry_server`` fixture's (None:
+    the server's defaults).
     """
 
-    __slots__ = ("base", "baseline", "baseline_update", "report", "sarif", "summary", "validate")
+    __slots__ = (
+        "base",
+        "baseline",
+        "baseline_update",
+        "report",
+        "sarif",
+        "server_limits",
+        "server_read_timeout",
+        "summary",
+        "validate",
+    )
 
     def __init__(self, config: pytest.Config):
         mode = _mode(config, "sentry_sdk_errors", SDK_ERROR_MODES)
@@ -183,3 +238,5 @@ class Settings:
         self.baseline_update = bool(config.getoption("sentry_baseline_update", False))
         self.report: str | None = config.getoption("sentry_report", None)
         self.sarif: str | None = config.getoption("sentry_sarif", None)
+        self.server_limits = _server_limits(config)
+        self.server_read_timeout = _server_read_timeout(config)
