@@ -28,8 +28,13 @@ __all__ = [
 _secrets: set[str] = set()
 # Rules confident enough to mask on sight in any message (loaded lazily: the scanner imports us).
 _MASK_ON_SIGHT_SEVERITIES = ("critical", "high")
-# personal data that shows up in messages and summaries (a log line "reset failed for ana@...")
-_MASK_ON_SIGHT_RULES = frozenset({"email"})
+# personal data below high that shows up in messages and summaries (a log line "reset failed for
+# ana@...", "SMS to +44 20 7946 0958 failed"); national-id is high, so masked already
+_MASK_ON_SIGHT_RULES = frozenset({"email", "phone-number", "imei", "mac-address"})
+# What a text must hold for a rule to mask anything in it with no key to go by, checked before the
+# rule's regex runs (most shown values hold neither): a phone number is recognised in free text only
+# with its country code (+44 ...), an IMEI only when named (tests/unit/masking prove both).
+_ON_SIGHT_NEEDS = {"phone-number": re.compile(r"\+\d"), "imei": re.compile(r"(?i)imei")}
 # A message has no key to go by: rules that ask the key (a bare digit run is a card number only
 # under a card-like key) are given one that lets them judge the value alone.
 _ANY_KEY = "card"
@@ -77,9 +82,10 @@ def _mask_patterns(text: str) -> str:
     # a key's body is the secret, not its header: the whole block goes
     text = PEM_PRIVATE_KEY.sub(lambda match: mask(match.group(0)), text)
     for rule in PATTERN_RULES:
-        if (
-            rule.severity in _MASK_ON_SIGHT_SEVERITIES or rule.id in _MASK_ON_SIGHT_RULES
-        ) and rule.regex.search(text):
+        if rule.severity not in _MASK_ON_SIGHT_SEVERITIES and rule.id not in _MASK_ON_SIGHT_RULES:
+            continue
+        needs = _ON_SIGHT_NEEDS.get(rule.id)
+        if (needs is None or needs.search(text)) and rule.regex.search(text):
 
             def masked(match: re.Match[str], rule: Any = rule) -> str:
                 shown = rule.validate(match, _ANY_KEY)
@@ -130,7 +136,8 @@ def shorten_repr(value: Any, limit: int = 60) -> str:
 
 def mask_secrets(text: str) -> str:
     """``text`` with registered secrets (in any spelling: case, URL, base64...) and anything a
-    critical or high pattern recognises masked, and email addresses; the length is not changed otherwise."""
+    critical or high pattern recognises masked, and personal data (email addresses, phone numbers
+    with their country code, MAC addresses, IMEIs); the length is not changed otherwise."""
     if _secrets:
         from ._rules.canaries import CanaryMatcher
 
