@@ -72,6 +72,15 @@ def _app() -> FastAPI:
             sentry_sdk.capture_message("large cart")
         return {"ok": True}
 
+    @app.get("/report/{report_id}")
+    def report(report_id: int) -> dict[str, Any]:
+        for n in range(500):  # a batch job's transaction: 100 KB and more
+            with sentry_sdk.start_span(
+                op="db.query", name=f"SELECT * FROM lines WHERE report = %s AND page = {n}"
+            ):
+                pass
+        return {"id": report_id}
+
     @app.get("/notify/{order_id}")
     async def notify(order_id: int, request: Request) -> None:
         sentry_sdk.add_breadcrumb(message=f"mail to buyer{order_id}@shop.example queued", category="mail")
@@ -94,6 +103,8 @@ def make_items(scale: int) -> tuple[list[_Item], list[_Item], list[_Item]]:
             for n in range(150 * scale):
                 client.get(f"/orders/{n}")
                 client.post("/checkout", json={"items": list(range(n % 11))})
+                if n % 30 == 0:
+                    client.get(f"/report/{n}")
         ordinary = _items_of(events)
     with capture() as events:
         sentry_sdk.init(dsn=DSN, release="shop@1.0.0")

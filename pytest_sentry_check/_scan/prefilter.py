@@ -88,7 +88,7 @@ PATTERN_TRIGGERS: dict[str, str] = {
     # separated groups anywhere; a bare digit run only right after a card-like key
     # (and "'4111...'": the SDK sends some frame variables as their Python repr)
     "credit-card": r"\d{4}[ -]\d{4}[ -]\d{4}|\d{4}[ -]\d{6}[ -]\d{4}"
-    r"|(?i:card|credit|cc|pan|payment)[^\"']{0,40}[\"']?\s*:\s*[\"']{0,2}\d{13,19}",
+    r"|(?i:card|credit|payment|\bcc|\bpan\b)[^\"']{0,40}[\"']?\s*:\s*[\"']{0,2}\d{13,19}",
     "iban": r"[A-Z]{2}\d{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
     "us-ssn": r"\d{3}-\d{2}-\d{4}",
     # a formatted CPF anywhere; other formats only under a key that names them

@@ -33,3 +33,20 @@ def test_only_the_encoded_strings_of_an_item_are_decoded_for_the_triggers() -> N
     )
     assert decoded_strings(text) == '\n/x?note=Bearer tok_live_1!\na\\"b c'
     assert decoded_strings('{"at":"10:00+01:00","n":"plain"}') == ""
+
+
+def test_a_span_id_of_digits_is_no_card_number_under_a_pan_key() -> None:
+    """Regression: "span_id" holds "pan", and one span id in 2,000 is 16 decimal digits: the card
+    trigger fired on large transactions, which were then walked value by value."""
+    from pytest_sentry_check import ScanItem
+    from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
+    from pytest_sentry_check._scan.detectors import DEFAULT_DETECTORS
+    from pytest_sentry_check._scan.scanner import scanner_for
+
+    scanner = scanner_for((), DEFAULT_FIELDS, (), DEFAULT_DETECTORS)
+    spans = ScanItem(
+        "transaction", {"spans": [{"span_id": "8612583329445046", "op": "db"}]}, json_native=True
+    )
+    assert scanner._fired(spans) == set()
+    card = ScanItem("event", {"extra": {"pan": "4111111111111111"}}, json_native=True)
+    assert "credit-card" in (scanner._fired(card) or set())
