@@ -1,6 +1,6 @@
 """The clean corpus: what five realistic apps send through the real SDK gives no finding.
 
-The corpus is generated once per module (about 1,100 envelopes; see ``_corpus.py``); each test
+The corpus is generated once per module (about 700 envelopes; see ``_corpus.py``); each test
 reads it. It cannot pass for want of data: ``test_the_clean_corpus_holds_the_look_alikes`` proves
 that the values that look like secrets and are not (token counters, auth settings, payment ids,
 digests, placeholders) are in it.
@@ -21,7 +21,7 @@ from pytest_sentry_check._model.items import ScanItem, items_of
 from pytest_sentry_check._scan.api import render_findings
 
 # The module's corpus capture takes what the apps send; the test's own capture keeps nothing
-# (capture=False: the gate would scan and validate the same 1,100 envelopes again).
+# (capture=False: the gate would scan and validate the same 700 envelopes again).
 pytestmark = pytest.mark.sentry_check(gate="off", capture=False)
 
 

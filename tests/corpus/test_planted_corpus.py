@@ -1,7 +1,7 @@
 """The planted corpus: every rule's value, sent by the real SDK to every place an item carries
 data, inside one of four realistic apps, is found by that rule at that place.
 
-The corpus is generated and scanned once per module (about 760 plantings, see ``_corpus.py``);
+The corpus is generated and scanned once per module (835 plantings, see ``_corpus.py``);
 each test reads one planting's findings. Test ids name the rule (with the key a keyed form needs:
 ``credit-card[card_number]``) and the place.
 """
