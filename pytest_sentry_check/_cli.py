@@ -10,16 +10,19 @@ import signal
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
 from pytest_sentry_check._capture.store import ReceivedEnvelope
 from pytest_sentry_check._gate.envelopes import scan_envelopes
+from pytest_sentry_check._gate.finding import GateFinding
 from pytest_sentry_check._gate.fixes import fix_hints
 from pytest_sentry_check._gate.ledger import GateLedger
 from pytest_sentry_check._gate.render import render_findings
 from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
+from pytest_sentry_check._scan.finding import SEVERITIES
 from pytest_sentry_check._server.app import DEFAULT_READ_TIMEOUT, read_timeout_from_setting
 from pytest_sentry_check._server.ingest import IngestError, Limits, parse_body
 
@@ -122,9 +125,10 @@ def _read_envelope(path: Path) -> ReceivedEnvelope | str:
 
 
 def scan(args: argparse.Namespace) -> int:
-    """Scan stored envelopes: exit 1 on findings that are not allowed, 2 when an input is not an
-    envelope (or there is none), 0 when clean."""
-    ledger = GateLedger(mode="fail")
+    """Scan stored envelopes: exit 1 on findings at or above ``--fail-on`` that are not allowed,
+    2 when an input is not an envelope (or there is none), 0 otherwise (findings below the
+    threshold are warnings)."""
+    ledger = GateLedger(mode="fail", fail_on=args.fail_on)
     ledger.declared.update(("command line", entry) for entry in args.allow)
     allow = [("command line", entry) for entry in args.allow]
     files = _envelope_files(args.paths)
@@ -144,16 +148,27 @@ def scan(args: argparse.Namespace) -> int:
             print(f"{path}: {len(blocking)} finding{'s' if len(blocking) != 1 else ''}")
             for line in render_findings(blocking):
                 print(line)
+        warned = [f for f in findings if f.status == "warned"]
+        if warned:
+            noun = f"{len(warned)} warning{'s' if len(warned) != 1 else ''}"
+            print(f"{path}: {noun} (below the fail-on threshold, {args.fail_on})")
+            for line in render_findings(warned):
+                print(line)
     counts = ledger.counts()
     scanned = len(files) - unreadable
     print(
         f"pytest-sentry-check scan: {scanned} envelope{'s' if scanned != 1 else ''} scanned, "
-        f"{counts['failed']} findings, {counts['allowed']} allowed"
+        f"{counts['failed']} findings, "
+        + (f"{counts['warned']} warned, " if counts["warned"] else "")
+        + f"{counts['allowed']} allowed"
         + (f", {unreadable} not envelopes" if unreadable else "")
     )
     if not files:
         print(f"no *{ENVELOPE_SUFFIX} file in {', '.join(args.paths)}: nothing was scanned")
-    for hint in fix_hints(f.finding for f in ledger.blocking):
+    below = [f for f in ledger.findings if f.below_threshold]
+    if below:
+        print(_below_threshold_line(below, args.fail_on))
+    for hint in fix_hints(f.finding for f in ledger.findings if f.status in ("failed", "warned")):
         print(hint)
     for origin, entry in ledger.unused_allow():
         print(f"unused allow entry {entry!r} ({origin}): it matched nothing")
@@ -164,6 +179,23 @@ def scan(args: argparse.Namespace) -> int:
     if ledger.blocking:
         return 1
     return 2 if unreadable or not files else 0
+
+
+def _below_threshold_line(below: list[GateFinding], fail_on: str) -> str:
+    """How many findings only warned, of which rules, and the threshold that makes them fail."""
+    rules = ", ".join(f"{rule} {n}" for rule, n in Counter(f.finding.rule for f in below).most_common())
+    lowest = max((f.finding.severity for f in below), key=SEVERITIES.index)
+    one = len(below) == 1
+    return (
+        f"{len(below)} finding{'' if one else 's'} below the fail-on threshold ({fail_on}) warned "
+        f"instead of failing: {rules}; --fail-on={lowest} makes {'it' if one else 'them'} fail"
+    )
+
+
+def _severity(text: str) -> str:
+    if text not in SEVERITIES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a severity: use {', '.join(SEVERITIES)}")
+    return text
 
 
 def _limit_setting(text: str) -> str:
@@ -218,6 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     scanning.add_argument("--secret", action="append", default=[], help="a canary value to look for")
     scanning.add_argument("--report", metavar="PATH", help="write the JSON report")
     scanning.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0")
+    scanning.add_argument(
+        "--fail-on",
+        type=_severity,
+        default="high",
+        metavar="{" + ",".join(SEVERITIES) + "}",
+        help="the lowest severity that fails (default high, like pytest's --sentry-fail-on); "
+        "findings below it are warnings and do not change the exit status",
+    )
     args = parser.parse_args(argv)
     return serve(args) if args.command == "serve" else scan(args)
 

@@ -46,7 +46,7 @@ def test_serve_stores_envelopes_and_scan_gates_on_them(tmp_path: Path) -> None:
     assert item.payload.json["message"] == "checkout failed"
 
     scan = subprocess.run(
-        [*cli, "scan", str(store), "--report", "r.json", "--sarif", "r.sarif"],
+        [*cli, "scan", str(store), "--fail-on=medium", "--report", "r.json", "--sarif", "r.sarif"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
