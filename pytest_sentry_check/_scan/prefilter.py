@@ -10,6 +10,7 @@ stay quiet where its rule would fire.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ __all__ = [
     "encoded",
     "field_trigger",
     "may_match",
+    "query_parameters",
     "subtree_filter",
 ]
 
@@ -205,21 +207,46 @@ def may_match(pattern: re.Pattern[str], value: Any, text: str) -> bool:
 
 
 def decoded_strings(text: str) -> str:
-    """The URL-decoded forms of the JSON strings in ``text`` that hold URL-encoded data (``%XX``,
-    or ``+`` beside an ``=``), one per line; ``""`` when there are none. Decoding only those
-    strings, not the whole item, keeps an item with one query string as cheap as any other."""
+    """What the triggers must also read of the JSON strings in ``text``, one per line (``""``
+    when nothing): the URL-decoded form of a string holding URL-encoded data (``%XX``, or ``+``
+    beside an ``=``), and each parameter of a query string as a JSON pair (``"phone":"020 ..."``:
+    rules that need a key's name see the parameter's). Only those strings are decoded, not the
+    whole item: an item with one query string is as cheap as any other."""
     found: dict[str, None] = {}
-    for marker in ("%", "+"):
+    for marker in ("%", "+", "="):
         position = text.find(marker)
         while position != -1:
             start = _string_edge(text, position, -1)
             end = _string_edge(text, position, 1)
-            string = text[start:end]
-            if encoded(string):
-                found[string] = None
+            found[text[start:end]] = None
             position = text.find(marker, end + 1)
-    decoded = [urllib.parse.unquote_plus(string) for string in found]
-    return "".join(f"\n{d}" for d, s in zip(decoded, found, strict=True) if d != s)
+    extras = []
+    for string in found:
+        decoded = urllib.parse.unquote_plus(string) if encoded(string) else string
+        if decoded != string:
+            extras.append(decoded)
+        extras.extend(f"{json.dumps(name)}:{json.dumps(value)}" for name, value in query_parameters(string))
+    return "".join(f"\n{extra}" for extra in extras)
+
+
+_QUERY_START = re.compile(r"[^\s=&#\"\\]{1,100}=")
+
+
+def query_parameters(text: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of each parameter when ``text`` is a query string, a URL with one, or a
+    form body (``a=1&b=2``; a segment without ``=`` belongs to the value before it, as when the
+    SDK sends ``p=Tr0ub4dor&3`` decoded); ``[]`` otherwise."""
+    query = text.split("?", 1)[1] if "?" in text else text
+    if not _QUERY_START.match(query) or " " in query.split("&", 1)[0]:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for segment in query.split("#", 1)[0].split("&"):
+        name, equals, value = segment.partition("=")
+        if equals and name and not any(c in name for c in " \t\n"):
+            pairs.append((urllib.parse.unquote_plus(name), urllib.parse.unquote_plus(value)))
+        elif pairs:  # "&3" of a decoded value
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]}&{segment}")
+    return pairs
 
 
 def _string_edge(text: str, position: int, step: int) -> int:

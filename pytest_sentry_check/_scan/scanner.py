@@ -38,6 +38,7 @@ from .prefilter import (
     encoded,
     field_trigger,
     may_match,
+    query_parameters,
     subtree_filter,
 )
 from .walk import Value, unbytes, values_of
@@ -185,7 +186,9 @@ class Scanner:
             # most values need nothing: decide that here, without a call per value
             value_patterns = patterns
             if patterns and (safe or not may_match(any_pattern(patterns), value, text)):
-                value_patterns = ()
+                # (a query string's parameter names are context the whole text's match lacks)
+                keyed = "=" in text and type(value) is str and not safe
+                value_patterns = tuple(rule for rule in patterns if rule.reads_key_path) if keyed else ()
             if not (use_canaries or value_patterns or self.use_user_paths):
                 if safe or not use_fields:
                     continue
@@ -292,11 +295,14 @@ class Scanner:
                 yield from self._patterns(kind, text, link, cards)
         elif type(value) is str and len(text) >= 6:
             seen: set[tuple[str, str]] = set()
-            for candidate in _decodings(text):
-                for finding in self._patterns(kind, candidate, link, patterns):
-                    if (finding.rule, finding.preview) not in seen:
-                        seen.add((finding.rule, finding.preview))
-                        yield finding
+            keyed = tuple(rule for rule in patterns if rule.reads_key_path) if "=" in text else ()
+            searches = [self._patterns(kind, candidate, link, patterns) for candidate in _decodings(text)]
+            for name, parameter in query_parameters(text) if keyed else ():
+                searches.append(self._patterns(kind, parameter, (link, name), keyed))  # under its name
+            for finding in (finding for search in searches for finding in search):
+                if (finding.rule, finding.preview) not in seen:
+                    seen.add((finding.rule, finding.preview))
+                    yield finding
 
     @staticmethod
     def _patterns(
@@ -347,10 +353,7 @@ class Scanner:
 
     def _query_parameters(self, kind: str, text: str) -> Iterator[Finding]:
         """Sensitive names in a query string, a URL's query or a form body: ``api_key=...``."""
-        query = text.split("?", 1)[1] if "?" in text else text
-        if not _QUERY.match(query):
-            return
-        for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        for name, value in query_parameters(text):
             term = self.fields.match(name)
             if term is None or is_scrubbed(value) or harmless_value(term, name, value):
                 continue
@@ -373,7 +376,6 @@ class Scanner:
 
 _JSON_PAIR = re.compile(r'"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.){0,10000})"')
 _CARD_CONTEXT, _CARD_DIGITS = "credit-card:context", "credit-card:digits"
-_QUERY = re.compile(r"^[^\s=&#]{1,100}=[^\s&#]*(?:&[^\s=&#]{1,100}=[^\s&#]*)*(?:#.*)?$")
 _ATTRIBUTE_TYPES = frozenset({"string", "integer", "double", "boolean", "array"})
 _PREFILTER_MAX_TEXT = 4 << 20
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -222,25 +222,9 @@ CANNOT_CARRY: dict[tuple[str, str], str] = {
     ("field", "request-url"): "a URL's path has no names; a password in a URL is url-password's",
 }
 #: (sample id, place) pairs the scanner misses today, and why (strict xfails in the tests, misses
-#: in the benchmark's table). The scanner's walk and the field rule are not changed here.
-KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("credit-card[card_number]", "request-query"): (
-        "pattern rules read a query string as one value under request.query_string: the parameter "
-        "name (card_number) is not the context the card rule needs for bare digits"
-    ),
-    ("phone-number[phone]", "request-query"): (
-        "pattern rules read a query string as one value: the parameter name (phone) is not the "
-        "context a national number needs"
-    ),
-    ("national-id[national_id]", "request-query"): (
-        "pattern rules read a query string as one value: the parameter name (national_id) is not "
-        "the context an identity number needs"
-    ),
-    ("field", "request-query"): (
-        "the SDK sends the query string percent-decoded (db_password=Tr0ub4dor&3): a value's '&' "
-        "makes a segment without '=', and the field rule then reads no parameter at all"
-    ),
-}
+#: in the benchmark's table). Empty since the query-string misses were fixed (session 7): a
+#: query's parameters are read by name, and a value's decoded "&" stays in its value.
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
 #: Only ``user-path`` reads frame file names, and it reads nothing else.
 _ONLY_USER_PATH = "frame-paths"
 

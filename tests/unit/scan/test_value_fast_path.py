@@ -31,7 +31,7 @@ def test_only_the_encoded_strings_of_an_item_are_decoded_for_the_triggers() -> N
     text = (
         '{"url":"/x?note=Bearer+tok_live_1%21","at":"2026-12-03T10:00:00+01:00","q":"a\\"b%20c","n":"plain"}'
     )
-    assert decoded_strings(text) == '\n/x?note=Bearer tok_live_1!\na\\"b c'
+    assert decoded_strings(text) == '\n/x?note=Bearer tok_live_1!\n"note":"Bearer tok_live_1!"\na\\"b c'
     assert decoded_strings('{"at":"10:00+01:00","n":"plain"}') == ""
 
 
