@@ -216,6 +216,11 @@ def decoded_strings(text: str) -> str:
     for marker in ("%", "+", "="):
         position = text.find(marker)
         while position != -1:
+            if (marker == "=" and not _NAME_CHAR.match(text, position - 1)) or (
+                marker == "%" and not _PERCENT.match(text, position)
+            ):
+                position = text.find(marker, position + 1)  # "page = 2", "%s": nothing encoded
+                continue
             start = _string_edge(text, position, -1)
             end = _string_edge(text, position, 1)
             found[text[start:end]] = None
@@ -229,6 +234,7 @@ def decoded_strings(text: str) -> str:
     return "".join(f"\n{extra}" for extra in extras)
 
 
+_NAME_CHAR = re.compile(r"[^\s=&#\"\\]")
 _QUERY_START = re.compile(r"[^\s=&#\"\\]{1,100}=")
 
 
@@ -256,8 +262,10 @@ def _string_edge(text: str, position: int, step: int) -> int:
         quote = text.rfind('"', 0, position) if step < 0 else text.find('"', position)
         if quote == -1:
             return 0 if step < 0 else len(text)
-        backslashes = len(text[:quote]) - len(text[:quote].rstrip("\\"))
-        if backslashes % 2 == 0:
+        before = quote  # count the backslashes before the quote without copying the text
+        while before > 0 and text[before - 1] == "\\":
+            before -= 1
+        if (quote - before) % 2 == 0:
             return quote + 1 if step < 0 else quote
         position = quote if step < 0 else quote + 1
 

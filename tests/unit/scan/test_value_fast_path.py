@@ -50,3 +50,11 @@ def test_a_span_id_of_digits_is_no_card_number_under_a_pan_key() -> None:
     assert scanner._fired(spans) == set()
     card = ScanItem("event", {"extra": {"pan": "4111111111111111"}}, json_native=True)
     assert "credit-card" in (scanner._fired(card) or set())
+
+
+def test_sql_placeholders_and_spaced_equals_are_no_query_strings() -> None:
+    """A batch job's 500 span descriptions ("WHERE id = %s") each made the prefilter look for a
+    query string around every '%' and '='."""
+    from pytest_sentry_check._scan.prefilter import decoded_strings
+
+    assert decoded_strings('{"description":"SELECT * FROM t WHERE id = %s","op":"a == b"}') == ""
