@@ -22,14 +22,17 @@ def test_with_xdist_every_workers_findings_reach_the_controller(gated: pytest.Py
     parallel.assert_outcomes(passed=2, failed=1)
     assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
     merged = json.loads((gated.path / "out" / "xdist.json").read_text())
-    assert merged["summary"] == report["summary"]
+    # (CI saw 3 against 4 once: an envelope whose arrival depends on timing, likely the SDK's
+    # release-health sessions, which its flusher sends; the findings must agree exactly)
+    assert {**merged["summary"], "envelopes_scanned": 0} == {**report["summary"], "envelopes_scanned": 0}
+    assert merged["summary"]["envelopes_scanned"] in (3, 4)
 
     def key(f: dict[str, Any]) -> tuple[str, ...]:
         return (f["test"], f["rule"], f["path"], f["status"])
 
     assert sorted(map(key, merged["findings"])) == sorted(map(key, report["findings"]))
     parallel.stdout.fnmatch_lines(
-        ["3 envelopes from 3 tests scanned: 94 findings in 2 tests (92 failed, 2 allowed)"]
+        ["[34] envelopes from 3 tests scanned: 94 findings in 2 tests (92 failed, 2 allowed)"]
     )
 
 
