@@ -92,6 +92,14 @@ class Scanner:
         self.triggers = _trigger_set(tuple(sorted(triggers.items())))
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
+        if not item.origin:
+            yield from self._scan_item(item)
+            return
+        for finding in self._scan_item(item):  # a decompressed or cut payload says where it was
+            detail = f"{finding.detail} ({item.origin})" if finding.detail else item.origin
+            yield replace(finding, detail=detail)
+
+    def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         fired = self._fired(item)
         if fired is None:  # too large for one pass: the triggers run on each value instead
             yield from self._walk(item, set(self._every_rule), per_value=True)

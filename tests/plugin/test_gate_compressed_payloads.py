@@ -9,10 +9,6 @@ import pytest
 TOKEN_SOURCE = '"ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"'
 TOKEN = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 
-#: Until the scanner appends ``ScanItem.origin`` to each finding's detail, the gate's lines do not
-#: say that a finding was in a compressed payload: these tests then fail, as expected. Remove this
-#: marker (and its uses) with that change in ``_scan/scanner.py``.
-ORIGIN_PENDING = pytest.mark.xfail(strict=True, reason="the scanner does not append ScanItem.origin yet")
 
 SUITE = f"""
 import gzip
@@ -41,7 +37,6 @@ def test_an_export_without_secrets():
 """
 
 
-@ORIGIN_PENDING
 def test_a_token_in_a_gzip_attachment_fails_the_test_that_sent_it(pytester: pytest.Pytester) -> None:
     """The finding's path is inside the decompressed JSON, its detail says where it was."""
     pytester.makepyfile(test_export=SUITE)
@@ -106,7 +101,6 @@ def test_a_browser_session_typing_a_token(sentry_server):
 """
 
 
-@ORIGIN_PENDING
 def test_a_token_typed_in_a_replay_recording_fails_the_test(pytester: pytest.Pytester) -> None:
     """The body is decompressed by the ingest server, the recording by the scanner: the finding's
     path is the rrweb event's."""

@@ -22,10 +22,6 @@ from pytest_sentry_check._model.items import JSON_VALUES, TEXT_WINDOW, items_of
 # These tests send planted secrets on purpose to test the scanner itself.
 pytestmark = pytest.mark.sentry_check(gate="off")
 
-#: Until the scanner appends ``ScanItem.origin`` to each finding's detail, the findings of a
-#: decompressed payload do not say where they were: these tests then fail, as expected. Remove
-#: this marker (and its uses) with that change in ``_scan/scanner.py``.
-ORIGIN_PENDING = pytest.mark.xfail(strict=True, reason="the scanner does not append ScanItem.origin yet")
 
 TOKEN = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 CANARY = "canary-7f3a9c2e51"
@@ -89,7 +85,6 @@ RRWEB_EVENTS: list[dict[str, Any]] = [
 
 
 class TestAttachments:
-    @ORIGIN_PENDING
     def test_a_gzip_file_the_sdk_attached_is_read_as_the_json_it_holds(self) -> None:
         """``add_attachment(bytes=gzip.compress(...), filename="report.json.gz")``: each value at
         its path in the JSON, through sentry_events and through its attachments collection."""
@@ -113,7 +108,6 @@ class TestAttachments:
             sentry_sdk.capture_message("nightly report")
             assert _found(events.attachments) == _report_findings("")
 
-    @ORIGIN_PENDING
     @pytest.mark.parametrize(
         ("compress", "headers", "described"),
         [
@@ -142,7 +136,6 @@ class TestAttachments:
         assert _found(envelope) == _report_findings(f"in the {described}-compressed attachment")
         assert _found(envelope.serialize()) == _report_findings(f"in the {described}-compressed attachment")
 
-    @ORIGIN_PENDING
     def test_compressed_text_is_read_as_text(self) -> None:
         log = f"GET /health 200\nPOST /login user=jane.doe@example.com\nauth: Bearer {TOKEN}\n".encode()
         assert _found(_envelope(gzip.compress(log), filename="app.log.gz")) == [
@@ -151,7 +144,6 @@ class TestAttachments:
             "[medium] email (email address (in the gzip-compressed attachment)) at attachment:<root>: jan…[20 chars]",
         ]
 
-    @ORIGIN_PENDING
     def test_an_item_of_a_type_the_plugin_does_not_know(self) -> None:
         assert _found(_envelope(gzip.compress(json.dumps({"notes": TOKEN}).encode()), "custom_blob")) == [
             "[critical] github-token (GitHub token (in the gzip-compressed custom_blob item)) "
@@ -182,7 +174,6 @@ class TestReplayRecordings:
             "replay_recording:0.data.node.childNodes.0.childNodes.0.textContent: jan…[20 chars]",
         ]
 
-    @ORIGIN_PENDING
     def test_a_compressed_recording_is_read_as_its_events(self) -> None:
         recording = b'{"segment_id":3}\n' + zlib.compress(json.dumps(RRWEB_EVENTS).encode())
         expected = self._expected(" (in the zlib-compressed replay recording)")
@@ -293,7 +284,6 @@ class TestItems:
 class TestBounds:
     """What cannot be decompressed or parsed whole is still scanned, within the bounds."""
 
-    @ORIGIN_PENDING
     def test_a_zip_bomb_is_read_up_to_the_limit_and_says_so(
         self, gzip_of_zeros: Callable[..., bytes]
     ) -> None:
@@ -305,7 +295,6 @@ class TestBounds:
             "gzip-compressed attachment, the rest not scanned)) at attachment:<root>: ghp…[40 chars]",
         ]
 
-    @ORIGIN_PENDING
     def test_a_long_text_is_scanned_in_windows(self) -> None:
         assert _found(_envelope(_log(3 * TEXT_WINDOW), filename="app.log")) == [
             "[critical] github-token (GitHub token (in bytes 3,145,500 to 3,145,753 of the attachment)) "
@@ -314,7 +303,6 @@ class TestBounds:
             "at attachment:<root>: Bea…[47 chars]",
         ]
 
-    @ORIGIN_PENDING
     def test_json_over_the_value_budget_is_read_as_text(self) -> None:
         """More values than :data:`JSON_VALUES` would take too much memory parsed: read as text."""
         document = json.dumps({"numbers": [0] * JSON_VALUES, "password": "Tr0ub4dor&3-horse"})
@@ -330,7 +318,6 @@ class TestBounds:
             "[critical] github-token (GitHub token) at attachment:<root>: ghp…[40 chars]"
         ]
 
-    @ORIGIN_PENDING
     def test_compressed_data_cut_off_is_scanned_as_far_as_it_goes_and_as_sent(self) -> None:
         """The email came out before the cut; the token did not (its bytes as sent are scanned too)."""
         data = gzip.compress(f"user jane.doe@example.com\n{'.' * 5000}\n{TOKEN}".encode(), mtime=0)
@@ -339,7 +326,6 @@ class TestBounds:
             "it goes)) at attachment:<root>: jan…[20 chars]",
         ]
 
-    @ORIGIN_PENDING
     def test_brotli_without_its_package_is_scanned_as_sent_and_says_so(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
