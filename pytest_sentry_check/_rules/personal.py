@@ -12,9 +12,9 @@ Each rule keeps at least three true and three false samples (tested in
 
 from __future__ import annotations
 
-import functools
 import importlib
 import re
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -31,12 +31,21 @@ __all__ = [
 ]
 
 
-@functools.cache
+_NOT_INSTALLED: set[str] = set()
+
+
 def _module(name: str) -> ModuleType | None:
-    """``importlib.import_module(name)``, or None when it is not installed (asked once)."""
+    """``importlib.import_module(name)``, or None when it is not installed (asked once).
+
+    The module itself is looked up each time, never kept: an in-process pytester run drops
+    what its inner run imported from ``sys.modules``, and a kept copy then loads its lazy
+    metadata into a fresh copy of the package."""
+    if name in _NOT_INSTALLED:
+        return None
     try:
-        return importlib.import_module(name)
+        return sys.modules.get(name) or importlib.import_module(name)
     except ImportError:
+        _NOT_INSTALLED.add(name)
         return None
 
 

@@ -171,3 +171,24 @@ def test_neither_library_is_imported_before_a_value_needs_it() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["[]", "['phonenumbers']"]
+
+
+def _forget(package: str) -> None:
+    """What an in-process pytester run does at its end to the modules its inner run imported."""
+    for name in [name for name in sys.modules if name == package or name.startswith(package + ".")]:
+        del sys.modules[name]
+
+
+def test_a_library_dropped_from_sys_modules_is_imported_again() -> None:
+    """An in-process ``pytester`` run that imported phonenumbers removes it from ``sys.modules``
+    at its end. A module object kept from before then loaded a region's metadata into a fresh
+    copy of the package, and every later lookup of that region failed (AssertionError inside
+    ``phonenumbers.parse``). Tuvalu and Malta: regions no other test looks up."""
+    _forget("phonenumbers")
+    assert _found("phone-number", "retry SMS to +688 90 1234 later") == [
+        "phone number (TV, valid for its numbering plan)"
+    ]
+    _forget("phonenumbers")
+    assert _found("phone-number", "retry SMS to +356 9696 1234 later") == [
+        "phone number (MT, valid for its numbering plan)"
+    ]
