@@ -66,6 +66,27 @@ def pytest_configure(config: pytest.Config) -> None:
         "per-test settings of pytest-sentry-check (closest marker wins, key by key).",
     )
     per_run.configure(run_state(config))
+    if getattr(config.option, "htmlpath", None) and config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(_PytestHtmlExtras(), "sentry_check_pytest_html")
+
+
+class _PytestHtmlExtras:
+    """pytest-html's extras: each test's findings, masked, in its row of the report (registered
+    only when pytest-html writes one)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, Any]:
+        report = yield
+        run = run_of(item.config)
+        if call.when == "teardown" and run is not None and run.ledger is not None:
+            from pytest_sentry_check._run.html import html_extras
+
+            extras = html_extras(run.ledger.findings, item.nodeid)
+            if extras:
+                report.extras = [*getattr(report, "extras", []), *extras]
+        return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

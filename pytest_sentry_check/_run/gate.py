@@ -99,6 +99,8 @@ def _scan(item: pytest.Item, running: Running, phase: str) -> list[GateFinding]:
     if not envelopes:
         return []
     run = running.run
+    if run.sent is not None:
+        run.sent.add(item.nodeid, envelopes, running.secrets, phase)
     ledger = ledger_of(run)
     ledger.envelopes_scanned += len(envelopes)
     options = run.options_for(item)
@@ -168,6 +170,8 @@ def scan_late(run: RunState, session: pytest.Session, installation: Installation
         if options.gate == "off":
             continue
         envelopes = capture.late.envelopes
+        if run.sent is not None:
+            run.sent.add(capture.name, envelopes, canaries.get(capture.name, ()), "late")
         ledger.envelopes_scanned += len(envelopes)
         found = scan_envelopes(envelopes, canaries.get(capture.name, ()))
         allow = allow_of(run, item)
@@ -179,6 +183,8 @@ def scan_late(run: RunState, session: pytest.Session, installation: Installation
         ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale
     if router.unattributed.envelopes and ledger.mode != "off":
         envelopes = router.unattributed.envelopes
+        if run.sent is not None:
+            run.sent.add(BEFORE_FIRST_TEST, envelopes, (), "collection")
         ledger.envelopes_scanned += len(envelopes)
         where = session.config.inipath
         location = (os.path.relpath(where, session.config.rootpath), 1) if where else ("", 0)
@@ -207,6 +213,11 @@ def finish_run(run: RunState, session: pytest.Session, ledger: GateLedger) -> No
     if sarif:
         write_json(sarif, sarif_report(ledger, config.rootpath))
         notes.append(f"SARIF written to {sarif}")
+    html = run.checked_settings().html
+    if html:
+        from .html import write_html
+
+        notes.append(write_html(html, ledger, run.sent, config.rootpath))
     if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -43,6 +43,10 @@ def configure(run: RunState) -> None:
     plugins = config.pluginmanager
     if plugins.hasplugin("xdist") and not plugins.has_plugin(_XDIST_CONTROLLER):
         plugins.register(_XdistController(), _XDIST_CONTROLLER)
+    if settings.html:
+        from .html import SentPayloads
+
+        run.sent = SentPayloads()
     if settings.baseline or settings.baseline_update:
         from .gate import ledger_of
 
@@ -153,6 +157,7 @@ def session_finish(run: RunState, session: pytest.Session) -> None:
                 "late": run.late,
                 "gate": ledger.to_json() if ledger is not None else {},
                 "tests_run": tests_run,  # the ledger's has them
+                "sent": run.sent.to_json() if run.sent is not None else {},
             }
         )
         return
@@ -193,7 +198,7 @@ def _needs_ledger(run: RunState, installation: Installation | None) -> bool:
     if run.ledger is not None or run.declared or run.base["allow"]:
         return True  # unused allow entries are reported
     settings = run.checked_settings()
-    if settings.report or settings.sarif:
+    if settings.report or settings.sarif or settings.html:
         return True
     router = installation.router if installation is not None else None
     return router is not None and bool(router.late_captures or router.unattributed.envelopes)
@@ -212,6 +217,8 @@ def merge_worker(run: RunState, workeroutput: dict[str, Any]) -> None:
         ledger_of(run).merge(data["gate"])
     else:  # the worker scanned nothing: it only ran tests
         run.tests_run.update(data.get("tests_run", []))
+    if data.get("sent") and run.sent is not None:
+        run.sent.merge(data["sent"])
 
 
 def terminal_summary(run: RunState, terminalreporter: Any) -> None:

@@ -91,6 +91,20 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="write the gate's findings as SARIF 2.1.0 (GitHub code scanning).",
     )
+    group.addoption(
+        "--sentry-html",
+        dest="sentry_html",
+        metavar="PATH",
+        default=None,
+        help="write one self-contained HTML page of what each test sent to Sentry and where the "
+        "gate's findings are in it (masked). Ini: sentry_html.",
+    )
+    parser.addini(
+        "sentry_html",
+        default="",
+        help="a path (relative to the ini file) for the HTML report of what each test sent to "
+        "Sentry and the gate's findings in it, as --sentry-html.",
+    )
     parser.addini(
         "sentry_gate",
         default="fail",
@@ -190,6 +204,18 @@ def _server_read_timeout(config: pytest.Config) -> float | None:
         raise pytest.UsageError(f"ini sentry_server_read_timeout: {exc}") from None
 
 
+def _html_path(config: pytest.Config) -> str | None:
+    """``--sentry-html``, else the ini ``sentry_html`` (relative to the ini file), else None."""
+    option: str | None = config.getoption("sentry_html", None)
+    if option:
+        return option
+    name = config.getini("sentry_html")
+    if not name:
+        return None
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return str(base / name)
+
+
 class Settings:
     """The ini and command-line settings of a run, checked (read after option parsing).
 
@@ -202,6 +228,7 @@ class Settings:
         "base",
         "baseline",
         "baseline_update",
+        "html",
         "report",
         "sarif",
         "server_limits",
@@ -238,5 +265,6 @@ class Settings:
         self.baseline_update = bool(config.getoption("sentry_baseline_update", False))
         self.report: str | None = config.getoption("sentry_report", None)
         self.sarif: str | None = config.getoption("sentry_sarif", None)
+        self.html = _html_path(config)
         self.server_limits = _server_limits(config)
         self.server_read_timeout = _server_read_timeout(config)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from pytest_sentry_check._query.events import SentryEvents
     from pytest_sentry_check._scan.detectors import Detector
 
+    from .html import SentPayloads
+
 __all__ = [
     "UNSET",
     "RunState",
@@ -84,6 +86,8 @@ class RunState:
         self.captured: list[tuple[str, list[str]]] = []
         self.late: list[str] = []
         self.ledger: GateLedger | None = None
+        #: what each test sent, for ``--sentry-html`` (None without it)
+        self.sent: SentPayloads | None = None
         self.running: Running | None = None
         self.threads_before: set[threading.Thread] = set()
         self.detectors_before: list[Detector] | Any = UNSET
