@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,9 @@ def _places(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def test_the_page_holds_the_verdict_every_test_and_finding_and_no_secret(gated: pytest.Pytester) -> None:
     _leaky(gated)
-    result = gated.runpytest("--sentry-html=out/report.html", "--sentry-report=out/report.json")
+    result = gated.runpytest("--sentry-html=out/report.html")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(
-        ["JSON report written to out/report.json", "HTML report written to out/report.html"]
-    )
+    result.stdout.fnmatch_lines(["HTML report written to out/report.html"])
     page = gated.path / "out" / "report.html"
     raw = page.read_bytes()
     for part in SECRET_PARTS:
@@ -56,10 +55,10 @@ def test_the_page_holds_the_verdict_every_test_and_finding_and_no_secret(gated: 
     assert "default-src 'none'" in text
     assert '<p class="headline">Gate failed: 92 findings fail the run</p>' in text
     data = page_data(page)
-    report = json.loads((gated.path / "out" / "report.json").read_text())
-    assert _places(data) == sorted(
-        (f["test"], f["item_type"], f["rule"], f["path"]) for f in report["findings"]
-    )
+    assert Counter(test for test, *_ in _places(data)) == {
+        "test_app.py::test_orders_need_a_valid_account": 92,
+        "test_notify.py::test_notify": 2,
+    }
     assert [(t["id"], [i["type"] for i in t["items"]]) for t in data["tests"]] == [
         ("test_app.py::test_health", ["event"]),
         ("test_app.py::test_orders_need_a_valid_account", ["event"]),

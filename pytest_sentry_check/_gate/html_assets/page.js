@@ -55,8 +55,11 @@
     const found = ids.map((id) => test.markState[id]).filter(Boolean);
     const marks = (v[MARKS] || []).map((j) => test.items[i].marks[j]);
     const state = worst(found.map((f) => f.status)) || "unjudged";
-    const span = add(wrap, el("span", "hit " + state, v[MASKED]));
+    const span = el("span", "hit " + state, v[MASKED]);
+    wrap.appendChild(span);
     span.id = ids[0];
+    span.dataset.marks = ids.join(" ");
+    span.title = uniq(marks.map((m) => m.path + (m.detail ? ": " + m.detail : ""))).join("\n");
     ids.forEach((id) => { places[id] = span; });
     const info = el("span", "hit-info");
     uniq(marks.map((m) => m.rule)).forEach((r) => info.appendChild(el("span", "badge rule", r)));
@@ -65,6 +68,7 @@
     info.appendChild(el("span", "badge " + state, state));
     const relay = uniq(found.map((f) => RELAY[String(f.stored)]));
     if (relay.length) info.appendChild(el("span", "relay", relay.join("; ")));
+    info.querySelectorAll(":scope > span").forEach((badge) => info.insertBefore(document.createTextNode(" "), badge));
     wrap.appendChild(info);
     return wrap;
   }
@@ -137,7 +141,7 @@
       const r = el("div", "span-row");
       const name = el("div", "span-name");
       name.style.paddingLeft = depth * 14 + "px";
-      add(name, el("span", "span-op", text(s.op) || "span"), document.createTextNode(text(s.description)));
+      add(name, el("span", "span-op", text(s.op) || "span"), document.createTextNode(" " + text(s.description)));
       name.title = text(s.op) + " " + text(s.description);
       const track = el("div", "bar-track");
       const a = seconds(s.start_timestamp), b = seconds(s.timestamp);
@@ -186,7 +190,9 @@
     const box = el("details", "item");
     box.dataset.type = item.type;
     const summary = add(el("summary"), el("span", "type", item.type), el("span", "item-title", item.title));
-    if (item.marks.length) summary.appendChild(el("span", "chip failed", plural(item.marks.length, "finding")));
+    const ids = item.marks.map((_, j) => "m-" + t + "-" + i + "-" + j);
+    const state = worst(ids.map((id) => test.markState[id]).filter(Boolean).map((f) => f.status));
+    if (item.marks.length) summary.appendChild(el("span", "chip " + state, plural(item.marks.length, "finding")));
     if (item.phase && item.phase !== "call") summary.appendChild(el("span", "chip", "sent in " + item.phase));
     box.appendChild(summary);
     const inner = el("div", "inner");
@@ -199,7 +205,7 @@
     if (crumbs) add(inner, el("h3", "", "breadcrumbs"), crumbs);
     add(inner, el("h3", "", "payload"), add(el("div", "tree"), tree(item.payload, null, 0, [test, t, i])));
     box.appendChild(inner);
-    box.open = item.marks.length > 0;
+    box.open = item.marks.length > 0 || test.items.length <= 3;
     return box;
   }
 
