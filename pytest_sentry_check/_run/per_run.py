@@ -10,6 +10,7 @@ import atexit
 import json
 import sys
 import threading
+import warnings
 from typing import Any
 
 import pytest
@@ -47,6 +48,10 @@ def configure(run: RunState) -> None:
         from .html import SentPayloads
 
         run.sent = SentPayloads()
+    if settings.spotlight:
+        from .spotlight import SpotlightForwarder
+
+        run.spotlight = SpotlightForwarder(settings.spotlight)
     if settings.baseline or settings.baseline_update:
         from .gate import ledger_of
 
@@ -121,11 +126,14 @@ def report_header(run: RunState) -> list[str]:
         if base["allow"]:
             gate += f", allow={len(base['allow'])} ini entries"
     gate += f"; validate={settings.validate}"
-    return [
+    lines = [
         f"sentry-check: capturing (sentry-sdk {sentry_sdk.VERSION}), sdk_errors={base['sdk_errors']}, "
         f"option overrides: {overrides}",
         gate,
     ]
+    if settings.spotlight:
+        lines.append(f"sentry-check: forwarding each test's envelopes to Spotlight at {settings.spotlight}")
+    return lines
 
 
 def session_finish(run: RunState, session: pytest.Session) -> None:
@@ -133,6 +141,12 @@ def session_finish(run: RunState, session: pytest.Session) -> None:
     (or the only process) writes the gate's reports and sets the exit status."""
     config = session.config
     installation = run.installation
+    if run.spotlight is not None:
+        problem = run.spotlight.close()
+        if problem is not None:
+            from pytest_sentry_check._warnings import SentryCheckWarning
+
+            warnings.warn(SentryCheckWarning(problem), stacklevel=1)
     ledger = None
     if _needs_ledger(run, installation):
         from .gate import ledger_of

@@ -50,6 +50,8 @@ def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
         )
         session.open(False)
         run.running = Running(run, item, session, watched)
+        if run.spotlight is not None:
+            run.spotlight.watch(session.capture, item.nodeid)
         if watched and marked:
             from .gate import allow_of
 

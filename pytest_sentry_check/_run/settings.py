@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Settings", "add_options", "ini_overrides"]
 
+_SPOTLIGHT_DEFAULT = "http://localhost:8969/stream"  # Spotlight's own default
+
 
 def add_options(parser: pytest.Parser) -> None:
     """The command-line options and ini keys of the plugin."""
@@ -98,6 +100,21 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="write one self-contained HTML page of what each test sent to Sentry and where the "
         "gate's findings are in it (masked). Ini: sentry_html.",
+    )
+    group.addoption(
+        "--sentry-spotlight",
+        dest="sentry_spotlight",
+        metavar="URL",
+        nargs="?",
+        const=_SPOTLIGHT_DEFAULT,
+        default=None,
+        help="forward each test's envelopes, tagged with its node id, to a running Spotlight "
+        f"(default {_SPOTLIGHT_DEFAULT}); give a URL as --sentry-spotlight=URL. Ini: sentry_spotlight.",
+    )
+    parser.addini(
+        "sentry_spotlight",
+        default="",
+        help="a Spotlight URL to forward each test's envelopes to, as --sentry-spotlight=URL.",
     )
     parser.addini(
         "sentry_html",
@@ -204,6 +221,20 @@ def _server_read_timeout(config: pytest.Config) -> float | None:
         raise pytest.UsageError(f"ini sentry_server_read_timeout: {exc}") from None
 
 
+def _spotlight_url(config: pytest.Config) -> str | None:
+    """``--sentry-spotlight[=URL]``, else the ini ``sentry_spotlight``, else None; an http(s) URL."""
+    value: str | None = config.getoption("sentry_spotlight", None) or config.getini("sentry_spotlight")
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise pytest.UsageError(
+            f"--sentry-spotlight: expected an http:// or https:// URL, not {value!r} "
+            "(give it as --sentry-spotlight=URL; alone it means "
+            f"{_SPOTLIGHT_DEFAULT})"
+        )
+    return value
+
+
 def _html_path(config: pytest.Config) -> str | None:
     """``--sentry-html``, else the ini ``sentry_html`` (relative to the ini file), else None."""
     option: str | None = config.getoption("sentry_html", None)
@@ -233,6 +264,7 @@ class Settings:
         "sarif",
         "server_limits",
         "server_read_timeout",
+        "spotlight",
         "summary",
         "validate",
     )
@@ -268,3 +300,4 @@ class Settings:
         self.html = _html_path(config)
         self.server_limits = _server_limits(config)
         self.server_read_timeout = _server_read_timeout(config)
+        self.spotlight = _spotlight_url(config)

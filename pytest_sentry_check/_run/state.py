@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pytest_sentry_check._scan.detectors import Detector
 
     from .html import SentPayloads
+    from .spotlight import SpotlightForwarder
 
 __all__ = [
     "UNSET",
@@ -89,6 +90,8 @@ class RunState:
         #: what each test sent, for ``--sentry-html`` (None without it)
         self.sent: SentPayloads | None = None
         self.running: Running | None = None
+        #: ``--sentry-spotlight``'s forwarder (None without it)
+        self.spotlight: SpotlightForwarder | None = None
         self.threads_before: set[threading.Thread] = set()
         self.detectors_before: list[Detector] | Any = UNSET
         self.datascrubbing_before: Any = UNSET

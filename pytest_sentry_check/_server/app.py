@@ -120,6 +120,15 @@ class SentryServer:
     def dsn_for(self, key: str) -> str:
         return f"http://{key}@{self.host}:{self.port}/{self.project_id}"
 
+    @property
+    def spotlight_url(self) -> str:
+        """Spotlight's ``/stream`` on this server (``SENTRY_SPOTLIGHT``): what an SDK sends there
+        without a DSN arrives as if sent to :attr:`dsn` (owned by the running test)."""
+        return f"http://{self.host}:{self.port}/stream"
+
+    def spotlight_url_for(self, key: str) -> str:
+        return f"http://{self.host}:{self.port}/spotlight/{key}/stream"
+
     def add_key(self, key: str) -> None:
         """Accept ``key`` too (the plugin gives each test its own, to know who sent what)."""
         with self._lock:
@@ -174,7 +183,8 @@ class SentryServer:
     # -- the application ------------------------------------------------------------------------
 
     def app(self) -> Any:
-        """The FastAPI application: ``POST /api/{project_id}/envelope/`` and ``.../store/``."""
+        """The FastAPI application: ``POST /api/{project_id}/envelope/`` and ``.../store/``, and
+        Spotlight's ``POST /stream`` (``/spotlight/{key}/stream`` for a key's own)."""
         fastapi, _ = _require_server_extra()
         from fastapi import Request
         from fastapi.responses import JSONResponse, Response
@@ -221,12 +231,23 @@ class SentryServer:
         async def store(request: Request) -> Response:
             return await ingest(request, request.path_params["project_id"], "store")
 
+        async def stream(request: Request) -> Response:
+            # Spotlight's sidecar protocol: no project, no auth; the key (if any) is in the path
+            return await ingest(request, "", "stream")
+
         app.router.add_route("/api/{project_id}/envelope/", envelope, methods=["POST"])
         app.router.add_route("/api/{project_id}/store/", store, methods=["POST"])
+        app.router.add_route("/stream", stream, methods=["POST"])
+        app.router.add_route("/spotlight/{key}/stream", stream, methods=["POST"])
 
         return app
 
     async def _accept(self, request: Any, project_id: str, endpoint: str) -> tuple[bytes, str]:
+        if endpoint == "stream":
+            key = request.path_params.get("key", "")
+            if key and key not in self._keys:
+                raise IngestError(404, "unknown Spotlight stream (its key is not this server's)")
+            return await self._body(request, "stream"), key
         if project_id != self.project_id:
             raise IngestError(404, f"unknown project {project_id!r} (this server has {self.project_id!r})")
         key = auth_key(request.headers, request.query_params)
@@ -234,6 +255,9 @@ class SentryServer:
             raise IngestError(401, "missing authorization information (X-Sentry-Auth or sentry_key)")
         if key not in self._keys:
             raise IngestError(401, "unknown public key")
+        return await self._body(request, endpoint), key
+
+    async def _body(self, request: Any, endpoint: str) -> bytes:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.body:
             raise IngestError(
@@ -247,7 +271,9 @@ class SentryServer:
             ) from None
         # the compressed body is dropped once decoded: only the envelope is held while parsing
         body = decode_body(body, request.headers.get("content-encoding", ""), self.limits)
-        return parse_body(body, request.headers.get("content-type", ""), endpoint, self.limits), key
+        content_type = request.headers.get("content-type", "")
+        client = request.query_params.get("sentry_client", "")
+        return parse_body(body, content_type, endpoint, self.limits, sentry_client=client)
 
     async def _read(self, request: Any) -> bytes:
         # BytesIO grows in place and hands over its buffer: the body is held once, not twice
@@ -376,6 +402,12 @@ class ServerView:
     def dsn(self) -> str:
         """This test's DSN: hand it to another process (``SENTRY_DSN``)."""
         return self.server.dsn_for(self.public_key)
+
+    @property
+    def spotlight_url(self) -> str:
+        """This test's Spotlight URL: hand it to another process (``SENTRY_SPOTLIGHT``, or an
+        SDK's ``spotlight`` option) to capture what it sends without a DSN."""
+        return self.server.spotlight_url_for(self.public_key)
 
     @property
     def host(self) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "IngestError",
     "Limits",
     "auth_key",
+    "check_stream_type",
     "decode_body",
     "deliver",
     "event_id_of",
@@ -196,6 +197,22 @@ def decode_body(body: bytes, encoding: str, limits: Limits) -> bytes:
         raise IngestError(status, message.format(encoding=encoding, detail=exc.detail)) from None
 
 
+_ENVELOPE_MEDIA = "application/x-sentry-envelope"
+
+
+def check_stream_type(content_type: str, sentry_client: str = "") -> None:
+    """Spotlight's ``/stream`` takes envelopes only: ``application/x-sentry-envelope``, or
+    ``text/plain`` from the browser SDK (which sends that to avoid a CORS preflight and says so
+    in ``?sentry_client=sentry.javascript.browser/...``, as Spotlight's sidecar reads it); else 415."""
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media == _ENVELOPE_MEDIA:
+        return
+    if media == "text/plain" and sentry_client.startswith("sentry.javascript.browser"):
+        return
+    shown = media or "no Content-Type"
+    raise IngestError(415, f"{shown} is not accepted on /stream (send {_ENVELOPE_MEDIA})")
+
+
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity: Python's json takes them, JSON (and Relay) does not
     raise ValueError(f"{name} is not a JSON value")
@@ -315,15 +332,21 @@ def _items(parser: _Parser, limits: Limits) -> Iterator[tuple[int, str, int, int
         index += 1
 
 
-def parse_body(body: bytes, content_type: str, endpoint: str, limits: Limits | None = None) -> bytes:
+def parse_body(
+    body: bytes, content_type: str, endpoint: str, limits: Limits | None = None, *, sentry_client: str = ""
+) -> bytes:
     """The envelope to store, as bytes, from a decoded body; ``IngestError`` if it is invalid.
 
-    ``endpoint`` is ``envelope`` or ``store``. The store endpoint, and the envelope endpoint
-    given ``application/json``, take one event as JSON (as Relay does), stored as its payload
-    byte for byte. Every JSON text is counted against ``limits`` before it is parsed, and parsed
-    one at a time.
+    ``endpoint`` is ``envelope``, ``store`` or ``stream`` (Spotlight's: envelopes only, see
+    :func:`check_stream_type`; ``sentry_client`` is the request's ``?sentry_client=``). The store
+    endpoint, and the envelope endpoint given ``application/json``, take one event as JSON (as
+    Relay does), stored as its payload byte for byte. Every JSON text is counted against
+    ``limits`` before it is parsed, and parsed one at a time.
     """
     limits = limits or Limits()
+    if endpoint == "stream":
+        check_stream_type(content_type, sentry_client)
+        content_type = _ENVELOPE_MEDIA
     parser = _Parser(body, limits)
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
