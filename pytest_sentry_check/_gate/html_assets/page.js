@@ -229,7 +229,7 @@
   function groups(test) {
     const byKey = new Map();
     test.findings.forEach((f) => {
-      const key = [f.rule, f.item_type, f.pattern].join("\u0000");
+      const key = f.group || [f.rule, f.item_type, f.pattern].join("\u0000");
       if (!byKey.has(key)) byKey.set(key, []);
       byKey.get(key).push(f);
     });
@@ -244,7 +244,7 @@
       row.dataset.rule = f.rule;
       row.dataset.severity = f.severity;
       row.dataset.type = f.item_type;
-      const where = add(el("td", "mono", f.item_type + ":" + (f.pattern || "<root>") + (group.length > 1 ? "  (" + plural(group.length, "place") + ")" : "")));
+      const where = add(el("td", "mono", f.item_type + ":" + (f.pattern || "<root>") + ((f.places || group.length) > 1 ? "  (" + plural(f.places || group.length, "place") + ")" : "")));
       const places = el("ul", "places");
       const more = group.length > 4 ? el("details", "more") : null;
       if (more) more.appendChild(el("summary", "", plural(group.length - 3, "more place")));
@@ -277,7 +277,12 @@
     const summary = add(el("summary"), el("span", "dot " + worst(states)), el("span", "test-id", test.id));
     const chips = el("span", "chips");
     chips.appendChild(el("span", "chip", plural(test.items.length, "item")));
-    STATES.forEach((s) => { const n = states.filter((x) => x === s).length; if (n) chips.appendChild(el("span", "chip " + s, n + " " + s)); });
+    if (test.findings.length) chips.appendChild(el("span", "chip", plural(test.findings.length, "finding")));
+    const groupStates = groups(test).map((g) => worst(g.map((f) => f.status)));
+    STATES.forEach((s) => {
+      const n = groupStates.filter((x) => x === s).length;
+      if (n) chips.appendChild(el("span", "chip " + s, n + " " + (n === 1 ? "group " : "groups ") + s));
+    });
     summary.appendChild(chips);
     box.appendChild(summary);
     let built = false;
