@@ -54,6 +54,10 @@ class GateFinding:
     #: Relay is not installed or the item is not an event)
     stored: bool | None = None
     fail_on: str = ""
+    #: the status it has when nothing accepts it (``failed`` or ``warned``)
+    open_status: str = ""
+    #: where the allow entry that matched was declared (``ini``, a marker's node id, ...)
+    allow_origin: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -93,6 +97,8 @@ class GateFinding:
             "allowed_by": self.allowed_by,
             "phase": self.phase,
             "fingerprint": self.fingerprint,
+            "open_status": self.open_status,
+            "allow_origin": self.allow_origin,
             "stored_after_relay": self.stored,
             "fix": suggested_fix(self.finding) if self.finding.kind != "validation" else None,
         }
@@ -106,7 +112,7 @@ class GateFinding:
         return cls(
             data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
             data.get("record", ""), data.get("allowed_by", ""), data.get("stored_after_relay"),
-            data.get("fail_on") or "",
+            data.get("fail_on") or "", data.get("open_status", ""), data.get("allow_origin", ""),
         )  # fmt: skip
 
     def __str__(self) -> str:

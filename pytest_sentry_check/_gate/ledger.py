@@ -85,10 +85,11 @@ class GateLedger:
                 seen.add(key)
             held = threshold if finding.kind != "validation" else ""
             fails = mode == "fail" and (not held or fails_at(finding.severity, held))
-            status, allowed_by = ("failed" if fails else "warned"), ""
+            open_status = "failed" if fails else "warned"
+            status, allowed_by, allow_origin = open_status, "", ""
             for origin, entry in allow:
                 if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
-                    status, allowed_by = "allowed", entry
+                    status, allowed_by, allow_origin = "allowed", entry, origin
                     self.used.add((origin, entry))
                     break
             else:
@@ -97,9 +98,11 @@ class GateLedger:
                     status = "baselined"
                     self.used_baseline.add(key)
             kept = answer(stored, status)
-            results.append(
-                GateFinding(test, *location, finding, status, phase, record, allowed_by, kept, held)
-            )
+            found_here = GateFinding(
+                test, *location, finding, status, phase, record, allowed_by, kept, held,
+                open_status, allow_origin,
+            )  # fmt: skip
+            results.append(found_here)
         self.findings.extend(results)
         return results
 

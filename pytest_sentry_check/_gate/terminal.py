@@ -1,0 +1,161 @@
+"""The terminal's renderer of the gate's report: the summary section's lines, and the words the
+run's last line gets when the gate fails it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from pytest_sentry_check._scan.finding import SEVERITIES
+
+from .report import GateReport, LeakGroup
+
+__all__ = ["NOTHING_FOUND", "final_words", "group_line", "summary_lines"]
+
+NOTHING_FOUND = "no secret or personal data found"
+#: How many late and allowed groups the summary lists one by one.
+LISTED = 5
+
+
+def group_line(group: LeakGroup) -> str:
+    """``[high] field (password) at event:... (17 places): hun…[12 chars] in event 1a2b3c4d``."""
+    detail = f" ({group.detail})" if group.detail else ""
+    places = f" ({group.places} places)" if group.places > 1 else ""
+    record = f" in {group.records[0]}" if group.records else ""
+    return f"[{group.severity}] {group.rule}{detail} at {group.where}{places}: {group.preview}{record}"
+
+
+def final_words(report: GateReport) -> str:
+    """What the run's last line adds when the gate fails it: ``gate failed: 3 leak groups``."""
+    blocking = len(report.blocking)
+    return f"gate failed: {_plural(blocking, 'leak group')}" if blocking else ""
+
+
+def summary_lines(report: GateReport, top: int = 5) -> list[str]:
+    """The summary: totals, per rule, per test and top paths of what is open, late leaks with the
+    test that started their sender, accepted groups with why, and stale entries."""
+    counts = report.counts()
+    envelopes, tests = counts["envelopes_scanned"], counts["tests_scanned"]
+    scanned = f"{_plural(envelopes, 'envelope')} from {_plural(tests, 'test')}"
+    if not report.groups:
+        lines = [f"{scanned} scanned: {NOTHING_FOUND}."]
+    else:
+        states = ", ".join(
+            f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s]
+        )
+        lines = [
+            f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
+            f"{_plural(counts['tests_with_findings'], 'test')}, "
+            f"{_plural(counts['groups'], 'leak group')} ({states})"
+        ]
+        lines += _below_threshold_lines(report, top)
+    open_groups = report.open_groups
+    if open_groups:
+        lines.append("by rule:  " + _top(_places(open_groups, lambda g: g.rule), top))
+        lines.append("by test:  " + _top(_places(open_groups, lambda g: g.test), top))
+        paths = _places(open_groups, lambda g: f"{g.item_type}:{g.pattern}")
+        lines.append("top paths:")
+        lines.extend(f"  {path} ({count})" for path, count in paths.most_common(top))
+    known = [g for g in open_groups if g.stored_after_relay is not None and g.kind != "validation"]
+    if known:
+        stored = sum(g.places for g in known if g.stored_after_relay)
+        lines.append(
+            f"after Relay's default scrubbing, Sentry would still store {stored} of "
+            f"{sum(g.places for g in known)} (the others are removed at ingestion, but they left the process)"
+        )
+    lines += _late_lines([g for g in open_groups if g.phase == "late"])
+    lines += _accepted_lines([g for g in report.groups if g.state == "allowed"])
+    for origin, entry in report.unused_allow:
+        where = (
+            "ini sentry_allow"
+            if origin == "ini"
+            else origin
+            if origin == "command line"
+            else f"marker on {origin}"
+        )
+        lines.append(f"unused allow entry {entry!r} ({where}): it matched nothing; remove it")
+    stale = report.unused_baseline
+    if stale:
+        lines.append(
+            f"{_plural(len(stale), 'baseline entry', 'baseline entries')} no longer found "
+            "(fixed?): run with --sentry-baseline-update to drop them"
+        )
+    return lines
+
+
+def _late_lines(late: list[LeakGroup]) -> list[str]:
+    """A leak that arrived after its test ended: no test failed for it, so say which test
+    started its sender, which event, and the masked value."""
+    if not late:
+        return []
+    lines = [f"sent after their test ended ({_plural(len(late), 'leak group')}):"]
+    for group in late[:LISTED]:
+        verb = "fails the run" if group.blocking else "warns"
+        lines.append(f"  {group.test}: {group_line(group)}")
+        lines.append(f"    a thread or task this test started sent it after the test ended; it {verb}")
+    if len(late) > LISTED:
+        lines.append(f"  ... and {len(late) - LISTED} more")
+    return lines
+
+
+def _accepted_lines(allowed: list[LeakGroup]) -> list[str]:
+    """Each allowed group: what, where, and which entry allows it (declared where)."""
+    if not allowed:
+        return []
+    lines = [f"allowed ({_plural(len(allowed), 'leak group')}):"]
+    for group in allowed[:LISTED]:
+        origin = group.allow_origin
+        where = (
+            "ini sentry_allow"
+            if origin == "ini"
+            else origin
+            if origin in ("command line", "")
+            else f"the marker on {origin}"
+        )
+        lines.append(f"  {group.test}: {group_line(group)}")
+        lines.append(f"    allowed by {group.allowed_by!r} ({where})")
+    if len(allowed) > LISTED:
+        lines.append(f"  ... and {len(allowed) - LISTED} more")
+    return lines
+
+
+def _below_threshold_lines(report: GateReport, top: int) -> list[str]:
+    """Per threshold: how many findings only warned for being under it, and what fails them."""
+    by_threshold: dict[str, list[LeakGroup]] = {}
+    for g in report.groups:
+        if g.below_threshold:
+            by_threshold.setdefault(g.fail_on, []).append(g)
+    lines = []
+    for threshold, below in sorted(by_threshold.items(), key=lambda pair: pair[0] != report.fail_on):
+        rules = _top(_places(below, lambda g: g.rule), top)
+        lowest = max((g.severity for g in below), key=SEVERITIES.index)
+        count = sum(g.places for g in below)
+        one = count == 1
+        if threshold == report.fail_on:
+            whose, how = "", f"--sentry-fail-on={lowest}"
+        else:  # a sentry_check marker set their tests' threshold
+            whose = " of its test's marker" if one else " of their tests' markers"
+            how = f'sentry_check(fail_on="{lowest}")'
+        lines.append(
+            f"{_plural(count, 'finding')} below the fail-on threshold ({threshold}){whose} "
+            f"warned instead of failing: {rules}; {how} makes {'it' if one else 'them'} fail"
+        )
+    return lines
+
+
+def _places(groups: Iterable[LeakGroup], key: Callable[[LeakGroup], str]) -> Counter[str]:
+    """Places (findings) counted by ``key`` of their group."""
+    counter: Counter[str] = Counter()
+    for group in groups:
+        counter[key(group)] += group.places
+    return counter
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _top(counter: Counter[str], n: int) -> str:
+    shown = ", ".join(f"{key} {count}" for key, count in counter.most_common(n))
+    more = len(counter) - n
+    return shown + (f", ... {more} more" if more > 0 else "")
