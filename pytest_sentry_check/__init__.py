@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._capture.dropped import Dropped, SdkError
     from ._capture.store import follow_running_test
     from ._capture.transport import CaptureTransport
+    from ._lifespan import lifespan
     from ._model.items import Leaf, ScanItem, ScanTarget
     from ._model.records import Event, Payload, Transaction
     from ._model.telemetry import Attachment, CheckIn, LogRecord, Metric, Profile, Session, Span
@@ -73,6 +74,7 @@ __all__ = [
     "assert_valid",
     "capture",
     "follow_running_test",
+    "lifespan",
     "scan",
     "validate",
 ]
@@ -84,6 +86,7 @@ _HOMES = {
     "Dropped": "_capture.dropped",
     "SdkError": "_capture.dropped",
     "follow_running_test": "_capture.store",
+    "lifespan": "_lifespan",
     **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
     **dict.fromkeys(("Event", "Payload", "Transaction"), "_model.records"),
     **dict.fromkeys(

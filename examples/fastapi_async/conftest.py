@@ -1,0 +1,1 @@
+# Makes the `shop` package importable when pytest runs from this folder.
