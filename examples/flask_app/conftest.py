@@ -1,0 +1,1 @@
+# Makes the `notes` package importable when pytest runs from this folder.
