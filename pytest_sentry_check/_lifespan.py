@@ -38,7 +38,10 @@ async def lifespan(app: AsgiApp) -> AsyncIterator[None]:
 
     async def run_app() -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-        await app(scope, app_inbox.receive, app_outbox.send)
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)
+        except Exception as exc:  # an app without lifespan support raises: say so, never hang
+            app_outbox.send_nowait({"type": "lifespan.failed", "message": f"{type(exc).__name__}: {exc}"})
 
     async def expect(phase: str) -> None:
         reply = await from_app.receive()
