@@ -13,9 +13,12 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_sentry_check._masking import mask_secrets
+
+if TYPE_CHECKING:
+    from .report import LeakGroup
 
 __all__ = ["render_extra", "render_html"]
 
@@ -88,29 +91,29 @@ def render_html(page: Mapping[str, Any]) -> str:
 """
 
 
-def render_extra(findings: Sequence[Mapping[str, Any]]) -> str:
-    """One test's findings as an HTML table (the ``pytest-html`` extra), values masked."""
+def render_extra(groups: Sequence[LeakGroup]) -> str:
+    """One test's leak groups as an HTML table (the ``pytest-html`` extra), values masked."""
     rows = "".join(
         "<tr>"
         + "".join(
             f"<td>{html.escape(mask_secrets(str(cell)))}</td>"
             for cell in (
-                f["severity"],
-                f["rule"],
-                f"{f['item_type']}:{f['path'] or '<root>'}",
-                f["preview"],
-                f["status"],
-                _RELAY.get(f.get("stored")),
+                g.severity,
+                g.rule,
+                g.where + (f" ({g.places} places)" if g.places > 1 else ""),
+                g.preview,
+                g.state,
+                _RELAY.get(g.stored_after_relay),
             )
         )
         + "</tr>"
-        for f in findings
+        for g in groups
     )
-    head = "".join(
-        f"<th>{name}</th>" for name in ("severity", "rule", "where", "value (masked)", "state", "Relay")
-    )
+    names = ("severity", "rule", "where", "value (masked)", "state", "Relay")
+    head = "".join(f"<th>{name}</th>" for name in names)
+    places, count = sum(g.places for g in groups), len(groups)
     return (
         '<div class="sentry-check"><p>sentry-check: what this test sent to Sentry holds '
-        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}</p>"
+        f"{places} finding{'s' if places != 1 else ''} in {count} leak group{'s' if count != 1 else ''}</p>"
         f"<table><tr>{head}</tr>{rows}</table></div>"
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_sentry_check._gate.finding import GateFinding
     from pytest_sentry_check._gate.ledger import GateLedger
+    from pytest_sentry_check._gate.report import GateReport, LeakGroup
 
 __all__ = ["SentPayloads", "html_extras", "write_html"]
 
@@ -69,55 +70,70 @@ class SentPayloads:
             self.left_out[test] = self.left_out.get(test, 0) + int(count)
 
 
-def _finding(f: GateFinding) -> dict[str, Any]:
-    """The adapter from the ledger's findings to the page's (a finding, its group and state)."""
-    from pytest_sentry_check._gate.finding import generic_path
-
-    return {
-        "test": f.test,
-        "rule": f.finding.rule,
-        "kind": f.finding.kind,
-        "severity": f.finding.severity,
-        "item_type": f.finding.item_type,
-        "path": f.finding.path,
-        "pattern": generic_path(f.finding.path),
-        "preview": f.finding.preview,
-        "detail": f.finding.detail,
-        "record": f.record,
-        "status": f.status,
-        "allowed_by": f.allowed_by,
-        "phase": f.phase,
-        "stored": f.stored,
+def _places(group: LeakGroup) -> list[dict[str, Any]]:
+    """The page's findings of one group of the report: one per place (each is highlighted in its
+    item), or one per example path for a group read back from JSON (``merge``)."""
+    common = {
+        "test": group.test,
+        "group": group.fingerprint,
+        "rule": group.rule,
+        "kind": group.kind,
+        "severity": group.severity,
+        "item_type": group.item_type,
+        "pattern": group.pattern,
+        "places": group.places,
+        "detail": group.detail,
+        "allowed_by": group.allowed_by,
     }
+    if not group.findings:
+        return [
+            {**common, "path": path, "preview": group.preview, "record": "", "status": group.state,
+             "phase": group.phase, "stored": group.stored_after_relay}
+            for path in group.examples
+        ]  # fmt: skip
+    return [
+        {**common, "path": f.finding.path, "preview": f.finding.preview, "record": f.record,
+         "status": f.status, "phase": f.phase, "stored": f.stored}
+        for f in group.findings
+    ]  # fmt: skip
 
 
-def _verdict(ledger: GateLedger) -> dict[str, Any]:
-    counts = ledger.counts()
-    blocking = counts["failed"]
-    if ledger.mode == "off":
-        state, headline = "off", "Leak gate off: nothing was judged"
-    elif blocking:
-        state = "failed"
-        headline = f"Gate failed: {blocking} finding{'s' if blocking != 1 else ''} fail the run"
-    elif counts["warned"]:
-        state = "warned"
-        warned = counts["warned"]
-        headline = f"Gate passed with warnings: {warned} finding{'s' if warned != 1 else ''} warned"
+def _verdict(report: GateReport) -> dict[str, Any]:
+    from pytest_sentry_check._gate.terminal import summary_lines
+
+    state = report.verdict
+    if state == "off":
+        headline = "Leak gate off: nothing was judged"
+    elif state == "failed":
+        headline = f"Gate failed: {_plural(len(report.blocking), 'leak group')} fail the run"
+    elif state == "warned":
+        headline = f"Gate passed with warnings: {_plural(len(report.open_groups), 'leak group')} warned"
     else:
-        state = "passed"
         headline = "Gate passed"
-    return {"state": state, "headline": headline, "lines": ledger.summary_lines(), "counts": counts}
+    return {"state": state, "headline": headline, "lines": summary_lines(report)}
 
 
-def write_html(path: str, ledger: GateLedger, payloads: SentPayloads | None, rootpath: Path) -> str:
-    """Write the page to ``path`` (folders made); the terminal's note."""
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def write_html(
+    path: str, report: GateReport | GateLedger, payloads: SentPayloads | None, rootpath: Path
+) -> str:
+    """Write the page of ``report`` (a ledger: its report) and what each test sent to ``path``
+    (folders made); the terminal's note. ``payloads`` is None when nothing was kept (``merge``
+    of JSON reports)."""
     from pytest_sentry_check._gate.html import render_html
+    from pytest_sentry_check._gate.report import GateReport
+
+    if not isinstance(report, GateReport):
+        report = GateReport.from_ledger(report)
 
     sent = payloads.tests if payloads is not None else {}
     left_out = payloads.left_out if payloads is not None else {}
     by_test: dict[str, list[dict[str, Any]]] = {}
-    for f in ledger.findings:
-        by_test.setdefault(f.test, []).append(_finding(f))
+    for group in report.groups:
+        by_test.setdefault(group.test, []).extend(_places(group))
     tests = [
         {
             "id": name,
@@ -128,7 +144,7 @@ def write_html(path: str, ledger: GateLedger, payloads: SentPayloads | None, roo
         for name in sorted(set(sent) | set(by_test))
     ]
     page = render_html(
-        {"title": f"sentry-check: {rootpath.name}", "verdict": _verdict(ledger), "tests": tests}
+        {"title": f"sentry-check: {rootpath.name}", "verdict": _verdict(report), "tests": tests}
     )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +155,7 @@ def write_html(path: str, ledger: GateLedger, payloads: SentPayloads | None, roo
 
 def html_extras(findings: Sequence[GateFinding], test: str) -> list[Any]:
     """``pytest-html`` extras of ``test`` (at its teardown): its findings, the last of the run's
-    ``findings``, masked, as an HTML table."""
+    ``findings``, grouped as the report groups them, masked, as an HTML table."""
     own: list[GateFinding] = []
     for finding in reversed(findings):
         if finding.test != test:
@@ -150,5 +166,6 @@ def html_extras(findings: Sequence[GateFinding], test: str) -> list[Any]:
     from pytest_html import extras  # type: ignore[import-untyped]
 
     from pytest_sentry_check._gate.html import render_extra
+    from pytest_sentry_check._gate.report import group_findings
 
-    return [extras.html(render_extra([_finding(f) for f in reversed(own)]))]
+    return [extras.html(render_extra(group_findings(reversed(own))))]

@@ -79,7 +79,9 @@ def test_the_report_in_chromium(gated: pytest.Pytester, tmp_path: Path) -> None:
                 ),
             )
             page.goto(page_file.as_uri())
-            assert page.locator("#verdict .headline").inner_text() == "Gate failed: 92 findings fail the run"
+            assert (
+                page.locator("#verdict .headline").inner_text() == "Gate failed: 17 leak groups fail the run"
+            )
             assert page.locator("nav .count").inner_text() == "showing 4 of 4 tests"
 
             # expand the leaking test and follow its first finding to its place in the event

@@ -53,7 +53,7 @@ def test_the_page_holds_the_verdict_every_test_and_finding_and_no_secret(gated: 
     # self-contained: nothing is fetched, and the page says so to the browser
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", text)
     assert "default-src 'none'" in text
-    assert '<p class="headline">Gate failed: 92 findings fail the run</p>' in text
+    assert '<p class="headline">Gate failed: 17 leak groups fail the run</p>' in text
     data = page_data(page)
     assert Counter(test for test, *_ in _places(data)) == {
         "test_app.py::test_orders_need_a_valid_account": 92,
@@ -143,6 +143,6 @@ def test_pytest_html_shows_each_tests_findings_masked(gated: pytest.Pytester) ->
     result = gated.runpytest("--html=report.html", "--self-contained-html", "--sentry-fail-on=medium")
     result.assert_outcomes(failed=1)
     text = (gated.path / "report.html").read_text()
-    assert "sentry-check: what this test sent to Sentry holds 2 findings" in text
+    assert "sentry-check: what this test sent to Sentry holds 2 findings in 2 leak groups" in text
     assert text.count("&lt;td&gt;ana\\u2026[22 chars]&lt;/td&gt;") == 2  # (JSON in an HTML attribute)
     assert EMAIL not in text
