@@ -1,0 +1,1 @@
+# Makes the `books` package importable when pytest runs from this folder.
