@@ -35,12 +35,18 @@ def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
     """Open the test's capture before every other setup hook: what they send is the test's."""
     __tracebackhide__ = True
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
+    error: TypeError | None = None
     try:
         options = run.options_for(item, marked)
     except TypeError as exc:
-        # pytest's own setup must still run, or its teardown finds its state inconsistent
-        yield
-        raise exc from None
+        error = exc
+    if error is not None:
+        # pytest's own setup must still run, or its teardown finds its state inconsistent; the
+        # marker's error replaces whatever the fixtures then raise (sentry_events cannot run)
+        try:
+            yield
+        finally:
+            raise error from None
     installation = current_installation()
     if installation is not None:
         # capture=False still isolates the test's scope data; it just keeps nothing.

@@ -105,6 +105,33 @@ def test_a_wrong_marker_is_a_clear_error(pytester: pytest.Pytester, marker: str,
     result.stdout.fnmatch_lines([f"E   {message}"])
 
 
+def test_a_wrong_marker_is_the_only_error_shown(pytester: pytest.Pytester) -> None:
+    """A misspelt keyword on a test that uses sentry_events: the marker's error alone, in the
+    error section and in the short summary (sentry_events' 'does not capture' is not added)."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.sentry_check(captur=False)
+        def test_marked(sentry_events):
+            pass
+        """
+    )
+    # in a subprocess: pytester's in-process run leaves the error's "E" line out of its output
+    result = pytester.runpytest_subprocess("-rE", "-p", "no:randomly", "-p", "no:xdist")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
+            "it takes: capture, options, sdk_errors, gate, allow, fail_on",
+            "*short test summary info*",
+            "ERROR test_a_wrong_marker_is_the_only_error_shown.py::test_marked - TypeError*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*does not capture*")
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
+
+
 def test_a_wrong_ini_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """An unknown option name in sentry_options stops the run before any test."""
     pytester.makeini("[pytest]\nsentry_options = sample_rat = 1.0\n")
