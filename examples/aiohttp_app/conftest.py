@@ -1,0 +1,1 @@
+# Makes the `pets` package importable when pytest runs from this folder.
