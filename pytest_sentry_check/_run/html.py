@@ -2,13 +2,12 @@
 run goes on (xdist workers hand theirs to the controller), then the page written at the end, and
 the ``pytest-html`` extras of each test.
 
-``plugin.py`` and the gate's steps call these; the page itself is ``_gate/html.py``'s.
+``plugin.py`` and the gate's steps call these; the page itself is ``_gate/page.py``'s.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_sentry_check._gate.finding import GateFinding
     from pytest_sentry_check._gate.ledger import GateLedger
-    from pytest_sentry_check._gate.report import GateReport, LeakGroup
+    from pytest_sentry_check._gate.report import GateReport
 
 __all__ = ["SentPayloads", "html_extras", "write_html"]
 
@@ -70,87 +69,24 @@ class SentPayloads:
             self.left_out[test] = self.left_out.get(test, 0) + int(count)
 
 
-def _places(group: LeakGroup) -> list[dict[str, Any]]:
-    """The page's findings of one group of the report: one per place (each is highlighted in its
-    item), or one per example path for a group read back from JSON (``merge``)."""
-    common = {
-        "test": group.test,
-        "group": group.fingerprint,
-        "rule": group.rule,
-        "kind": group.kind,
-        "severity": group.severity,
-        "item_type": group.item_type,
-        "pattern": group.pattern,
-        "places": group.places,
-        "detail": group.detail,
-        "allowed_by": group.allowed_by,
-    }
-    if not group.findings:
-        return [
-            {**common, "path": path, "preview": group.preview, "record": "", "status": group.state,
-             "phase": group.phase, "stored": group.stored_after_relay}
-            for path in group.examples
-        ]  # fmt: skip
-    return [
-        {**common, "path": f.finding.path, "preview": f.finding.preview, "record": f.record,
-         "status": f.status, "phase": f.phase, "stored": f.stored}
-        for f in group.findings
-    ]  # fmt: skip
-
-
-def _verdict(report: GateReport) -> dict[str, Any]:
-    from pytest_sentry_check._gate.terminal import summary_lines
-
-    state = report.verdict
-    if state == "off":
-        headline = "Leak gate off: nothing was judged"
-    elif state == "failed":
-        headline = f"Gate failed: {_plural(len(report.blocking), 'leak group')} fail the run"
-    elif state == "warned":
-        headline = f"Gate passed with warnings: {_plural(len(report.open_groups), 'leak group')} warned"
-    else:
-        headline = "Gate passed"
-    return {"state": state, "headline": headline, "lines": summary_lines(report)}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def write_html(
     path: str, report: GateReport | GateLedger, payloads: SentPayloads | None, rootpath: Path
 ) -> str:
     """Write the page of ``report`` (a ledger: its report) and what each test sent to ``path``
     (folders made); the terminal's note. ``payloads`` is None when nothing was kept (``merge``
     of JSON reports)."""
-    from pytest_sentry_check._gate.html import render_html
+    from pytest_sentry_check._gate.page import report_page, write_page
     from pytest_sentry_check._gate.report import GateReport
 
     if not isinstance(report, GateReport):
         report = GateReport.from_ledger(report)
-
-    sent = payloads.tests if payloads is not None else {}
-    left_out = payloads.left_out if payloads is not None else {}
-    by_test: dict[str, list[dict[str, Any]]] = {}
-    for group in report.groups:
-        by_test.setdefault(group.test, []).extend(_places(group))
-    tests = [
-        {
-            "id": name,
-            "items": sent.get(name, []),
-            "left_out": left_out.get(name, 0),
-            "findings": by_test.get(name, []),
-        }
-        for name in sorted(set(sent) | set(by_test))
-    ]
-    page = render_html(
-        {"title": f"sentry-check: {rootpath.name}", "verdict": _verdict(report), "tests": tests}
+    page = report_page(
+        report,
+        f"sentry-check: {rootpath.name}",
+        payloads.tests if payloads is not None else None,
+        payloads.left_out if payloads is not None else None,
     )
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
-    shown = os.path.relpath(target, Path.cwd()) if target.is_absolute() else path
-    return f"HTML report written to {shown}"
+    return write_page(path, page)
 
 
 def html_extras(findings: Sequence[GateFinding], test: str) -> list[Any]:
