@@ -233,6 +233,10 @@ class SentryEvents(Records[Event]):
         ]
         if others:
             lines.append(f"Also captured: {', '.join(others)}.")
+        if queried is Transaction and not index.lists[Transaction]:
+            from .framework_hints import no_transaction_hints
+
+            lines.extend(no_transaction_hints(index.lists[Event]))
         with self._capture_ref.changed:
             dropped = list(self._capture_ref.dropped)
             errors = list(self._capture_ref.sdk_errors)
