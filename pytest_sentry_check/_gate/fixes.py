@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from pytest_sentry_check._scan.finding import Finding
 
-__all__ = ["fix_hints", "suggested_fix"]
+__all__ = ["fix_hints", "sdk_has_data_collection", "suggested_fix"]
 
 
 def _place(path: str) -> str:
@@ -23,16 +23,35 @@ def _place(path: str) -> str:
     return ""
 
 
+def sdk_has_data_collection() -> bool:
+    """Whether the installed sentry-sdk has the ``data_collection`` option (2.75 and later, which
+    deprecate ``send_default_pii`` for it); hints name the option it supports."""
+    from sentry_sdk.consts import DEFAULT_OPTIONS
+
+    return "data_collection" in DEFAULT_OPTIONS
+
+
+# With data_collection set, the SDK ignores include_local_variables: frames follow its
+# stack_frame_variables; without it, include_local_variables still decides.
+_FRAME_LOCALS_FIX = {
+    False: "sentry_sdk.init(include_local_variables=False), or scrub the frames' vars in before_send",
+    True: "sentry_sdk.init(include_local_variables=False) (data_collection={'stack_frame_variables': "
+    "False} if the app sets data_collection), or scrub the frames' vars in before_send",
+}
+_FRAME_LOCALS_HINT = {
+    False: "Frame locals carry them (send_default_pii=False keeps those): "
+    "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send.",
+    True: "Frame locals carry them (sentry-sdk sends them by default): "
+    "sentry_sdk.init(include_local_variables=False), or data_collection={'stack_frame_variables': "
+    "False} if the app sets data_collection (which overrides include_local_variables), or scrub "
+    "each frame's 'vars' in before_send.",
+}
 _SDK_FIXES = {
-    "frame locals": "sentry_sdk.init(include_local_variables=False), "
-    "or scrub the frames' vars in before_send",
     "breadcrumbs": "filter or mask it in before_breadcrumb",
     "message": "do not interpolate the value into the message; mask it in before_send",
     "": "remove or mask it in before_send",
 }
 _HINTS = {
-    "frame locals": "Frame locals carry them (send_default_pii=False keeps those): "
-    "sentry_sdk.init(include_local_variables=False), or scrub each frame's 'vars' in before_send.",
     "breadcrumbs": "Breadcrumbs carry them: filter them in before_breadcrumb.",
     "scope data": "Scope or request data carries them: remove or mask them in before_send.",
 }
@@ -45,6 +64,8 @@ def suggested_fix(finding: Finding) -> dict[str, str]:
     place = _place(path)
     if place == "scope data":
         sdk = f"remove or mask {path.split('.')[0]} data in before_send (or never set it)"
+    elif place == "frame locals":
+        sdk = _FRAME_LOCALS_FIX[sdk_has_data_collection()]
     else:
         sdk = _SDK_FIXES[place]
     parts = path.split(".") if path else []
@@ -63,4 +84,5 @@ def suggested_fix(finding: Finding) -> dict[str, str]:
 def fix_hints(findings: Iterable[Finding]) -> list[str]:
     """What would stop these leaks, by where they are."""
     places = {_place(f.path) for f in findings if f.kind != "validation"}
-    return [hint for place, hint in _HINTS.items() if place in places]
+    hints = [_FRAME_LOCALS_HINT[sdk_has_data_collection()]] if "frame locals" in places else []
+    return hints + [hint for place, hint in _HINTS.items() if place in places]
