@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ._lifespan import lifespan
     from ._model.items import Leaf, ScanItem, ScanTarget
     from ._model.records import Event, Payload, Transaction
-    from ._model.telemetry import Attachment, CheckIn, LogRecord, Metric, Profile, Session, Span
+    from ._model.replays import Replay, ReplaySegment
+    from ._model.telemetry import Attachment, CheckIn, Feedback, LogRecord, Metric, Profile, Session, Span
     from ._model.validation import Problem, assert_valid, validate
     from ._query.collections import Records
     from ._query.events import SentryEvents
@@ -50,6 +51,7 @@ __all__ = [
     "Detector",
     "Dropped",
     "Event",
+    "Feedback",
     "Finding",
     "Leaf",
     "LogRecord",
@@ -59,6 +61,8 @@ __all__ = [
     "Problem",
     "Profile",
     "Records",
+    "Replay",
+    "ReplaySegment",
     "ScanItem",
     "ScanTarget",
     "SdkError",
@@ -90,8 +94,10 @@ _HOMES = {
     **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
     **dict.fromkeys(("Event", "Payload", "Transaction"), "_model.records"),
     **dict.fromkeys(
-        ("Attachment", "CheckIn", "LogRecord", "Metric", "Profile", "Session", "Span"), "_model.telemetry"
+        ("Attachment", "CheckIn", "Feedback", "LogRecord", "Metric", "Profile", "Session", "Span"),
+        "_model.telemetry",
     ),
+    **dict.fromkeys(("Replay", "ReplaySegment"), "_model.replays"),
     **dict.fromkeys(("Problem", "assert_valid", "validate"), "_model.validation"),
     "Records": "_query.collections",
     "SentryEvents": "_query.events",

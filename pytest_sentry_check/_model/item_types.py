@@ -57,6 +57,10 @@ class ItemType:
             release-health id, not a login session).
         summarized: listed, with its count, in what a test captured (``--sentry-summary`` and
             the miss messages' "Also captured").
+        parts: item types of the same envelope that belong to this item's record (a replay
+            event's recording): the record class's ``from_parts(payload, parts)`` builds it.
+        merge_key: records whose payloads have the same value under this key are one record,
+            joined by the record class's ``merged(other)`` (a replay's segments, by ``replay_id``).
     """
 
     name: str
@@ -75,6 +79,8 @@ class ItemType:
     scanned: bool = True
     harmless_keys: frozenset[str] = frozenset()
     summarized: bool = False
+    parts: tuple[str, ...] = ()
+    merge_key: str = ""
 
 
 EVENT = ItemType(
@@ -183,13 +189,29 @@ _ENTRIES = (
         reports_drops=True,
         scanned=False,
     ),
-    # JSON items the plugin keeps in ``sentry_events.envelopes`` only (no record class yet)
-    ItemType("user_report", None, None, ("user report", "user reports")),
-    ItemType("feedback", None, None, ("feedback item", "feedback items")),
-    ItemType("statsd", None, None, ("statsd item", "statsd items"), json=False),  # text lines
-    ItemType("metric_meta", None, None, ("metric meta item", "metric meta items")),
-    # Session Replay (the browser and mobile SDKs): the event, and its recording
-    ItemType("replay_event", None, None, ("replay event", "replay events")),
+    ItemType(
+        "feedback",
+        "Feedback",
+        "feedback",
+        ("feedback item", "feedback items"),
+        aliases=("user_report",),
+        doc="User feedback: the ``feedback`` event type and the legacy ``user_report`` item.",
+        drop_categories=("feedback", "user_report_v2"),
+        summarized=True,
+    ),
+    # Session Replay (the browser and mobile SDKs): each segment is a replay event with its
+    # recording in one envelope; a replay's segments are one record
+    ItemType(
+        "replay_event",
+        "Replay",
+        "replays",
+        ("replay", "replays"),
+        doc="Session replays, each with its segments' recordings (decompressed and parsed).",
+        drop_categories=("replay",),
+        summarized=True,
+        parts=("replay_recording",),
+        merge_key="replay_id",
+    ),
     ItemType(
         "replay_recording",
         None,
@@ -198,6 +220,9 @@ _ENTRIES = (
         json=False,
         header_line=True,
     ),
+    # JSON items the plugin keeps in ``sentry_events.envelopes`` only (no record class yet)
+    ItemType("statsd", None, None, ("statsd item", "statsd items"), json=False),  # text lines
+    ItemType("metric_meta", None, None, ("metric meta item", "metric meta items")),
 )
 
 #: Every item type by name (aliases included).

@@ -28,7 +28,9 @@ __all__ = [
     "ScanItem",
     "ScanTarget",
     "binary_items",
+    "encoding_of",
     "items_of",
+    "json_of",
     "key_text",
     "ordered_members",
     "pair_name",
@@ -192,7 +194,7 @@ _JSON_START = re.compile(rb"\s*[\[{]")
 _FORMATS = {"gzip": "gzip", "zlib": "zlib", "deflate": "deflate", "brotli": "brotli"}
 
 
-def _json_of(data: bytes) -> Any:
+def json_of(data: bytes) -> Any:
     """``data`` parsed, when it is a JSON object or array within :data:`JSON_VALUES`; else None."""
     if not _JSON_START.match(data) or sum(map(data.count, (b",", b"[", b"{"))) >= JSON_VALUES:
         return None
@@ -202,7 +204,7 @@ def _json_of(data: bytes) -> Any:
         return None
 
 
-def _encoding_of(data: bytes, headers: Mapping[str, Any]) -> str | None:
+def encoding_of(data: bytes, headers: Mapping[str, Any]) -> str | None:
     """How ``data`` is compressed: a ``content_encoding`` header, else the gzip or zlib header
     it starts with, else brotli if its content type or file name says so."""
     declared = headers.get("content_encoding")
@@ -258,9 +260,9 @@ def _text_items(
 def _content_items(name: str, data: bytes, headers: Mapping[str, Any], noun: str) -> Iterator[ScanItem]:
     """The scan items of a payload's content: decompressed when it is compressed (up to
     :data:`~.compression.LIMIT` bytes), then parsed when it is JSON, else its text."""
-    encoding = _encoding_of(data, headers)
+    encoding = encoding_of(data, headers)
     if encoding is None:
-        parsed = _json_of(data)
+        parsed = json_of(data)
         if parsed is not None:
             yield ScanItem(name, parsed, json_native=True)
         else:
@@ -280,7 +282,7 @@ def _content_items(name: str, data: bytes, headers: Mapping[str, Any], noun: str
         note = ", cut off: scanned as far as it goes"
     else:
         note = ""
-    parsed = _json_of(result.data) if result.complete and not result.truncated else None
+    parsed = json_of(result.data) if result.complete and not result.truncated else None
     if parsed is not None:
         yield ScanItem(name, parsed, json_native=True, origin=f"in {described}")
     else:
@@ -293,7 +295,7 @@ def binary_items(name: str, data: bytes, headers: Mapping[str, Any] | None = Non
     """The scan items of an item whose payload is bytes (an attachment, a replay recording, an
     item that is no JSON), with its item ``headers`` (``filename``, ``content_type``).
 
-    Compressed content (gzip, zlib, raw deflate or brotli, see :func:`_encoding_of`) is
+    Compressed content (gzip, zlib, raw deflate or brotli, see :func:`encoding_of`) is
     decompressed within :data:`~.compression.LIMIT`; content that is JSON is parsed (its paths are
     then real paths), else scanned as text. A replay recording's header line is an item of its own.
     """
@@ -302,7 +304,7 @@ def binary_items(name: str, data: bytes, headers: Mapping[str, Any] | None = Non
     noun = entry.noun[0] if entry is not None else f"{name} item"
     if entry is not None and entry.header_line:
         line, newline, content = data.partition(b"\n")
-        header = _json_of(line)
+        header = json_of(line)
         if newline and isinstance(header, dict):
             yield ScanItem(name, header, json_native=True)
             yield from _content_items(name, content, headers, noun)

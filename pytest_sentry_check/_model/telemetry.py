@@ -1,5 +1,5 @@
 """Read-only views of the other envelope items: logs, metrics, spans, check-ins, sessions,
-profiles and attachments."""
+profiles, user feedback and attachments (replays are in ``replays``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,17 @@ from .item_types import item_type_of_record
 from .items import ScanItem, binary_items
 from .records import Payload, dict_or_empty
 
-__all__ = ["Attachment", "CheckIn", "LogRecord", "Metric", "Profile", "Session", "Span", "unwrap_attributes"]
+__all__ = [
+    "Attachment",
+    "CheckIn",
+    "Feedback",
+    "LogRecord",
+    "Metric",
+    "Profile",
+    "Session",
+    "Span",
+    "unwrap_attributes",
+]
 
 
 def unwrap_attributes(value: Any) -> dict[str, Any]:
@@ -196,6 +206,77 @@ class Profile(Payload):
 
     def summary(self) -> str:
         return f"profile platform={self._data.get('platform')}"
+
+
+class Feedback(Payload):
+    """User feedback: a ``feedback`` item (an event whose ``contexts.feedback`` holds it, what
+    the SDKs send now) or a legacy ``user_report`` item (``name``, ``email``, ``comments``)."""
+
+    __slots__ = ()
+
+    #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
+    #: the query stage turns them into checks (``where=`` is added to every type).
+    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "message": ("text", "message"),
+        "name": ("exact", "name"),
+        "email": ("exact", "email"),
+        "url": ("exact", "url"),
+        "source": ("exact", "source"),
+        "associated_event_id": ("exact", "associated_event_id"),
+        "replay_id": ("exact", "replay_id"),
+    }
+
+    @property
+    def legacy(self) -> bool:
+        """A ``user_report`` item (no ``contexts.feedback``)."""
+        return not isinstance(dict_or_empty(self._data.get("contexts")).get("feedback"), dict)
+
+    @property
+    def _feedback(self) -> dict[str, Any]:
+        return dict_or_empty(dict_or_empty(self._data.get("contexts")).get("feedback"))
+
+    @property
+    def message(self) -> str | None:
+        """What the user wrote (a user report's ``comments``)."""
+        return self._data.get("comments") if self.legacy else self._feedback.get("message")
+
+    @property
+    def name(self) -> str | None:
+        return self._data.get("name") if self.legacy else self._feedback.get("name")
+
+    @property
+    def email(self) -> str | None:
+        """The contact email the user gave (``contact_email``; a user report's ``email``)."""
+        return self._data.get("email") if self.legacy else self._feedback.get("contact_email")
+
+    @property
+    def url(self) -> str | None:
+        """The page the feedback was given on."""
+        return self._feedback.get("url")
+
+    @property
+    def source(self) -> str | None:
+        """How it was given: ``widget``, ``api``, ..."""
+        return self._feedback.get("source")
+
+    @property
+    def associated_event_id(self) -> str | None:
+        """The error event it is about (a user report's ``event_id``)."""
+        return self._data.get("event_id") if self.legacy else self._feedback.get("associated_event_id")
+
+    @property
+    def replay_id(self) -> str | None:
+        """The replay recorded while it was given."""
+        return self._feedback.get("replay_id")
+
+    def envelope_items(self) -> list[ScanItem]:
+        """This record as the envelope item it came in (``feedback`` or ``user_report``)."""
+        entry = item_type_of_record(self)
+        return [ScanItem(entry.aliases[0] if self.legacy else entry.name, dict(self._data))]
+
+    def summary(self) -> str:
+        kind = "user report" if self.legacy else f"feedback ({self.source})"
+        return f"{kind} {shorten(self.message or '', 60)!r}"
 
 
 class Attachment:

@@ -76,6 +76,18 @@ def text(getter: Callable[[Any], Any], label: str) -> Check:
     return check
 
 
+def member(getter: Callable[[Any], Any], label: str) -> Check:
+    """One of a list's values equal (or matching a compiled pattern)."""
+
+    def check(record: Any, expected: Any, modifiers: Mapping[str, Any]) -> str | None:
+        values = getter(record)
+        if any(_values_match(value, expected) for value in values):
+            return None
+        return f"{label}: expected one to be {describe(expected)}, got {shorten_repr(values, 80)}"
+
+    return check
+
+
 def subset(getter: Callable[[Any], Any], label: str, as_text: bool = False) -> Check:
     """Every key of the expected mapping present with a matching value, nested mappings too."""
 
@@ -150,6 +162,7 @@ _KINDS: Mapping[str, Callable[[Callable[[Any], Any], str], Check]] = {
     "exact": exact,
     "text": text,
     "subset": subset,
+    "member": member,
     "subset_text": lambda getter, label: subset(getter, label, as_text=True),
 }
 

@@ -17,9 +17,11 @@ from pytest_sentry_check._model.item_types import ItemType, item_type, item_type
 from pytest_sentry_check._model.items import ScanItem, items_of
 from pytest_sentry_check._model.record_types import record_class
 from pytest_sentry_check._model.records import Event, Transaction
+from pytest_sentry_check._model.replays import Replay
 from pytest_sentry_check._model.telemetry import (
     Attachment,
     CheckIn,
+    Feedback,
     LogRecord,
     Metric,
     Profile,
@@ -69,7 +71,14 @@ class _Index:
             elif isinstance(data, dict):
                 record_type = record_class(entry.record)
                 records = self.lists[record_type]
-                if entry.batched:
+                if entry.parts:
+                    parts = [
+                        (str(part.type), part.headers, part.payload.get_bytes())
+                        for part in received.envelope.items
+                        if str(part.type) in entry.parts
+                    ]
+                    _add_merged(records, record_type.from_parts(data, parts), entry.merge_key)
+                elif entry.batched:
                     batch = data.get("items")
                     records.extend(
                         record_type(record)
@@ -88,6 +97,18 @@ class _Index:
                         str(entry.get("reason")), str(entry.get("category")), _quantity(entry.get("quantity"))
                     )
                 )
+
+
+def _add_merged(records: list[Any], record: Any, key: str) -> None:
+    """Append ``record``, or join it to the record with the same ``key`` value (replaced by the
+    joined one: records stay immutable)."""
+    value = record.get(key) if key else None
+    if value is not None:
+        for index, old in enumerate(records):
+            if old.get(key) == value:
+                records[index] = old.merged(record)
+                return
+    records.append(record)
 
 
 def _quantity(value: Any) -> int:
@@ -154,6 +175,8 @@ class SentryEvents(Records[Event]):
         attachments: Records[Attachment]
         sessions: Records[Session]
         profiles: Records[Profile]
+        replays: Records[Replay]
+        feedback: Records[Feedback]
 
     def envelope_items(self) -> Iterator[ScanItem]:
         """Every item of every envelope, for ``scan``, ``assert_scrubbed`` and ``validate``."""
