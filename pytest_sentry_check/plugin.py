@@ -2,9 +2,10 @@
 
 Installed means active: from the moment pytest loads its plugins, every Sentry client in
 the process sends into pytest-sentry-check, and each test gets its own capture. Each hook
-delegates to the run's state (``_run.state.RunState``) and the modules of ``_run``; only the
-capture core is imported when pytest loads the plugin (the gate, the scanner, the query API
-and the reports are imported when a run first needs them: most tests send nothing).
+delegates to the run's state (``_run.state.RunState``) and the modules of ``_run``. Loading the
+plugin imports neither sentry-sdk nor the capture core: the SDK is patched when the suite
+imports it (the gate, the scanner, the query API and the reports are imported when a run first
+needs them: most tests send nothing).
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     # Before conftest files are imported: an app that calls sentry_sdk.init at import time
-    # must already get the capture transport.
-    run_state(early_config).install()
+    # must already get the capture transport (the SDK is patched when it is first imported).
+    per_run.install(run_state(early_config))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,10 +112,10 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     __tracebackhide__ = True
-    running = running_of(item)
-    if running is None:
+    run = run_of(item.config)
+    if run is None:
         return (yield)
-    return (yield from per_test.call(running, item))
+    return (yield from per_test.call(run, item))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -141,7 +142,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def _running(request: pytest.FixtureRequest) -> Running:
     __tracebackhide__ = True
-    running = running_of(request.node) if isinstance(request.node, pytest.Item) else None
+    item = request.node if isinstance(request.node, pytest.Item) else None
+    running = running_of(item) if item is not None else None
+    if running is None and item is not None:
+        run = run_of(request.config)
+        if run is not None and run.unopened is item:
+            run.require_sdk()  # the SDK is patched when imported, and the test's capture opens
+            running = running_of(item)
     if running is None or running.capture.discard:
         pytest.fail(
             f"{request.fixturename}: this test does not capture (it is marked "
@@ -209,11 +216,12 @@ def capture_envelopes(request: pytest.FixtureRequest) -> Callable[[], list[Envel
 def _sentry_check_server(pytestconfig: pytest.Config) -> Iterator[tuple[SentryServer, dict[str, Capture]]]:
     """The session's local ingest server (started on first use), and which test owns each key."""
     run = run_of(pytestconfig)
-    if run is None or run.installation is None:
+    installation = run.require_sdk() if run is not None else None
+    if run is None or installation is None:
         pytest.fail("sentry_server: pytest-sentry-check is not active", pytrace=False)
     from pytest_sentry_check._run.fixtures import local_server
 
-    yield from local_server(run.installation, run.checked_settings())
+    yield from local_server(installation, run.checked_settings())
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import ast
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from sentry_sdk.consts import DEFAULT_OPTIONS
-
 __all__ = [
     "FAIL_ON_LEVELS",
     "GATE_MODES",
@@ -107,6 +105,10 @@ def validate_client_options(options: Mapping[str, Any], where: str) -> dict[str,
     __tracebackhide__ = True
     if not isinstance(options, Mapping):
         raise TypeError(f"{where} takes a dict of sentry_sdk.init options, not {type(options).__name__}")
+    if not options:
+        return {}
+    from sentry_sdk.consts import DEFAULT_OPTIONS  # not at start-up: most runs set no option
+
     for key in options:
         if key not in DEFAULT_OPTIONS:
             import difflib

@@ -11,18 +11,21 @@ import json
 import sys
 import threading
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import sentry_sdk
 
-from pytest_sentry_check._capture.install import Installation, uninstall
 from pytest_sentry_check._docs import doc_url
 
+from . import per_test
 from .state import UNSET, RunState, is_outermost, run_of, start, stop
+
+if TYPE_CHECKING:
+    from pytest_sentry_check._capture.install import Installation
 
 __all__ = [
     "configure",
+    "install",
     "merge_worker",
     "report_header",
     "session_finish",
@@ -38,7 +41,7 @@ def configure(run: RunState) -> None:
     """Check the settings (a bad value is a usage error now), patch the SDK, set the plugins'
     detectors and the project's data-scrubbing settings for the run."""
     config = run.config
-    run.install()
+    install(run)
     settings = run.checked_settings()
     start(run)
     plugins = config.pluginmanager
@@ -68,6 +71,13 @@ def configure(run: RunState) -> None:
         run.datascrubbing_before = set_project_datascrubbing(datascrubbing)
 
 
+def install(run: RunState) -> None:
+    """Patch the SDK for ``run`` now, or when it is imported (then the running test's capture
+    opens at once)."""
+    run.on_installed = per_test.open_unopened
+    run.install()
+
+
 def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
     name = config.getini("sentry_datascrubbing")
     if not name:
@@ -84,6 +94,7 @@ def _datascrubbing(config: pytest.Config) -> dict[str, Any] | None:
 def unconfigure(run: RunState) -> None:
     """Undo :func:`configure`: the SDK, the detectors and the data-scrubbing settings as before."""
     stop(run)
+    run.stop_waiting()
     if run.datascrubbing_before is not UNSET:
         from pytest_sentry_check._scan.server_stage import set_project_datascrubbing
 
@@ -93,6 +104,8 @@ def unconfigure(run: RunState) -> None:
 
         set_plugin_detectors(run.detectors_before)
     if run.installation is not None:
+        from pytest_sentry_check._capture.install import uninstall
+
         uninstall(run.installation)
         run.installation = None
 
@@ -127,13 +140,22 @@ def report_header(run: RunState) -> list[str]:
             gate += f", allow={len(base['allow'])} ini entries"
     gate += f"; validate={settings.validate}"
     lines = [
-        f"sentry-check: capturing (sentry-sdk {sentry_sdk.VERSION}), sdk_errors={base['sdk_errors']}, "
+        f"sentry-check: capturing (sentry-sdk {_sdk_version()}), sdk_errors={base['sdk_errors']}, "
         f"option overrides: {overrides}",
         gate,
     ]
     if settings.spotlight:
         lines.append(f"sentry-check: forwarding each test's envelopes to Spotlight at {settings.spotlight}")
     return lines
+
+
+def _sdk_version() -> str:
+    sdk = sys.modules.get("sentry_sdk")
+    if sdk is not None:
+        return str(sdk.VERSION)
+    from importlib.metadata import version  # pytest has imported it: no sentry_sdk import
+
+    return version("sentry-sdk")
 
 
 def session_finish(run: RunState, session: pytest.Session) -> None:

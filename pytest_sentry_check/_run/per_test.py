@@ -13,17 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_sentry_check._capture.install import current_installation
-from pytest_sentry_check._capture.scopes import client_in_use
-from pytest_sentry_check._capture.session import CaptureSession
-from pytest_sentry_check._capture.transport import flush_pending
-
-from .state import Running, RunState, running_of
+from .options import CheckOptions
+from .state import Running, RunState, run_of, running_of
 
 if TYPE_CHECKING:
     from pytest_sentry_check._capture.dropped import SdkError
 
-__all__ = ["call", "setup", "teardown"]
+__all__ = ["call", "open_unopened", "setup", "teardown"]
 
 _LEAKS: pytest.StashKey[str] = pytest.StashKey()
 _LEAK_REPORTS = "sentry_check_leak_reports"
@@ -47,27 +43,65 @@ def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
             yield
         finally:
             raise error from None
-    installation = current_installation()
-    if installation is not None:
-        # capture=False still isolates the test's scope data; it just keeps nothing.
-        watched = options.capture and (options.gate != "off" or run.validate != "off")
-        session = CaptureSession(
-            installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
-        )
-        session.open(False)
-        run.running = Running(run, item, session, watched)
-        if run.spotlight is not None:
-            run.spotlight.watch(session.capture, item.nodeid)
-        if watched and marked:
-            from .gate import allow_of
-
-            allow_of(run, item)  # declared now, so unused entries are reported
+    if run.installation is not None:
+        _open(run, item, options, marked)
+    else:  # the SDK is not imported yet: the capture opens when it is (open_unopened)
+        run.unopened = item
     return (yield)
 
 
-def call(running: Running, item: pytest.Item) -> Generator[None, Any, Any]:
+def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool) -> Running:
+    """Open the test's capture (the SDK is patched)."""
+    from pytest_sentry_check._capture.session import CaptureSession
+
+    assert run.installation is not None
+    # capture=False still isolates the test's scope data; it just keeps nothing.
+    watched = _watched(run, options)
+    session = CaptureSession(
+        run.installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
+    )
+    session.open(False)
+    running = run.running = Running(run, item, session, watched)
+    if run.spotlight is not None:
+        run.spotlight.watch(session.capture, item.nodeid)
+    if watched and marked:
+        from .gate import allow_of
+
+        allow_of(run, item)  # declared now, so unused entries are reported
+    return running
+
+
+def _watched(run: RunState, options: CheckOptions) -> bool:
+    """Whether the gate or validation looks at what the test sends."""
+    return options.capture and (options.gate != "off" or run.validate != "off")
+
+
+def open_unopened(run: RunState) -> None:
+    """The SDK was just imported and patched during a test (its body imported the application,
+    or it asked for a fixture of the plugin): that test's capture opens now."""
+    item, run.unopened = run.unopened, None
+    if item is None or run.running is not None:
+        return
+    running = _open(run, item, run.options_for(item), "sentry_check" in item.keywords)
+    if run.unopened_in_body:
+        running.session.mark_threads()
+
+
+def call(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
     """Run the body; then scan what it sent, so a leak fails the test itself."""
     __tracebackhide__ = True
+    running = running_of(item)
+    if running is None:  # the SDK is not imported (yet): its capture opens when it is
+        run.unopened_in_body = True
+        try:
+            return (yield)
+        finally:
+            run.unopened_in_body = False
+            running = running_of(item)
+            if running is not None and running.watched:
+                _end_of_body(item, running)
+            elif running is None and _watched(run, run.options_for(item)):
+                run.tests_run.add(item.nodeid)  # the body ran; it sent nothing
     # The body starts now: threads started from here on belong to this test; threads that
     # fixtures started (a session-wide worker, say) are not tied to it.
     running.session.mark_threads()
@@ -89,7 +123,10 @@ def _end_of_body(item: pytest.Item, running: Running) -> None:
     running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
-    flush_pending(client_in_use())  # logs, metrics and sessions wait in its buffers
+    from pytest_sentry_check._capture.transport import flush_pending
+
+    flush_pending(sys.modules["pytest_sentry_check._capture.scopes"].client_in_use())
+    # logs, metrics and sessions wait in its buffers
     if not running.capture.pending:
         return
     from .gate import scan_body
@@ -139,6 +176,11 @@ def teardown(item: pytest.Item) -> Generator[None, Any, Any]:
     try:
         result = yield
     finally:
+        if running is None:  # the SDK not imported before: maybe it was during the teardown
+            run = run_of(item.config)
+            if run is not None and run.unopened is item:
+                run.unopened = None
+            running = running_of(item)
         # also when a fixture's teardown raised: what it sent before is still scanned
         if running is not None:
             failures += _finish(item, running)

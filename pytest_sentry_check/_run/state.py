@@ -7,17 +7,20 @@ tests send nothing, so they find their run without a stash lookup.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_sentry_check._capture.install import Installation, install
+from pytest_sentry_check._sdk_import import SDK, when_sdk_imported
 
 from .options import CheckOptions, merge_markers
 from .settings import Settings, ini_overrides
 
 if TYPE_CHECKING:
+    from pytest_sentry_check._capture.install import Installation
     from pytest_sentry_check._capture.session import CaptureSession
     from pytest_sentry_check._gate.finding import GateFinding
     from pytest_sentry_check._gate.ledger import GateLedger
@@ -96,11 +99,44 @@ class RunState:
         self.detectors_before: list[Detector] | Any = UNSET
         self.datascrubbing_before: Any = UNSET
         self._unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
+        #: the test being set up, run or torn down while the SDK is not imported yet (no capture)
+        self.unopened: pytest.Item | None = None
+        self.unopened_in_body = False
+        #: what opens ``unopened``'s capture once the SDK is patched (set by ``per_run``)
+        self.on_installed: Callable[[RunState], None] | None = None
+        self._stop_waiting: Callable[[], None] | None = None
 
     def install(self) -> None:
-        """Patch the SDK for this run (before conftest files are imported, when possible)."""
+        """Patch the SDK for this run: now if ``sentry_sdk`` is imported, else as soon as
+        something imports it (the plugin never imports it at start-up)."""
+        if self.installation is not None or self._stop_waiting is not None:
+            return
+        overrides = ini_overrides(self.config)  # a bad ini is a usage error now
+        if SDK in sys.modules:
+            self._install(overrides)
+        else:
+            self._stop_waiting = when_sdk_imported(lambda: self._install(overrides))
+
+    def _install(self, overrides: dict[str, Any]) -> None:
+        from pytest_sentry_check._capture.install import install
+
+        self._stop_waiting = None
         if self.installation is None:
-            self.installation = install(ini_overrides(self.config))
+            self.installation = install(overrides)
+            if self.on_installed is not None:
+                self.on_installed(self)
+
+    def require_sdk(self) -> Installation | None:
+        """Import (and so patch) the SDK now: a fixture of the plugin needs it."""
+        if self.installation is None and self._stop_waiting is not None:
+            import sentry_sdk  # noqa: F401  (the import hook installs)
+        return self.installation
+
+    def stop_waiting(self) -> None:
+        """Stop waiting for the SDK's import (the run ends)."""
+        if self._stop_waiting is not None:
+            stop, self._stop_waiting = self._stop_waiting, None
+            stop()
 
     @property
     def base(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ NAME = "pytest_sentry_check"
 #: The stages, lowest first. A module may import from its own folder and from lower stages.
 #: Stages on one line are siblings: neither imports the other.
 STAGES: list[tuple[str, ...]] = [
-    ("_warnings", "_docs", "_lifespan"),
+    ("_warnings", "_docs", "_lifespan", "_sdk_import"),
     ("_rules",),
     ("_masking",),
     ("_model",),
