@@ -1,4 +1,4 @@
-"""sentry-sdk's ``data_collection`` option (2.75 and later) in overrides of a live client.
+"""sentry-sdk's ``data_collection`` option in overrides of a live client.
 
 ``sentry_sdk.init`` resolves ``data_collection`` once, from it or from ``send_default_pii``,
 ``include_local_variables`` and ``include_source_context``, into a full dict whose

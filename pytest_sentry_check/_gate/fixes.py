@@ -24,8 +24,8 @@ def _place(path: str) -> str:
 
 
 def sdk_has_data_collection() -> bool:
-    """Whether the installed sentry-sdk has the ``data_collection`` option (2.75 and later, which
-    deprecate ``send_default_pii`` for it); hints name the option it supports."""
+    """Whether the installed sentry-sdk has the ``data_collection`` option (2.70, the oldest
+    supported, has it; 2.75 deprecates ``send_default_pii`` for it); hints name what it has."""
     from sentry_sdk.consts import DEFAULT_OPTIONS
 
     return "data_collection" in DEFAULT_OPTIONS

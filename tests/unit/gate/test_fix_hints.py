@@ -1,4 +1,4 @@
-"""Fix hints name the option the installed sentry-sdk supports (data_collection from 2.75), and
+"""Fix hints name the option the installed sentry-sdk supports (data_collection where it has it), and
 what they claim of it holds against the real SDK."""
 
 from __future__ import annotations
