@@ -21,6 +21,7 @@ from pytest_sentry_check._gate.finding import GateFinding
 from pytest_sentry_check._gate.fixes import fix_hints
 from pytest_sentry_check._gate.ledger import GateLedger
 from pytest_sentry_check._gate.render import render_findings
+from pytest_sentry_check._gate.report import GateReport
 from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
 from pytest_sentry_check._scan.finding import SEVERITIES
 from pytest_sentry_check._server.app import DEFAULT_READ_TIMEOUT, read_timeout_from_setting
@@ -29,6 +30,8 @@ from pytest_sentry_check._server.ingest import IngestError, Limits, parse_body
 __all__ = ["main"]
 
 ENVELOPE_SUFFIX = ".envelope"
+#: the test name of what ``scan`` reads: stored envelopes belong to no test
+STORED = "<stored envelopes>"
 
 
 class EnvelopeStore:
@@ -141,8 +144,9 @@ def scan(args: argparse.Namespace) -> int:
             continue
         found = scan_envelopes([received], args.secret)
         ledger.envelopes_scanned += 1
-        ledger.tests_run.add(str(path))
-        findings = ledger.classify(str(path), (str(path), 0), found, allow=allow, phase="stored")
+        ledger.tests_run.add(STORED)
+        # one "test" for every file: a group's fingerprint never holds an envelope's file name
+        findings = ledger.classify(STORED, (_relative(path), 0), found, allow=allow, phase="stored")
         blocking = [f for f in findings if f.blocking]
         if blocking:
             print(f"{path}: {len(blocking)} finding{'s' if len(blocking) != 1 else ''}")
@@ -172,13 +176,22 @@ def scan(args: argparse.Namespace) -> int:
         print(hint)
     for origin, entry in ledger.unused_allow():
         print(f"unused allow entry {entry!r} ({origin}): it matched nothing")
+    report = GateReport.from_ledger(ledger)
     if args.report:
-        write_json(args.report, json_report(ledger))
+        write_json(args.report, json_report(report))
     if args.sarif:
-        write_json(args.sarif, sarif_report(ledger, Path.cwd()))
+        write_json(args.sarif, sarif_report(report, Path.cwd()))
     if ledger.blocking:
         return 1
     return 2 if unreadable or not files else 0
+
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the working directory (SARIF's ``%SRCROOT%``), else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _below_threshold_line(below: list[GateFinding], fail_on: str) -> str:

@@ -61,7 +61,15 @@ class GateFinding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable id of the leak: hash of test, item type, rule and path (no value)."""
+        """Stable id of its leak group: hash of test, item type, rule and the path's pattern
+        (list indexes as ``*``; no value, file name or event id)."""
+        return fingerprint(
+            self.test, self.finding.item_type, self.finding.rule, generic_path(self.finding.path)
+        )
+
+    @property
+    def place(self) -> str:
+        """Id of this exact place: hash of test, item type, rule and path."""
         return fingerprint(self.test, self.finding.item_type, self.finding.rule, self.finding.path)
 
     @property
@@ -135,6 +143,7 @@ def answer(stored: StoredAfterRelay, status: str) -> bool | None:
 
 
 def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
+    """24 hex digits of a SHA-256 over the four (a group's: ``path`` is its pattern)."""
     # surrogatepass: a key decoded with surrogateescape holds lone surrogates, which strict
     # UTF-8 cannot encode
     text = f"{test}\x00{item_type}\x00{rule}\x00{path}"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_sentry_check._scan.finding import SEVERITIES, Finding
+from pytest_sentry_check._scan.finding import Finding
 
 from .baseline import Baseline
 from .finding import (
@@ -79,7 +79,7 @@ class GateLedger:
         seen = self._import_time_fingerprints() if test == BEFORE_FIRST_TEST else None
         for record, finding, stored in found:
             if seen is not None:
-                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+                key = fingerprint(test, finding.item_type, finding.rule, finding.path)  # the place
                 if key in seen:
                     continue
                 seen.add(key)
@@ -92,8 +92,8 @@ class GateLedger:
                     status, allowed_by, allow_origin = "allowed", entry, origin
                     self.used.add((origin, entry))
                     break
-            else:
-                key = fingerprint(test, finding.item_type, finding.rule, finding.path)
+            else:  # the baseline holds groups: test, item type, rule and path pattern
+                key = fingerprint(test, finding.item_type, finding.rule, generic_path(finding.path))
                 if key in self.baseline or self.updating_baseline:
                     status = "baselined"
                     self.used_baseline.add(key)
@@ -109,28 +109,6 @@ class GateLedger:
     @property
     def blocking(self) -> list[GateFinding]:
         return [f for f in self.findings if f.blocking]
-
-    def _below_threshold_lines(self, top: int) -> list[str]:
-        """Per threshold: how many findings only warned for being under it, and what fails them."""
-        by_threshold: dict[str, list[GateFinding]] = {}
-        for f in self.findings:
-            if f.below_threshold:
-                by_threshold.setdefault(f.fail_on, []).append(f)
-        lines = []
-        for threshold, below in sorted(by_threshold.items(), key=lambda pair: pair[0] != self.fail_on):
-            rules = _top(Counter(f.finding.rule for f in below), top)
-            lowest = max((f.finding.severity for f in below), key=SEVERITIES.index)
-            one = len(below) == 1
-            if threshold == self.fail_on:
-                whose, how = "", f"--sentry-fail-on={lowest}"
-            else:  # a sentry_check marker set their tests' threshold
-                whose = " of its test's marker" if one else " of their tests' markers"
-                how = f'sentry_check(fail_on="{lowest}")'
-            lines.append(
-                f"{_plural(len(below), 'finding')} below the fail-on threshold ({threshold}){whose} "
-                f"warned instead of failing: {rules}; {how} makes {'it' if one else 'them'} fail"
-            )
-        return lines
 
     def unused_allow(self) -> list[tuple[str, str]]:
         return sorted(self.declared - self.used)
@@ -158,16 +136,16 @@ class GateLedger:
     def _import_time_fingerprints(self) -> set[str]:
         """What conftest files send at import time, every xdist process sends: such findings
         count once, by fingerprint."""
-        return {f.fingerprint for f in self.findings if f.test == BEFORE_FIRST_TEST}
+        return {f.place for f in self.findings if f.test == BEFORE_FIRST_TEST}
 
     def merge(self, data: Mapping[str, Any]) -> None:
         seen = self._import_time_fingerprints()
         for entry in data.get("findings", []):
             finding = GateFinding.from_json(entry)
             if finding.test == BEFORE_FIRST_TEST:
-                if finding.fingerprint in seen:
+                if finding.place in seen:
                     continue
-                seen.add(finding.fingerprint)
+                seen.add(finding.place)
             self.findings.append(finding)
         self.declared.update(tuple(pair) for pair in data.get("declared", []))
         self.used.update(tuple(pair) for pair in data.get("used", []))
@@ -190,54 +168,3 @@ class GateLedger:
             "tests_with_findings": len({f.test for f in self.findings}),
             "envelopes_scanned": self.envelopes_scanned,
         }
-
-    def summary_lines(self, top: int = 5) -> list[str]:
-        """The terminal summary: totals, then per rule, per test and top paths of what is not allowed."""
-        counts = self.counts()
-        envelopes, tests = counts["envelopes_scanned"], counts["tests_scanned"]
-        scanned = f"{_plural(envelopes, 'envelope')} from {_plural(tests, 'test')}"
-        if not self.findings:
-            lines = [f"{scanned} scanned: no secret or personal data found."]
-        else:
-            statuses = ", ".join(
-                f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s]
-            )
-            lines = [
-                f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
-                f"{_plural(counts['tests_with_findings'], 'test')} ({statuses})"
-            ]
-            lines += self._below_threshold_lines(top)
-        open_findings = [f for f in self.findings if f.status in ("failed", "warned")]
-        if open_findings:
-            lines.append("by rule:  " + _top(Counter(f.finding.rule for f in open_findings), top))
-            lines.append("by test:  " + _top(Counter(f.test for f in open_findings), top))
-            paths = Counter(f"{f.finding.item_type}:{generic_path(f.finding.path)}" for f in open_findings)
-            lines.append("top paths:")
-            lines.extend(f"  {path} ({count})" for path, count in paths.most_common(top))
-        known = [f for f in open_findings if f.stored is not None and f.finding.kind != "validation"]
-        if known:
-            stored = sum(f.stored is True for f in known)
-            lines.append(
-                f"after Relay's default scrubbing, Sentry would still store {stored} of {len(known)} "
-                "(the others are removed at ingestion, but they left the process)"
-            )
-        for origin, entry in self.unused_allow():
-            where = "ini sentry_allow" if origin == "ini" else f"marker on {origin}"
-            lines.append(f"unused allow entry {entry!r} ({where}): it matched nothing; remove it")
-        stale = self.unused_baseline()
-        if stale:
-            lines.append(
-                f"{_plural(len(stale), 'baseline entry', 'baseline entries')} no longer found "
-                "(fixed?): run with --sentry-baseline-update to drop them"
-            )
-        return lines
-
-
-def _plural(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
-def _top(counter: Counter[str], n: int) -> str:
-    shown = ", ".join(f"{key} {count}" for key, count in counter.most_common(n))
-    more = len(counter) - n
-    return shown + (f", ... {more} more" if more > 0 else "")

@@ -1,4 +1,5 @@
-"""The gate's findings as lines for people: grouped by place, most severe first."""
+"""The gate's leak groups as lines for people (a test's failure message, ``scan``'s listing):
+most severe first, one line per place."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Sequence
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
 
-from .finding import GateFinding, generic_path
+from .finding import GateFinding
 from .fixes import fix_hints
+from .report import LeakGroup, group_findings
 
-__all__ = ["DOCS_FAIL_ON", "DOCS_GATE", "render_findings", "render_gate_failure"]
+__all__ = ["DOCS_FAIL_ON", "DOCS_GATE", "render_findings", "render_gate_failure", "render_groups"]
 
 DOCS_GATE = doc_url("gate.md", "allowing-and-baselining")
 DOCS_FAIL_ON = doc_url("gate.md", "severity-threshold")
@@ -19,29 +21,32 @@ _GATE_LINES_PER_TEST = 20
 
 
 def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
-    """Lines for people, most severe first, one per place: findings at the same path of the same
-    record share a line (their rules listed), and paths that differ only in list indexes (the
-    same local variable in 17 frames) share one with ``*`` for the indexes and a count."""
+    """Lines for people: the findings' leak groups (:func:`~.report.group_findings`)."""
+    return render_groups(group_findings(findings), limit)
+
+
+def render_groups(groups: Sequence[LeakGroup], limit: int = 20) -> list[str]:
+    """Lines for people, most severe first, then most places first: groups at the same path
+    pattern share a line (their rules listed); a pattern of several places has ``*`` for the
+    list indexes and says how many places there are."""
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    groups: dict[tuple[str, str, str], list[GateFinding]] = {}
-    for f in sorted(findings, key=lambda f: order.get(f.finding.severity, len(order))):
-        key = (f.finding.item_type, generic_path(f.finding.path), f.record)
-        groups.setdefault(key, []).append(f)
+    lines_of: dict[tuple[str, str], list[LeakGroup]] = {}
+    for group in sorted(groups, key=lambda g: (order.get(g.severity, len(order)), -g.places)):
+        lines_of.setdefault((group.item_type, group.pattern), []).append(group)
     lines = []
-    for (item_type, generic, record), group in list(groups.items())[:limit]:
-        first = group[0].finding
-        rules = list(dict.fromkeys(f.finding.rule for f in group))
+    for together in list(lines_of.values())[:limit]:
+        first = together[0]
+        rules = list(dict.fromkeys(g.rule for g in together))
         what = f"{first.rule} ({first.detail})" if len(rules) == 1 and first.detail else ", ".join(rules)
-        places = {f.finding.path for f in group}
-        path = first.path if len(places) == 1 else generic
-        where = f" in {record}" if record else ""
-        count = f" ({len(places)} places)" if len(places) > 1 else ""
-        lines.append(
-            f"  [{first.severity}] {what} at {item_type}:{path or '<root>'}{count}: {first.preview}{where}"
-        )
-    if len(groups) > limit:
-        rest = sum(len(group) for group in list(groups.values())[limit:])
-        lines.append(f"  ... and {rest} more findings in {len(groups) - limit} other places")
+        places = max(g.places for g in together)
+        where = first.where if places == 1 else f"{first.item_type}:{first.pattern or '<root>'}"
+        record = f" in {first.records[0]}" if first.records else ""
+        count = f" ({places} places)" if places > 1 else ""
+        lines.append(f"  [{first.severity}] {what} at {where}{count}: {first.preview}{record}")
+    if len(lines_of) > limit:
+        rest = list(lines_of.values())[limit:]
+        findings = sum(max(g.places for g in together) for together in rest)
+        lines.append(f"  ... and {findings} more findings in {len(rest)} other places")
     return lines
 
 

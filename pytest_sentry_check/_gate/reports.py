@@ -1,26 +1,26 @@
-"""Machine-readable outputs of the gate: the JSON report, SARIF 2.1.0 and GitHub annotations.
+"""Machine-readable renderers of the gate's report: the JSON report and SARIF 2.1.0.
 
-Every output holds masked previews, never a value. The JSON report's schema ships in the
-package (``report.schema.json``) and is documented in ``docs/gate.md#json-report``.
+Each renders a :class:`~.report.GateReport`, one entry per leak group. Every output holds
+masked previews, never a value. The JSON report's schema ships in the package
+(``report.schema.json``) and is documented in ``docs/gate.md#json-report``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
 
-from .finding import GateFinding, fails_at
-from .ledger import GateLedger
+from .finding import fails_at
+from .report import GateReport, LeakGroup
 
-__all__ = ["REPORT_SCHEMA", "REPORT_VERSION", "github_annotations", "json_report", "sarif_report"]
+__all__ = ["REPORT_SCHEMA", "REPORT_VERSION", "json_report", "sarif_report", "write_json"]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 REPORT_SCHEMA = Path(__file__).with_name("report.schema.json")
 DOCS = doc_url("gate.md", "rules")
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -74,19 +74,25 @@ def _version() -> str:
         return "0"
 
 
-def json_report(ledger: GateLedger) -> dict[str, Any]:
-    """The ``--sentry-report`` document (schema version :data:`REPORT_VERSION`)."""
+def json_report(report: GateReport) -> dict[str, Any]:
+    """The ``--sentry-report`` document (schema version :data:`REPORT_VERSION`): one entry per
+    leak group."""
     return {
         "schema": "pytest-sentry-check/report",
         "version": REPORT_VERSION,
         "tool": {"name": "pytest-sentry-check", "version": _version()},
-        "gate": ledger.mode,
-        "fail_on": ledger.fail_on,
-        "baseline": ledger.baseline.path or None,
-        "summary": ledger.counts(),
-        "findings": [f.to_json() for f in ledger.findings],
-        "unused_allow": [{"origin": origin, "entry": entry} for origin, entry in ledger.unused_allow()],
-        "unused_baseline": ledger.unused_baseline(),
+        "gate": report.mode,
+        "fail_on": report.fail_on,
+        "baseline": report.baseline or None,
+        "verdict": report.verdict,
+        "summary": report.counts(),
+        "groups": [group.to_json() for group in report.groups],
+        "tests_run": list(report.tests_run),
+        "allow_entries": [
+            {"origin": origin, "entry": entry, "used": used} for origin, entry, used in report.allow_entries
+        ],
+        "unused_allow": [{"origin": origin, "entry": entry} for origin, entry in report.unused_allow],
+        "unused_baseline": list(report.unused_baseline),
     }
 
 
@@ -94,77 +100,106 @@ def _level(severity: str, fail_on: str) -> str:
     return "error" if fails_at(severity, fail_on) else "warning"
 
 
-def _sarif_rule(rule_id: str, severity: str, fail_on: str) -> dict[str, Any]:
-    text = _RULE_TEXT.get(rule_id, f"Finding of the {rule_id} detector")
+def rule_text(rule_id: str) -> str:
+    """What a rule's finding means, in one sentence (SARIF's rule description, the step summary)."""
+    return _RULE_TEXT.get(rule_id, f"Finding of the {rule_id} detector")
+
+
+def _sarif_rule(group: LeakGroup, fail_on: str) -> dict[str, Any]:
+    text = rule_text(group.rule)
+    fix = group.fix
+    if fix is None:
+        how = "Fix what the application sets there, or allow it."
+        markdown = how
+    else:
+        how = (
+            f"Stop it in the SDK: {fix['sdk']}. As a second line of defence, add an advanced "
+            f"data-scrubbing rule to the Sentry project: {fix['relay_rule']}. If it is intended, "
+            "allow it with @pytest.mark.sentry_check(allow=[...]) or accept it with --sentry-baseline."
+        )
+        markdown = (
+            f"**Stop it in the SDK:** {fix['sdk']}.\n\n**Second line of defence** (Sentry project, "
+            f"advanced data scrubbing):\n\n```json\n{fix['relay_rule']}\n```\n\nIf it is intended, "
+            "allow it with `@pytest.mark.sentry_check(allow=[...])` or accept it with `--sentry-baseline`."
+        )
     return {
-        "id": rule_id,
-        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "id": group.rule,
+        "name": "".join(part.capitalize() for part in group.rule.split("-")),
         "shortDescription": {"text": text},
-        "help": {"text": f"Scrub it in before_send or allow it; see {DOCS}."},
-        "defaultConfiguration": {"level": _level(severity, fail_on)},
+        "fullDescription": {
+            "text": f"{text} ({group.severity} severity): a test made the application send it to Sentry."
+        },
+        "help": {"text": f"{how} See {DOCS}.", "markdown": f"{markdown}\n\nSee [the rules]({DOCS})."},
+        "helpUri": DOCS,
+        "defaultConfiguration": {"level": _level(group.severity, fail_on)},
         "properties": {
             "tags": ["security", "privacy"],
-            "security-severity": _SECURITY_SEVERITY.get(severity, "5.0"),
+            "security-severity": _SECURITY_SEVERITY.get(group.severity, "5.0"),
         },
     }
 
 
-def _sarif_result(finding: GateFinding, rule_index: int, fail_on: str) -> dict[str, Any]:
-    """One result; its level is the outcome: ``error`` fails the run, ``warning`` warns (an
-    allowed or baselined finding, suppressed, has the level it would have without that)."""
-    f = finding.finding
-    if finding.status in ("failed", "warned"):
-        level = "error" if finding.blocking else "warning"
+def _sarif_result(group: LeakGroup, rule_index: int, fail_on: str) -> dict[str, Any]:
+    """One result per group; its level is the outcome: ``error`` fails the run, ``warning``
+    warns (an allowed or baselined group, suppressed, has the level it would have without that)."""
+    if group.open:
+        level = "error" if group.blocking else "warning"
     else:
-        level = _level(f.severity, finding.fail_on or fail_on)
-    where = f"{f.item_type}:{f.path or '<root>'}"
-    record = f" ({finding.record})" if finding.record else ""
+        level = _level(group.severity, group.fail_on or fail_on)
+    places = f" ({group.places} places)" if group.places > 1 else ""
+    record = f" in {group.records[0]}" if group.records else ""
+    detail = f" ({group.detail})" if group.detail else ""
     result: dict[str, Any] = {
-        "ruleId": f.rule,
+        "ruleId": group.rule,
         "ruleIndex": rule_index,
         "level": level,
         "message": {
-            "text": f"{finding.test} sent {f.rule} to Sentry at {where}{record}: {f.preview}"
-            + (f" ({f.detail})" if f.detail else "")
+            "text": f"{group.test} sent {group.rule} to Sentry at {group.where}{places}: "
+            f"{group.preview}{detail}{record}"
         },
-        "partialFingerprints": {"sentryCheck/v1": finding.fingerprint},
+        "partialFingerprints": {"sentryCheck/v2": group.fingerprint},
         "properties": {
-            "test": finding.test,
-            "itemType": f.item_type,
-            "payloadPath": f.path,
-            "phase": finding.phase,
-            "severity": f.severity,
-            "belowFailOnThreshold": finding.below_threshold,
-            "storedAfterRelayScrubbing": finding.stored,
+            "test": group.test,
+            "itemType": group.item_type,
+            "pathPattern": group.pattern,
+            "places": group.places,
+            "examplePaths": list(group.examples),
+            "phase": group.phase,
+            "severity": group.severity,
+            "belowFailOnThreshold": group.below_threshold,
+            "storedAfterRelayScrubbing": group.stored_after_relay,
         },
     }
-    if finding.status in ("allowed", "baselined"):
-        kind = "inSource" if finding.status == "allowed" else "external"
-        result["suppressions"] = [{"kind": kind, "justification": finding.allowed_by or finding.status}]
+    if not group.open:
+        kind = "inSource" if group.state == "allowed" else "external"
+        result["suppressions"] = [{"kind": kind, "justification": group.allowed_by or group.state}]
     location: dict[str, Any] = {
-        "logicalLocations": [{"fullyQualifiedName": f"{finding.test}/{where}", "kind": "member"}]
+        "logicalLocations": [
+            {"fullyQualifiedName": f"{group.test}/{group.item_type}:{group.pattern}", "kind": "member"}
+        ]
     }
-    if finding.file:
+    if group.file:
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": finding.file.replace(os.sep, "/"), "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": max(finding.line, 1)},
+            "artifactLocation": {"uri": group.file, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(group.line, 1)},
         }
     result["locations"] = [location]
     return result
 
 
-def sarif_report(ledger: GateLedger, root: Path | None = None) -> dict[str, Any]:
-    """SARIF 2.1.0 for GitHub code scanning: one result per finding, located at its test.
+def sarif_report(report: GateReport, root: Path | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 for GitHub code scanning: one result per leak group, located at its test.
 
-    ``root`` is the directory the findings' file paths are relative to (pytest's rootdir).
+    ``root`` is the directory the groups' file paths are relative to (pytest's rootdir; ``scan``:
+    the working directory), given as ``%SRCROOT%``.
     """
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    severities: dict[str, str] = {}
-    for finding in ledger.findings:
-        rule, severity = finding.finding.rule, finding.finding.severity
-        if order.get(severity, 9) < order.get(severities.get(rule, "low"), 9) or rule not in severities:
-            severities[rule] = severity
-    rule_ids = sorted(severities)
+    first: dict[str, LeakGroup] = {}
+    for group in report.groups:  # a rule's metadata: its most severe group's
+        known = first.get(group.rule)
+        if known is None or order.get(group.severity, 9) < order.get(known.severity, 9):
+            first[group.rule] = group
+    rule_ids = sorted(first)
     index = {rule: i for i, rule in enumerate(rule_ids)}
     return {
         "$schema": _SARIF_SCHEMA,
@@ -175,36 +210,15 @@ def sarif_report(ledger: GateLedger, root: Path | None = None) -> dict[str, Any]
                     "driver": {
                         "name": "pytest-sentry-check",
                         "version": _version(),
-                        "rules": [_sarif_rule(rule, severities[rule], ledger.fail_on) for rule in rule_ids],
+                        "informationUri": doc_url("gate.md"),
+                        "rules": [_sarif_rule(first[rule], report.fail_on) for rule in rule_ids],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": (root or Path.cwd()).resolve().as_uri() + "/"}},
-                "results": [_sarif_result(f, index[f.finding.rule], ledger.fail_on) for f in ledger.findings],
+                "results": [_sarif_result(g, index[g.rule], report.fail_on) for g in report.groups],
             }
         ],
     }
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_annotations(findings: Iterable[GateFinding]) -> list[str]:
-    """``::error``/``::warning`` workflow commands for the findings that fail or warn."""
-    lines = []
-    for finding in findings:
-        if finding.status not in ("failed", "warned"):
-            continue
-        command = "error" if finding.status == "failed" else "warning"
-        properties = [f"title={_escape_property('sentry-check: ' + finding.finding.rule)}"]
-        if finding.file:
-            properties[:0] = [f"file={_escape_property(finding.file)}", f"line={max(finding.line, 1)}"]
-        lines.append(f"::{command} {','.join(properties)}::{_escape_data(f'{finding.test}: {finding}')}")
-    return lines
 
 
 def write_json(path: str | os.PathLike[str], document: dict[str, Any]) -> None:

@@ -64,6 +64,7 @@ def summary_lines(report: GateReport, top: int = 5) -> list[str]:
             f"{sum(g.places for g in known)} (the others are removed at ingestion, but they left the process)"
         )
     lines += _late_lines([g for g in open_groups if g.phase == "late"])
+    lines += _orphan_lines([g for g in open_groups if g.phase == "collection"])
     lines += _accepted_lines([g for g in report.groups if g.state == "allowed"])
     for origin, entry in report.unused_allow:
         where = (
@@ -95,6 +96,21 @@ def _late_lines(late: list[LeakGroup]) -> list[str]:
         lines.append(f"    a thread or task this test started sent it after the test ended; it {verb}")
     if len(late) > LISTED:
         lines.append(f"  ... and {len(late) - LISTED} more")
+    return lines
+
+
+def _orphan_lines(orphans: list[LeakGroup]) -> list[str]:
+    """A leak sent before the first test (an import, a ``conftest.py``): no test failed for it,
+    so say which event and the masked value, and where it was attributed."""
+    if not orphans:
+        return []
+    lines = [f"leaked outside any test ({_plural(len(orphans), 'leak group')}):"]
+    for group in orphans[:LISTED]:
+        verb = "fails the run" if group.blocking else "warns"
+        lines.append(f"  {group.test}: {group_line(group)}")
+        lines.append(f"    an import or a conftest.py sent it before the first test; it {verb}")
+    if len(orphans) > LISTED:
+        lines.append(f"  ... and {len(orphans) - LISTED} more")
     return lines
 
 

@@ -26,6 +26,7 @@ from .state import Running, RunState
 if TYPE_CHECKING:
     from pytest_sentry_check._capture.install import Installation
     from pytest_sentry_check._gate.finding import GateFinding, StoredAfterRelay
+    from pytest_sentry_check._gate.report import GateReport
 
 __all__ = ["allow_of", "finish_run", "finish_test", "ledger_of", "scan_body", "scan_late", "write_summary"]
 
@@ -33,6 +34,7 @@ _ALLOW: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()
 _INI_ALLOW: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()
 _CANARIES_OF_LATE: pytest.StashKey[dict[str, tuple[str, ...]]] = pytest.StashKey()
 _GATE_NOTES: pytest.StashKey[list[str]] = pytest.StashKey()
+_REPORT: pytest.StashKey[GateReport] = pytest.StashKey()
 
 
 def ledger_of(run: RunState) -> GateLedger:
@@ -143,9 +145,13 @@ def finish_test(item: pytest.Item, running: Running) -> list[str]:
     late = _scan(item, running, "teardown")
     if running.secrets:
         item.config.stash.setdefault(_CANARIES_OF_LATE, {})[item.nodeid] = tuple(running.secrets)
-    if getattr(item.config.option, "xmlpath", None):  # JUnit properties only when JUnit is written
-        for finding in running.found:
-            item.user_properties.append(("sentry_check_finding", f"{finding.status}: {finding}"))
+    if running.found and _junit_family(item.config) in ("xunit1", "legacy"):
+        # properties only where the family's schema has them (xunit2: system-out, at the run's end)
+        from pytest_sentry_check._gate.report import group_findings
+        from pytest_sentry_check._gate.terminal import group_line
+
+        for group in group_findings(running.found):
+            item.user_properties.append(("sentry_check_finding", f"{group.state}: {group_line(group)}"))
     warned = [f for f in running.found if f.status == "warned"]
     if warned:
         from_marker = any(f.below_threshold for f in warned) and any(
@@ -193,44 +199,88 @@ def scan_late(run: RunState, session: pytest.Session, installation: Installation
         ledger.classify(BEFORE_FIRST_TEST, location, found, allow=allow, phase="collection")
 
 
+def _junit_family(config: pytest.Config) -> str:
+    """The JUnit family pytest writes (empty when it writes no JUnit XML)."""
+    if not getattr(config.option, "xmlpath", None):
+        return ""
+    return str(config.getini("junit_family"))
+
+
 def finish_run(run: RunState, session: pytest.Session, ledger: GateLedger) -> None:
-    """The controller (or the only process): baseline update, reports, exit status."""
+    """The controller (or the only process): baseline update, the report built once and every
+    file output rendered from it, the exit status."""
+    from pytest_sentry_check._gate.report import GateReport
+
     config = session.config
     notes = config.stash.setdefault(_GATE_NOTES, [])
-    path = run.checked_settings().baseline
+    settings = run.checked_settings()
+    path = settings.baseline
     if ledger.updating_baseline and path:
         before = len(ledger.baseline)
         updated = ledger.baseline.updated(ledger.findings, ledger.tests_run)
         updated.write(path)
         entries = f"{len(updated)} {'entry' if len(updated) == 1 else 'entries'}"
-        notes.append(f"baseline written to {path}: {entries} (was {before})")
-    report, sarif = run.checked_settings().report, run.checked_settings().sarif
-    if report or sarif:
+        migrated = " (migrated from version 1)" if ledger.baseline.migrated else ""
+        notes.append(f"baseline written to {path}: {entries} (was {before}){migrated}")
+    report = GateReport.from_ledger(ledger)
+    config.stash[_REPORT] = report
+    if settings.report or settings.sarif:
         from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
-    if report:
-        write_json(report, json_report(ledger))
-        notes.append(f"JSON report written to {report}")
-    if sarif:
-        write_json(sarif, sarif_report(ledger, config.rootpath))
-        notes.append(f"SARIF written to {sarif}")
-    html = run.checked_settings().html
+    if settings.report:
+        write_json(settings.report, json_report(report))
+        notes.append(f"JSON report written to {settings.report}")
+    if settings.sarif:
+        write_json(settings.sarif, sarif_report(report, config.rootpath))
+        notes.append(f"SARIF written to {settings.sarif}")
+    html = settings.html
     if html:
         from .html import write_html
 
         notes.append(write_html(html, ledger, run.sent, config.rootpath))
-    if ledger.blocking and session.exitstatus == pytest.ExitCode.OK:
+    if _junit_family(config) == "xunit2" and report.groups:
+        _junit_system_out(config, report)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and os.environ.get("GITHUB_ACTIONS") == "true":
+        from pytest_sentry_check._gate.ci import step_summary as markdown
+
+        with open(step_summary, "a", encoding="utf-8") as file:
+            file.write(markdown(report))
+    if report.failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def _junit_system_out(config: pytest.Config, report: GateReport) -> None:
+    """Each test case's groups into its ``system-out`` (pytest has written the file: its
+    ``pytest_sessionfinish`` runs before this plugin's, which is ``trylast``)."""
+    from _pytest.junitxml import mangle_test_address
+
+    from pytest_sentry_check._gate.ci import add_junit_system_out
+
+    prefix = getattr(config.option, "junitprefix", None) or ""
+
+    def address(nodeid: str) -> tuple[str, str]:
+        names = mangle_test_address(nodeid)
+        return ".".join([prefix, *names[:-1]] if prefix else names[:-1]), names[-1]
+
+    add_junit_system_out(config.option.xmlpath, report, address)
+
+
 def write_summary(terminalreporter: Any, config: pytest.Config, ledger: GateLedger) -> None:
-    """The gate's section of the terminal summary."""
+    """The gate's section of the terminal summary, and the run's last line when it fails."""
     notes = config.stash.get(_GATE_NOTES, [])
     if ledger.mode == "off" and not ledger.findings and not notes:
         return
+    report = config.stash.get(_REPORT, None)
+    if report is None:  # no session end ran the gate (an interrupted run)
+        from pytest_sentry_check._gate.report import GateReport
+
+        report = GateReport.from_ledger(ledger)
+    from pytest_sentry_check._gate.terminal import final_words, summary_lines
+
     terminalreporter.write_sep("-", f"sentry-check: leak gate ({ledger.mode})")
-    for line in ledger.summary_lines():
+    for line in summary_lines(report):
         terminalreporter.write_line(line)
-    if any(f.status in ("failed", "warned") for f in ledger.findings):
+    if report.open_groups:
         terminalreporter.write_line(
             "Scrub them in before_send or the SDK's event_scrubber; if intended, allow them with "
             "@pytest.mark.sentry_check(allow=[...]) or ini sentry_allow, or accept the current ones "
@@ -239,7 +289,24 @@ def write_summary(terminalreporter: Any, config: pytest.Config, ledger: GateLedg
     for note in notes:
         terminalreporter.write_line(note)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from pytest_sentry_check._gate.reports import github_annotations
+        from pytest_sentry_check._gate.ci import github_annotations
 
-        for line in github_annotations(ledger.findings):
+        for line in github_annotations(report):
             terminalreporter.write_line(line)
+    words = final_words(report)
+    if words:
+        _amend_last_line(terminalreporter, words)
+
+
+def _amend_last_line(terminalreporter: Any, words: str) -> None:
+    """Add ``words`` to the run's last line (``2 passed, gate failed: 3 leak groups in 0.5s``),
+    in red: the tests passing and the job failing cannot be misread. The terminal reporter
+    builds that line after every ``pytest_terminal_summary``, from ``build_summary_stats_line``;
+    this wraps that method of this reporter only."""
+    build = terminalreporter.build_summary_stats_line
+
+    def with_gate() -> tuple[list[tuple[str, dict[str, bool]]], str]:
+        parts, _ = build()
+        return [*parts, (words, {"red": True, "bold": True})], "red"
+
+    terminalreporter.build_summary_stats_line = with_gate

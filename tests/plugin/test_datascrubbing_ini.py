@@ -31,7 +31,9 @@ def test_the_ini_names_the_projects_settings(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--sentry-gate=warn", "--sentry-report=r.json")
     result.assert_outcomes(passed=1, warnings=1)
     [finding] = [
-        f for f in json.loads((pytester.path / "r.json").read_text())["findings"] if f["path"] == "user.email"
+        g
+        for g in json.loads((pytester.path / "r.json").read_text())["groups"]
+        if g["pattern"] == "user.email"
     ]
     assert finding["stored_after_relay"] is False  # the project scrubs "email" fields
     pytester.makeini("[pytest]\nsentry_datascrubbing = missing.json\n")

@@ -18,7 +18,9 @@ def test_a_marker_allows_by_rule_and_by_path_glob(gated: pytest.Pytester) -> Non
     )
     result = gated.runpytest()
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["2 envelopes from 2 tests scanned: 92 findings in 1 test (92 allowed)"])
+    result.stdout.fnmatch_lines(
+        ["2 envelopes from 2 tests scanned: 92 findings in 1 test, 17 leak groups (17 allowed)"]
+    )
 
 
 def test_unused_allow_entries_are_reported(gated: pytest.Pytester) -> None:
@@ -37,7 +39,7 @@ def test_unused_allow_entries_are_reported(gated: pytest.Pytester) -> None:
         [
             "sentry-check: gate=fail, allow=2 ini entries; validate=*",
             "*- sentry-check: leak gate (fail) -*",
-            "1 envelope from 1 test scanned: 2 findings in 1 test (2 allowed)",
+            "1 envelope from 1 test scanned: 2 findings in 1 test, 2 leak groups (2 allowed)",
             "unused allow entry 'iban' (ini sentry_allow): it matched nothing; remove it",
             "unused allow entry 'ip-address' (marker on test_notify.py::test_notify): it matched nothing; remove it",
         ]
@@ -127,5 +129,5 @@ def test_a_secret_used_as_a_key_masks_only_that_key(gated: pytest.Pytester) -> N
     )
     result = gated.runpytest("--sentry-report=r.json")
     result.assert_outcomes(passed=1)
-    paths = {f["path"] for f in json.loads((gated.path / "r.json").read_text())["findings"]}
+    paths = {g["pattern"] for g in json.loads((gated.path / "r.json").read_text())["groups"]}
     assert paths == {"contexts.support.ana…[22 chars]", "contexts.support.ana…[22 chars].password"}

@@ -54,7 +54,7 @@ def test_a_token_in_a_gzip_attachment_fails_the_test_that_sent_it(pytester: pyte
     result.stdout.fnmatch_lines(
         [
             "*- sentry-check: leak gate (fail) -*",
-            "2 envelopes from 2 tests scanned: 1 finding in 1 test (1 failed)",
+            "2 envelopes from 2 tests scanned: 1 finding in 1 test, 1 leak group (1 failed)",
             "by rule:  github-token 1",
             "by test:  test_export.py::test_an_export_with_its_deploy_key 1",
             "top paths:",

@@ -82,7 +82,7 @@ def test_by_default_a_medium_finding_warns_and_a_high_one_fails(gated: pytest.Py
     result.stdout.fnmatch_lines(
         [
             "*- sentry-check: leak gate (fail) -*",
-            "3 envelopes from 3 tests scanned: 94 findings in 2 tests (92 failed, 2 warned)",
+            "3 envelopes from 3 tests scanned: 94 findings in 2 tests, 19 leak groups (17 failed, 2 warned)",
             "2 findings below the fail-on threshold (high) warned instead of failing: email 2; "
             "--sentry-fail-on=medium makes them fail",
             "by rule:  *, email 2",
@@ -115,7 +115,9 @@ def test_fail_on_low_fails_a_medium_finding(gated: pytest.Pytester) -> None:
             INTENDED,
         ]
     )
-    result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 2 findings in 1 test (2 failed)"])
+    result.stdout.fnmatch_lines(
+        ["1 envelope from 1 test scanned: 2 findings in 1 test, 2 leak groups (2 failed)"]
+    )
     result.stdout.no_fnmatch_line("*fail-on threshold*")
     no_secret_in(result)
 
@@ -140,7 +142,9 @@ def test_an_ip_address_fails_only_with_fail_on_low(
             ],
             consecutive=True,
         )
-        result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 1 finding in 1 test (1 failed)"])
+        result.stdout.fnmatch_lines(
+            ["1 envelope from 1 test scanned: 1 finding in 1 test, 1 leak group (1 failed)"]
+        )
         return
     result.assert_outcomes(passed=1, warnings=1)
     assert result.ret == pytest.ExitCode.OK
@@ -157,7 +161,7 @@ def test_an_ip_address_fails_only_with_fail_on_low(
             f"  It is below the fail-on threshold ({fail_on}): it warns and does not fail the test; "
             f"--sentry-fail-on=low makes it fail (see {DOCS}).",
             "*- sentry-check: leak gate (fail) -*",
-            "1 envelope from 1 test scanned: 1 finding in 1 test (1 warned)",
+            "1 envelope from 1 test scanned: 1 finding in 1 test, 1 leak group (1 warned)",
             f"1 finding below the fail-on threshold ({fail_on}) warned instead of failing: ip-address 1; "
             "--sentry-fail-on=low makes it fail",
         ]
@@ -183,7 +187,7 @@ def test_fail_on_critical_lets_a_high_finding_pass_as_a_warning(gated: pytest.Py
             "test_app.py::test_orders_need_a_valid_account",
             "  *SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry "
             "(92 findings, below the fail-on threshold):",
-            "    [[]high] field, jwt, auth-header at event:exception.values.*.stacktrace.frames.*.vars.scope"
+            "    [[]high] auth-header, field, jwt at event:exception.values.*.stacktrace.frames.*.vars.scope"
             ".headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
         ],
         consecutive=True,
@@ -193,7 +197,7 @@ def test_fail_on_critical_lets_a_high_finding_pass_as_a_warning(gated: pytest.Py
             "  They are below the fail-on threshold (critical): they warn and do not fail the test; "
             f"--sentry-fail-on=high makes them fail (see {DOCS}).",
             "*- sentry-check: leak gate (fail) -*",
-            "3 envelopes from 3 tests scanned: 93 findings in 2 tests (1 failed, 92 warned)",
+            "3 envelopes from 3 tests scanned: 93 findings in 2 tests, 18 leak groups (1 failed, 17 warned)",
             "92 findings below the fail-on threshold (critical) warned instead of failing: "
             "*auth-header 31*; --sentry-fail-on=high makes them fail",
         ]
@@ -292,7 +296,7 @@ def test_a_marker_sets_the_threshold_of_its_tests(gated: pytest.Pytester) -> Non
             "  They are below the fail-on threshold (critical): they warn and do not fail the test; "
             f'the marker\'s sentry_check(fail_on="high") makes them fail (see {DOCS}).',
             "*- sentry-check: leak gate (fail) -*",
-            "3 envelopes from 3 tests scanned: 94 findings in 2 tests (2 failed, 92 warned)",
+            "3 envelopes from 3 tests scanned: 94 findings in 2 tests, 19 leak groups (2 failed, 17 warned)",
             "92 findings below the fail-on threshold (critical) of their tests' markers warned instead of "
             'failing: *; sentry_check(fail_on="high") makes them fail',
         ]
@@ -331,16 +335,16 @@ def _reports(gated: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict
 
 def _outcomes(report: dict[str, Any], sarif: dict[str, Any]) -> dict[str, set[tuple[Any, ...]]]:
     """Per test file: the distinct (rule, status, fails, fail_on, below_threshold, SARIF level,
-    SARIF belowFailOnThreshold) of its findings; the report and SARIF list them in one order."""
+    SARIF belowFailOnThreshold) of its leak groups; the report and SARIF list them in one order."""
     results = sarif["runs"][0]["results"]
-    assert len(results) == len(report["findings"])
+    assert len(results) == len(report["groups"])
     outcomes: dict[str, set[tuple[Any, ...]]] = {}
-    for finding, result in zip(report["findings"], results, strict=True):
+    for finding, result in zip(report["groups"], results, strict=True):
         assert result["ruleId"] == finding["rule"]
         assert result["properties"]["severity"] == finding["severity"]
         outcome = (
             finding["rule"] if finding["rule"] in ("email", "ip-address") else "token",
-            finding["status"],
+            finding["state"],
             finding["fails"],
             finding["fail_on"],
             finding["below_threshold"],
@@ -363,8 +367,9 @@ def test_the_reports_tell_each_findings_outcome_by_default(gated: pytest.Pyteste
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert (report["gate"], report["fail_on"]) == ("fail", "high")
     assert report["summary"] == {
+        "groups": 20,
         "findings": 95,
-        "failed": 92,
+        "failed": 17,
         "warned": 2,
         "allowed": 1,
         "baselined": 0,
@@ -391,7 +396,7 @@ def test_the_reports_with_fail_on_low(gated: pytest.Pytester) -> None:
     result, report, sarif = _reports(gated, "--sentry-fail-on=low")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert report["fail_on"] == "low"
-    assert (report["summary"]["failed"], report["summary"]["warned"]) == (94, 0)
+    assert (report["summary"]["failed"], report["summary"]["warned"]) == (19, 0)
     assert report["summary"]["below_threshold"] == 0
     assert _outcomes(report, sarif) == {
         "test_app.py": {("token", "failed", True, "low", False, "error", False)},
@@ -406,7 +411,7 @@ def test_the_reports_with_the_gate_in_warn_mode(gated: pytest.Pytester) -> None:
     result, report, sarif = _reports(gated, "--sentry-gate=warn", "--sentry-fail-on=critical")
     assert result.ret == pytest.ExitCode.OK
     assert (report["gate"], report["fail_on"]) == ("warn", "critical")
-    assert (report["summary"]["warned"], report["summary"]["below_threshold"]) == (94, 0)
+    assert (report["summary"]["warned"], report["summary"]["below_threshold"]) == (19, 0)
     assert _outcomes(report, sarif) == {
         "test_app.py": {("token", "warned", False, None, False, "warning", False)},
         "test_notify.py": {("email", "warned", False, None, False, "warning", False)},
@@ -427,7 +432,9 @@ def test_allow_entries_and_the_baseline_apply_first(gated: pytest.Pytester) -> N
     ]
     result = gated.runpytest("--sentry-baseline=b.json", "--sentry-fail-on=medium")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 2 findings in 1 test (2 baselined)"])
+    result.stdout.fnmatch_lines(
+        ["1 envelope from 1 test scanned: 2 findings in 1 test, 2 leak groups (2 baselined)"]
+    )
     result.stdout.no_fnmatch_line("*fail-on threshold*")
 
 
@@ -457,7 +464,7 @@ def test_late_and_import_time_findings_below_the_threshold_do_not_fail_the_run(
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            f"1 envelope from {tests} test{'s' if tests > 1 else ''} scanned: 1 finding in 1 test (1 warned)",
+            f"1 envelope from {tests} test{'s' if tests > 1 else ''} scanned: 1 finding in 1 test, 1 leak group (1 warned)",
             "1 finding below the fail-on threshold (high) warned instead of failing: email 1; "
             "--sentry-fail-on=medium makes it fail",
             "by rule:  email 1",
@@ -482,12 +489,12 @@ def test_with_xdist_the_controller_keeps_each_findings_threshold(gated: pytest.P
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "3 envelopes from 3 tests scanned: 94 findings in 2 tests (92 failed, 2 warned)",
+            "3 envelopes from 3 tests scanned: 94 findings in 2 tests, 19 leak groups (17 failed, 2 warned)",
             "2 findings below the fail-on threshold (critical) of their tests' markers warned instead of "
             'failing: email 2; sentry_check(fail_on="medium") makes them fail',
         ],
         consecutive=True,
     )
     report = json.loads((gated.path / "r.json").read_text())
-    emails = [f for f in report["findings"] if f["rule"] == "email"]
+    emails = [g for g in report["groups"] if g["rule"] == "email"]
     assert [(f["fail_on"], f["below_threshold"]) for f in emails] == [("critical", True)] * 2

@@ -17,7 +17,7 @@ def test_an_ordinary_suite_fails_on_the_token_in_frame_locals(gated: pytest.Pyte
             "sentry-check: gate=fail; validate=*",
             "*_ test_orders_need_a_valid_account _*",
             "sentry-check: the application sent secrets or personal data to Sentry (92 findings):",
-            "  [[]high] field, jwt, auth-header at event:exception.values.*.stacktrace.frames.*.vars.scope"
+            "  [[]high] auth-header, field, jwt at event:exception.values.*.stacktrace.frames.*.vars.scope"
             ".headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
         ]
     )
@@ -33,7 +33,7 @@ def test_an_ordinary_suite_fails_on_the_token_in_frame_locals(gated: pytest.Pyte
     result.stdout.fnmatch_lines(
         [
             "*- sentry-check: leak gate (fail) -*",
-            "2 envelopes from 2 tests scanned: 92 findings in 1 test (92 failed)",
+            "2 envelopes from 2 tests scanned: 92 findings in 1 test, 17 leak groups (17 failed)",
             "by rule:  *auth-header 31*",
             "by test:  test_app.py::test_orders_need_a_valid_account 92",
             "top paths:",
@@ -79,7 +79,7 @@ def test_warn_mode_reports_and_exits_as_usual(gated: pytest.Pytester) -> None:
             "sentry-check: gate=warn; validate=*",
             "*SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry (92 findings):",
             "*- sentry-check: leak gate (warn) -*",
-            "2 envelopes from 2 tests scanned: 92 findings in 1 test (92 warned)",
+            "2 envelopes from 2 tests scanned: 92 findings in 1 test, 17 leak groups (17 warned)",
         ]
     )
     no_secret_in(result)
@@ -214,10 +214,44 @@ def test_a_late_arrival_counts_and_fails_the_run(gated: pytest.Pytester) -> None
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
-            "1 envelope from 2 tests scanned: 1 finding in 1 test (1 failed)",
+            "1 envelope from 2 tests scanned: 1 finding in 1 test, 1 leak group (1 failed)",
             "by test:  test_a_late_arrival_counts_and_fails_the_run.py::test_starts_a_worker 1",
         ]
     )
+    # issue #16: '2 passed' and exit status 1 without saying which test, event or value
+    result.stdout.fnmatch_lines(
+        [
+            "sent after their test ended (1 leak group):",
+            "  test_a_late_arrival_counts_and_fails_the_run.py::test_starts_a_worker: [[]medium] email "
+            "(email address) at event:message: ana…[[]22 chars] in event *",
+            "    a thread or task this test started sent it after the test ended; it fails the run",
+        ],
+        consecutive=True,
+    )
+    assert "2 passed, gate failed: 1 leak group in " in result.outlines[-1]
+    no_secret_in(result)
+
+
+def test_a_leak_sent_before_the_first_test_is_named_with_its_event(gated: pytest.Pytester) -> None:
+    gated.makeconftest(
+        """
+        import sentry_sdk, gate_app
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        sentry_sdk.capture_message("booted for " + gate_app.CUSTOMER_EMAIL)
+        """
+    )
+    gated.makepyfile("def test_nothing():\n    pass\n")
+    result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "leaked outside any test (1 leak group):",
+            "  <before the first test>: [[]medium] email (email address) at event:message: ana…[[]22 chars] in event *",
+            "    an import or a conftest.py sent it before the first test; it fails the run",
+        ],
+        consecutive=True,
+    )
+    assert "1 passed, gate failed: 1 leak group in " in result.outlines[-1]
     no_secret_in(result)
 
 
@@ -280,4 +314,6 @@ def test_a_fixture_teardown_that_raises_does_not_hide_a_leak(gated: pytest.Pytes
     )
     result = gated.runpytest("--sentry-fail-on=medium")  # the email fails
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 1 finding in 1 test (1 failed)"])
+    result.stdout.fnmatch_lines(
+        ["1 envelope from 1 test scanned: 1 finding in 1 test, 1 leak group (1 failed)"]
+    )

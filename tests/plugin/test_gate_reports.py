@@ -1,4 +1,5 @@
-"""The gate's outputs for CI: JSON report, SARIF, JUnit properties, GitHub annotations, Relay's verdict."""
+"""The gate's outputs for CI: JSON report, SARIF, JUnit properties, GitHub annotations, Relay's verdict
+(every output of one leaky suite together: test_gate_outputs.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ def test_the_json_report_follows_its_schema(gated: pytest.Pytester) -> None:
         ["JSON report written to out/report.json", "SARIF written to out/report.sarif"]
     )
     jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
+    assert (report["schema"], report["version"], report["verdict"]) == (
+        "pytest-sentry-check/report",
+        2,
+        "failed",
+    )
     assert report["summary"] == {
+        "groups": 19,
         "findings": 94,
-        "failed": 92,
+        "failed": 17,
         "warned": 0,
         "allowed": 2,
         "baselined": 0,
@@ -31,11 +38,22 @@ def test_the_json_report_follows_its_schema(gated: pytest.Pytester) -> None:
         "tests_with_findings": 2,
         "envelopes_scanned": 3,
     }
-    allowed = [f for f in report["findings"] if f["status"] == "allowed"]
-    assert {(f["test"], f["rule"], f["path"], f["allowed_by"], f["file"], f["line"]) for f in allowed} == {
-        ("test_notify.py::test_notify", "email", "message", "email", "test_notify.py", 5),
-        ("test_notify.py::test_notify", "email", "request.query_string", "email", "test_notify.py", 5),
-    }
+    allowed = [g for g in report["groups"] if g["state"] == "allowed"]
+    assert {
+        (g["test"], g["rule"], g["pattern"], g["places"], g["allowed_by"], g["allow_origin"], g["file"], g["line"])
+        for g in allowed
+    } == {
+        ("test_notify.py::test_notify", "email", "message", 1, "email", "test_notify.py::test_notify", "test_notify.py", 5),
+        (
+            "test_notify.py::test_notify", "email", "request.query_string", 1, "email",
+            "test_notify.py::test_notify", "test_notify.py", 5,
+        ),
+    }  # fmt: skip
+    scope = next(
+        g for g in report["groups"] if g["pattern"].endswith("vars.scope.headers.*.*") and g["rule"] == "jwt"
+    )
+    assert (scope["places"], len(scope["examples"]), scope["state"]) == (17, 5, "failed")
+    assert sum(g["places"] for g in report["groups"]) == report["summary"]["findings"]
     assert "eyJzdWIiOiJ1LTcifQ" not in json.dumps(report)
     assert EMAIL not in json.dumps(report)
 
@@ -46,33 +64,48 @@ def test_the_sarif_report_is_valid_sarif_for_code_scanning(gated: pytest.Pyteste
     _, _, sarif = _run_with_reports(gated)
     jsonschema.validate(sarif, schema)
     run = sarif["runs"][0]
-    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert rules == ["auth-header", "email", "field", "jwt"]
-    first = next(r for r in run["results"] if r["ruleId"] == "auth-header")
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert list(rules) == ["auth-header", "email", "field", "jwt"]
+    # rule metadata: what it means, and the fix (SDK change, Relay rule) in the help text
+    assert rules["jwt"]["help"]["text"].startswith("Stop it in the SDK: ")
+    assert "advanced data-scrubbing rule" in rules["jwt"]["help"]["text"]
+    assert rules["jwt"]["helpUri"].endswith("/gate/#rules")
+    # one result per leak group, pinned by a fingerprint of test, item type, rule and pattern
+    assert len(run["results"]) == 19
+    fingerprints = [r["partialFingerprints"]["sentryCheck/v2"] for r in run["results"]]
+    assert len(set(fingerprints)) == 19
+    first = next(
+        r for r in run["results"] if r["ruleId"] == "auth-header" and "(17 places)" in r["message"]["text"]
+    )
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "test_app.py", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 6},
     }
     assert first["level"] == "error"
     assert first["message"]["text"].startswith(
-        "test_app.py::test_orders_need_a_valid_account sent auth-header to Sentry at event:exception.values.0"
+        "test_app.py::test_orders_need_a_valid_account sent auth-header to Sentry at "
+        "event:exception.values.*.stacktrace.frames.*.vars.scope.headers.*.* (17 places): Bea…[77 chars]"
     )
+    assert first["properties"]["places"] == 17
     suppressed = [r for r in run["results"] if "suppressions" in r]
     assert [s["suppressions"] for s in suppressed] == [[{"kind": "inSource", "justification": "email"}]] * 2
     assert "eyJzdWIiOiJ1LTcifQ" not in json.dumps(sarif)
 
 
-def test_findings_are_junit_properties(gated: pytest.Pytester) -> None:
+def test_findings_are_junit_properties_for_xunit1_and_legacy(gated: pytest.Pytester) -> None:
+    """The xunit1 and legacy schemas have test-case properties: one per leak group."""
     gated.makepyfile(test_notify=NOTIFY)
-    gated.runpytest("--junitxml=junit.xml", "--sentry-fail-on=medium")  # the email fails
-    case = ET.parse(gated.path / "junit.xml").getroot().find(".//testcase[@name='test_notify']")
-    assert case is not None
-    properties = [(p.get("name"), p.get("value")) for p in case.iter("property")]
-    assert [name for name, _ in properties] == ["sentry_check_finding"] * 2
-    for (_, value), path in zip(properties, ["message", "request.query_string"], strict=True):
-        expected = f"failed: [[]medium] email (email address) at event:{path}: ana…[[]22 chars] in event *, transaction '/notify'"
-        assert fnmatch.fnmatchcase(value, expected), value
-    assert case.find("failure") is not None
+    for family in ("xunit1", "legacy"):
+        gated.runpytest("--junitxml=junit.xml", "-o", f"junit_family={family}", "--sentry-fail-on=medium")
+        case = ET.parse(gated.path / "junit.xml").getroot().find(".//testcase[@name='test_notify']")
+        assert case is not None
+        properties = [(p.get("name"), p.get("value")) for p in case.iter("property")]
+        assert [name for name, _ in properties] == ["sentry_check_finding"] * 2
+        for (_, value), path in zip(properties, ["message", "request.query_string"], strict=True):
+            expected = f"failed: [[]medium] email (email address) at event:{path}: ana…[[]22 chars] in event *, transaction '/notify'"
+            assert fnmatch.fnmatchcase(value, expected), value
+        assert case.find("failure") is not None
+        assert case.find("system-out") is None or "sentry-check" not in (case.find("system-out").text or "")
 
 
 def test_github_annotations_when_running_in_github_actions(
@@ -165,8 +198,8 @@ def test_each_finding_says_whether_sentry_would_still_store_it(gated: pytest.Pyt
     )
     result = gated.runpytest("--sentry-report=r.json")
     stored = {
-        (f["rule"], f["path"]): f["stored_after_relay"]
-        for f in json.loads((gated.path / "r.json").read_text())["findings"]
+        (g["rule"], g["pattern"]): g["stored_after_relay"]
+        for g in json.loads((gated.path / "r.json").read_text())["groups"]
     }
     assert stored[("email", "user.email")] is True
     assert stored[("auth-header", "contexts.auth.header")] is False
@@ -207,8 +240,8 @@ def test_relay_is_asked_only_about_findings_that_fail_or_warn(gated: pytest.Pyte
         passed=2, failed=1
     )
     stored = {
-        (f["test"].split("::")[-1], f["rule"], f["path"]): (f["status"], f["stored_after_relay"])
-        for f in json.loads((gated.path / "r.json").read_text())["findings"]
+        (g["test"].split("::")[-1], g["rule"], g["pattern"]): (g["state"], g["stored_after_relay"])
+        for g in json.loads((gated.path / "r.json").read_text())["groups"]
     }
     assert stored[("test_profile", "email", "user.email")] == ("allowed", None)
     assert stored[("test_profile", "auth-header", "contexts.auth.header")] == ("failed", False)

@@ -28,11 +28,11 @@ def test_with_xdist_every_workers_findings_reach_the_controller(gated: pytest.Py
     assert merged["summary"]["envelopes_scanned"] in (3, 4)
 
     def key(f: dict[str, Any]) -> tuple[str, ...]:
-        return (f["test"], f["rule"], f["path"], f["status"])
+        return (f["test"], f["rule"], f["pattern"], f["state"], f["places"], f["fingerprint"])
 
-    assert sorted(map(key, merged["findings"])) == sorted(map(key, report["findings"]))
+    assert sorted(map(key, merged["groups"])) == sorted(map(key, report["groups"]))
     parallel.stdout.fnmatch_lines(
-        ["[34] envelopes from 3 tests scanned: 94 findings in 2 tests (92 failed, 2 allowed)"]
+        ["[34] envelopes from 3 tests scanned: 94 findings in 2 tests, 19 leak groups (17 failed, 2 allowed)"]
     )
 
 
@@ -46,7 +46,9 @@ def test_with_xdist_a_warned_leak_reaches_the_controller(gated: pytest.Pytester)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*SentryCheckWarning: sentry-check: the application sent secrets*"])
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["1 envelope from 1 test scanned: 2 findings in 1 test (2 warned)"])
+    result.stdout.fnmatch_lines(
+        ["1 envelope from 1 test scanned: 2 findings in 1 test, 2 leak groups (2 warned)"]
+    )
 
 
 def test_baseline_update_under_xdist_is_written_once_by_the_controller(gated: pytest.Pytester) -> None:
@@ -55,7 +57,7 @@ def test_baseline_update_under_xdist_is_written_once_by_the_controller(gated: py
         "-n", "2", "-p", "no:cacheprovider", "--sentry-baseline=b.json", "--sentry-baseline-update"
     )
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["baseline written to b.json: 94 entries (was 0)"])
+    result.stdout.fnmatch_lines(["baseline written to b.json: 19 entries (was 0)"])
     result = gated.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--sentry-baseline=b.json")
     assert result.ret == pytest.ExitCode.OK
 
@@ -66,7 +68,9 @@ def test_with_xdist_a_late_leak_still_fails_the_run(gated: pytest.Pytester) -> N
     result = gated.runpytest_subprocess(*args)  # the email fails
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["1 envelope from 2 tests scanned: 1 finding in 1 test (1 failed)"])
+    result.stdout.fnmatch_lines(
+        ["1 envelope from 2 tests scanned: 1 finding in 1 test, 1 leak group (1 failed)"]
+    )
 
 
 def test_with_xdist_an_import_time_leak_counts_once(gated: pytest.Pytester) -> None:

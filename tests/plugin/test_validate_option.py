@@ -32,12 +32,12 @@ def test_by_default_every_event_is_checked_and_warned_about(pytester: pytest.Pyt
             "*SentryCheckWarning: sentry-check: Sentry would reject or drop parts of what the application sent (1 problem):",
             "    [[]medium] relay-invalid (expected an object) at event:contexts.feature: checkout-v2 in event *",
             "*- sentry-check: leak gate (fail) -*",
-            "1 envelope from 1 test scanned: 1 finding in 1 test (1 warned)",
+            "1 envelope from 1 test scanned: 1 finding in 1 test, 1 leak group (1 warned)",
             "by rule:  relay-invalid 1",
         ]
     )
-    [finding] = json.loads((pytester.path / "r.json").read_text())["findings"]
-    assert (finding["kind"], finding["rule"], finding["path"], finding["status"]) == (
+    [finding] = json.loads((pytester.path / "r.json").read_text())["groups"]
+    assert (finding["kind"], finding["rule"], finding["pattern"], finding["state"]) == (
         "validation",
         "relay-invalid",
         "contexts.feature",

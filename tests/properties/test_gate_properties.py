@@ -149,7 +149,7 @@ def test_a_hostile_payload_through_the_sdk_is_captured_parsed_and_scanned(
 
 SUMMARY = re.compile(
     r"^(\d+) envelopes? from (\d+) tests? scanned: "
-    r"(?:no secret or personal data found\.|(\d+) findings? in \d+ tests? \((.*)\))$"
+    r"(?:no secret or personal data found\.|(\d+) findings? in \d+ tests?, \d+ leak groups? \((.*)\))$"
 )
 INNER_TEST = """
 import pickle
@@ -269,10 +269,10 @@ def test_a_run_that_sends_a_hostile_payload_reports_it_consistently_and_masked(
     assert plugin_tracebacks(output) == [], output[-3000:]
     report_text = report.read_text(encoding="utf-8")
     summary = json.loads(report_text)["summary"]
-    findings = json.loads(report_text)["findings"]
+    groups = json.loads(report_text)["groups"]
     event(f"{how}: {'failing findings' if summary['failed'] else 'no failing finding'}")
     assert failing_in_summary(result.stdout.str()) == summary["failed"]
-    assert summary["failed"] == sum(f["status"] == "failed" for f in findings)
+    assert summary["failed"] == sum(g["state"] == "failed" for g in groups)
     for text in (value, value.removeprefix("Bearer ")):
         assert_never_whole(text, output, report_text)
 

@@ -62,7 +62,7 @@ def test_serve_stores_envelopes_and_scan_gates_on_them(tmp_path: Path) -> None:
     ]
     report = json.loads((tmp_path / "r.json").read_text())
     jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
-    assert report["findings"][0]["phase"] == "stored"
+    assert report["groups"][0]["phase"] == "stored"
     assert "ana.lopez" not in (tmp_path / "r.sarif").read_text()
 
     allowed = subprocess.run(

@@ -87,7 +87,7 @@ def test_by_default_findings_below_high_warn(store: Path, tmp_path: Path) -> Non
         report["summary"]["warned"],
         report["summary"]["below_threshold"],
     ) == (1, 3, 3)
-    outcomes = sorted((f["rule"], f["status"], f["fails"], f["below_threshold"]) for f in report["findings"])
+    outcomes = sorted((g["rule"], g["state"], g["fails"], g["below_threshold"]) for g in report["groups"])
     assert outcomes == [
         ("aws-access-key", "failed", True, False),
         ("email", "warned", False, True),

@@ -7,6 +7,8 @@ import json
 
 from pytest_sentry_check._gate.baseline import Baseline
 from pytest_sentry_check._gate.ledger import GateLedger
+from pytest_sentry_check._gate.report import GateReport
+from pytest_sentry_check._gate.terminal import summary_lines
 from pytest_sentry_check._scan.finding import Finding
 
 
@@ -34,7 +36,7 @@ def test_fingerprints_hold_no_value_and_are_stable() -> None:
     [found] = ledger.classify(
         "t.py::a", ("t.py", 4), [("", _finding("user.email"), None)], allow=[], phase="call"
     )
-    # the same on every machine and run: a hash of the test, item type, rule and path only
+    # the same on every machine and run: a hash of the test, item type, rule and path pattern only
     assert found.fingerprint == hashlib.sha256(b"t.py::a\0event\0email\0user.email").hexdigest()[:24]
     baseline = Baseline([{"test": "t.py::a", "item_type": "event", "rule": "email", "path": "user.email"}])
     assert found.fingerprint in baseline
@@ -118,11 +120,11 @@ class TestFailOnThreshold:
         )
         found = [("", _of("medium", rule="email"), None), ("", _of("high", rule="jwt"), None)]
         ledger.classify("t.py::b", ("t.py", 5), found, allow=[], phase="call", fail_on="critical")
-        assert ledger.summary_lines()[1:3] == [
+        assert summary_lines(GateReport.from_ledger(ledger))[1:3] == [
             "1 finding below the fail-on threshold (high) warned instead of failing: ip-address 1; "
             "--sentry-fail-on=low makes it fail",
             "2 findings below the fail-on threshold (critical) of their tests' markers warned instead of "
-            'failing: email 1, jwt 1; sentry_check(fail_on="medium") makes them fail',
+            'failing: jwt 1, email 1; sentry_check(fail_on="medium") makes them fail',
         ]
 
     def test_the_thresholds_are_the_scanners_severities(self) -> None:

@@ -75,3 +75,34 @@ def test_a_group_survives_its_json_round_trip() -> None:
     assert again == list(report.groups)
     assert report.counts()["groups"] == 1
     assert report.counts()["findings"] == 3
+
+
+def test_a_frame_shift_keeps_every_baseline_entry_matched() -> None:
+    """The same leak one frame deeper (a decorator added) is the same group: still baselined."""
+    before = _ledger(range(5, 22))
+    baseline = Baseline().updated(before.findings, before.tests_run)
+    shifted = _ledger(range(6, 23), baseline)
+    assert {f.status for f in shifted.findings} == {"baselined"}
+    assert shifted.unused_baseline() == []
+
+
+def test_a_version_1_baseline_of_exact_paths_still_matches() -> None:
+    old = Baseline([{"test": "t.py::a", "item_type": "event", "rule": "field", "path": FRAME.format(17)}])
+    ledger = _ledger(range(18, 20), old)
+    assert {f.status for f in ledger.findings} == {"baselined"}
+
+
+def test_the_json_report_reads_back_as_the_same_report() -> None:
+    """What ``json_report`` writes, ``GateReport.from_json`` reads (``merge`` relies on it)."""
+    from pytest_sentry_check._gate.reports import json_report
+
+    ledger = _ledger(range(3))
+    ledger.declared.update({("ini", "unused-rule"), ("t.py::a", "*.frames.0.*")})
+    ledger.used.add(("t.py::a", "*.frames.0.*"))
+    report = GateReport.from_ledger(ledger)
+    again = GateReport.from_json(json.loads(json.dumps(json_report(report))))
+    assert again.groups == report.groups
+    assert again.counts() == report.counts()
+    assert (again.mode, again.fail_on, again.tests_run) == (report.mode, report.fail_on, report.tests_run)
+    assert again.allow_entries == report.allow_entries
+    assert json_report(again) == json_report(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pytest_sentry_check._gate.ledger import GateLedger
+from pytest_sentry_check._gate.report import GateReport
 from pytest_sentry_check._gate.reports import _RULE_TEXT, sarif_report
 from pytest_sentry_check._rules.patterns import PATTERN_RULES
 from pytest_sentry_check._scan.finding import Finding
@@ -24,7 +25,7 @@ def test_the_sarif_rules_show_their_texts() -> None:
             rule, "pattern", severities.get(rule, "high"), "event", f"extra.{rule}", "abc…[9 chars]"
         )
         ledger.classify(f"t.py::{rule}", ("t.py", 1), [("", finding, None)], allow=[], phase="call")
-    [run] = sarif_report(ledger)["runs"]
+    [run] = sarif_report(GateReport.from_ledger(ledger))["runs"]
     texts = {rule["id"]: rule["shortDescription"]["text"] for rule in run["tool"]["driver"]["rules"]}
     assert texts == {rule: _RULE_TEXT[rule] for rule in RULE_IDS}
     assert texts["phone-number"] == "A phone number valid for its country was sent"
@@ -35,5 +36,5 @@ def test_a_plugin_detector_gets_a_generic_text() -> None:
     ledger = GateLedger(mode="fail")
     finding = Finding("acme-token", "pattern", "high", "event", "extra.k", "acm…[20 chars]")
     ledger.classify("t.py::a", ("t.py", 1), [("", finding, None)], allow=[], phase="call")
-    [rule] = sarif_report(ledger)["runs"][0]["tool"]["driver"]["rules"]
+    [rule] = sarif_report(GateReport.from_ledger(ledger))["runs"][0]["tool"]["driver"]["rules"]
     assert rule["shortDescription"] == {"text": "Finding of the acme-token detector"}
