@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ._capture.transport import CaptureTransport
     from ._lifespan import lifespan
     from ._model.items import Leaf, ScanItem, ScanTarget
+    from ._model.inner import FeatureFlag, TransactionSpan
+    from ._model.queryable import RecordQueries
     from ._model.records import Event, Payload, Transaction
     from ._model.replays import Replay, ReplaySegment
     from ._model.telemetry import Attachment, CheckIn, Feedback, LogRecord, Metric, Profile, Session, Span
@@ -51,6 +53,7 @@ __all__ = [
     "Detector",
     "Dropped",
     "Event",
+    "FeatureFlag",
     "Feedback",
     "Finding",
     "Leaf",
@@ -60,6 +63,7 @@ __all__ = [
     "Payload",
     "Problem",
     "Profile",
+    "RecordQueries",
     "Records",
     "Replay",
     "ReplaySegment",
@@ -73,6 +77,7 @@ __all__ = [
     "Session",
     "Span",
     "Transaction",
+    "TransactionSpan",
     "__version__",
     "assert_scrubbed",
     "assert_valid",
@@ -93,6 +98,8 @@ _HOMES = {
     "lifespan": "_lifespan",
     **dict.fromkeys(("Leaf", "ScanItem", "ScanTarget"), "_model.items"),
     **dict.fromkeys(("Event", "Payload", "Transaction"), "_model.records"),
+    **dict.fromkeys(("FeatureFlag", "TransactionSpan"), "_model.inner"),
+    "RecordQueries": "_model.queryable",
     **dict.fromkeys(
         ("Attachment", "CheckIn", "Feedback", "LogRecord", "Metric", "Profile", "Session", "Span"),
         "_model.telemetry",
@@ -137,6 +144,8 @@ if not TYPE_CHECKING:  # type checkers see the names above; a misspelt one is an
         # Not cached here: pytester's in-process runs restore sys.modules, and a module imported
         # again must not leave this package handing out the classes of its first copy.
         module = importlib.import_module(f".{home}", __name__)
+        if home.startswith("_model."):  # records' inner collections are made by the query stage
+            importlib.import_module("._query.collections", __name__)
         for public, where in _HOMES.items():
             value = getattr(module, public) if where == home else None
             if isinstance(value, type) and not getattr(value, "_is_protocol", False):

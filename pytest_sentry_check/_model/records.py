@@ -1,90 +1,30 @@
-"""Read-only views of what Sentry would receive: the base record, events and transactions
-(the other kinds of item are in ``telemetry``)."""
+"""Read-only views of what Sentry would receive: events and transactions (the base record is
+in ``payload``, the records inside these in ``inner``, the other kinds of item in ``telemetry``)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pytest_sentry_check._masking import mask, sensitive_key, shorten
 
-from .item_types import item_type_of_record
-from .items import ScanItem
+from .inner import FeatureFlag, TransactionSpan
+from .payload import Payload, dict_or_empty
+from .queryable import RecordQueries, query_collection
 
 if TYPE_CHECKING:
-    from .validation import Problem
+    from .queryable import Hints
 
 __all__ = [
     "Event",
+    "FeatureFlag",
     "Payload",
     "Transaction",
+    "TransactionSpan",
     "dict_or_empty",
     "qualified_type",
 ]
-
-
-class Payload(Mapping[str, Any]):
-    """A read-only mapping over one item's JSON payload, as Sentry would receive it.
-
-    ``record["tags"]``, ``dict(record)`` and ``record.get(...)`` work on the raw data.
-    """
-
-    __slots__ = ("_data",)
-
-    __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {}
-
-    def __init__(self, data: Mapping[str, Any]):
-        self._data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Payload):
-            return type(self) is type(other) and self._data == other._data
-        if isinstance(other, Mapping):
-            return dict(self._data) == dict(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def snapshot(self, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> dict[str, Any]:
-        """This record normalized for snapshot tests: ids, timestamps, durations, thread ids,
-        absolute paths, line numbers outside the app, versions and the server name replaced by
-        stable placeholders. ``keep``/``drop`` take path globs. See ``docs/snapshots.md``."""
-        from .snapshot import snapshot
-
-        return snapshot(self._data, keep=keep, drop=drop)
-
-    def validate(self) -> list[Problem]:
-        """What Sentry would reject or drop in this record (Relay's normalizer and Sentry's
-        documented limits); needs the ``relay`` extra. See :func:`pytest_sentry_check.validate`."""
-        from .validation import validate
-
-        return validate(self)
-
-    def summary(self) -> str:
-        """One short line that tells this record apart from the others."""
-        return shorten(dict(self._data), 80)
-
-    def envelope_items(self) -> list[ScanItem]:
-        """This record as the envelope item it came in, for ``scan`` and ``validate``."""
-        return [ScanItem(item_type_of_record(self).name, dict(self._data))]
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.summary()}>"
-
-
-def dict_or_empty(value: Any) -> dict[str, Any]:
-    """``value`` if it is a dict, else an empty one (payloads from other SDKs may differ)."""
-    return value if isinstance(value, dict) else {}
 
 
 _EVENT_COMMON: Mapping[str, tuple[str, ...]] = {
@@ -114,6 +54,7 @@ class Event(Payload):
         "exception_value": ("text", "exception_value"),
         "transaction": ("exact", "transaction"),
         "fingerprint": ("exact", "fingerprint"),
+        "flags": ("subset", "flag_results", "flags"),
     }
 
     @property
@@ -208,6 +149,19 @@ class Event(Payload):
         return self._data.get("server_name")
 
     @property
+    def flags(self) -> RecordQueries[FeatureFlag]:
+        """The feature flags evaluated before the event (``contexts.flags.values``), queryable:
+        ``event.flags.one(flag="new-checkout").result``."""
+        values = dict_or_empty(self.contexts.get("flags")).get("values")
+        flags = [FeatureFlag(value) for value in values or () if isinstance(value, dict)]
+        return query_collection(flags, FeatureFlag, f"{_name(self)}.flags")
+
+    @property
+    def flag_results(self) -> dict[str, Any]:
+        """``{flag: result}`` of :attr:`flags` (what ``flags=`` matches)."""
+        return {str(flag.flag): flag.result for flag in self.flags}
+
+    @property
     def location(self) -> str | None:
         """``path:line in function`` of the innermost application frame, if known."""
         frames: list[dict[str, Any]] = []
@@ -246,7 +200,12 @@ class Event(Payload):
 class Transaction(Event):
     """A transaction (an envelope item of type ``transaction``) with its spans."""
 
-    __slots__ = ()
+    __slots__ = ("_span_hints", "_spans")
+
+    def __init__(self, data: Mapping[str, Any], span_hints: Hints | None = None):
+        super().__init__(data)
+        self._spans: list[TransactionSpan] | None = None
+        self._span_hints = span_hints
 
     #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
     #: the query stage turns them into checks (``where=`` is added to every type).
@@ -275,16 +234,30 @@ class Transaction(Event):
         return self.trace.get("status")
 
     @property
-    def spans(self) -> list[dict[str, Any]]:
-        return [span for span in self._data.get("spans") or () if isinstance(span, dict)]
+    def spans(self) -> RecordQueries[TransactionSpan]:
+        """The transaction's spans (its root span is ``trace``), queryable like every
+        collection: ``tx.spans.one(op="db.query")``; still a sequence of mappings."""
+        if self._spans is None:
+            raw = [span for span in self._data.get("spans") or () if isinstance(span, dict)]
+            self._spans = [TransactionSpan(span) for span in raw]
+            for span in self._spans:
+                span._siblings = self._spans
+        return query_collection(self._spans, TransactionSpan, f"{_name(self)}.spans", self._span_hints)
 
     def summary(self) -> str:
-        ops = [str(span.get("op")) for span in self.spans]
+        ops = [str(span.get("op")) for span in self._data.get("spans") or () if isinstance(span, dict)]
         shown = ", ".join(ops[:6]) + (f", +{len(ops) - 6} more" if len(ops) > 6 else "")
         return (
             f"transaction {shorten(self.name or '', 50)!r} (op={self.op}; status={self.status}; "
             f"{len(ops)} span{'s' if len(ops) != 1 else ''}{': ' + shown if ops else ''})"
         )
+
+
+def _name(record: Event) -> str:
+    """How a record is named in the expression of its inner collections."""
+    if isinstance(record, Transaction):
+        return f"Transaction({shorten(record.name or '', 40)!r})"
+    return f"Event({record.event_id and record.event_id[:8]!r})"
 
 
 def _tag_value(key: str, value: Any) -> str:

@@ -10,6 +10,7 @@ from pytest_sentry_check._capture.store import Capture
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._model.item_types import item_type_of_class
 from pytest_sentry_check._model.items import ScanItem, items_of
+from pytest_sentry_check._model.queryable import Hints, RecordQueries, register_collection_factory
 
 from .criteria import MODIFIERS, check_record, criteria_for, describe_criteria
 
@@ -25,6 +26,9 @@ _DROPPED_NOUN = ("dropped record", "dropped records")
 
 def nouns(record_type: type) -> tuple[str, str]:
     """Singular and plural of a record type, for messages."""
+    noun = getattr(record_type, "__noun__", None)
+    if noun is not None:
+        return (str(noun[0]), str(noun[1]))
     entry = item_type_of_class(record_type)
     return entry.noun if entry is not None else _DROPPED_NOUN
 
@@ -44,7 +48,8 @@ class Records(Sequence[R], Generic[R]):
     """An ordered, read-only collection of captured records that can be queried.
 
     The collections of :class:`SentryEvents` are live: they show what has arrived so far
-    each time they are read. ``filter()`` returns a fixed snapshot.
+    each time they are read. ``filter()`` returns a fixed snapshot, and so are the
+    collections inside a record (``tx.spans``, ``span.children``, ``event.flags``).
     """
 
     def __init__(
@@ -54,12 +59,40 @@ class Records(Sequence[R], Generic[R]):
         expression: str,
         capture: Capture | None = None,
         context: Callable[[type], list[str]] | None = None,
+        *,
+        hints: Hints | None = None,
+        on_match: Callable[[list[R]], None] | None = None,
     ):
         self._load = load
         self._type = record_type
         self._expression = expression
         self._capture = capture
         self._context = context
+        self._hints = hints
+        self._on_match = on_match
+
+    def _matched(self, records: list[R]) -> list[R]:
+        """Records a query hands back (strict mode: they count as expected)."""
+        if self._on_match is not None:
+            self._on_match(records)
+        return records
+
+    def _fixed(self, records: list[R], expression: str, criteria: Mapping[str, Any]) -> Records[R]:
+        hints, outer = None, self._hints
+        if outer is not None:  # a later query's hints read the records this one kept
+
+            def hints(more: Mapping[str, Any]) -> list[str]:
+                return outer({**criteria, **more})
+
+        return Records(
+            lambda: list(records),
+            self._type,
+            expression,
+            None,
+            self._context,
+            hints=hints,
+            on_match=self._on_match,
+        )
 
     @overload
     def __getitem__(self, index: int) -> R: ...
@@ -128,12 +161,8 @@ class Records(Sequence[R], Generic[R]):
         __tracebackhide__ = True
         self._validate("filter", criteria)
         matching, _ = self._split(criteria)
-        return Records(
-            lambda: list(matching),
-            self._type,
-            f"{self._expression}.filter({describe_criteria(criteria)})",
-            None,
-            self._context,
+        return self._fixed(
+            self._matched(matching), f"{self._expression}.filter({describe_criteria(criteria)})", criteria
         )
 
     def one(self, **criteria: Any) -> R:
@@ -142,7 +171,7 @@ class Records(Sequence[R], Generic[R]):
         self._validate("one", criteria)
         matching, others = self._split(criteria)
         if len(matching) == 1:
-            return matching[0]
+            return self._matched(matching)[0]
         call = f"{self._expression}.one({describe_criteria(criteria)})"
         if matching:
             raise AssertionError(
@@ -152,7 +181,7 @@ class Records(Sequence[R], Generic[R]):
                     ["Add criteria that tell them apart, or use .filter(...) to check them all."],
                 )
             )
-        raise AssertionError(self._miss(call, others))
+        raise AssertionError(self._miss(call, others, criteria))
 
     def first(self, **criteria: Any) -> R:
         """The first record matching every criterion; ``AssertionError`` if none does."""
@@ -160,19 +189,32 @@ class Records(Sequence[R], Generic[R]):
         self._validate("first", criteria)
         matching, others = self._split(criteria)
         if matching:
-            return matching[0]
-        raise AssertionError(self._miss(f"{self._expression}.first({describe_criteria(criteria)})", others))
+            return self._matched(matching)[0]
+        raise AssertionError(
+            self._miss(f"{self._expression}.first({describe_criteria(criteria)})", others, criteria)
+        )
 
-    def assert_none(self, **criteria: Any) -> None:
-        """``AssertionError`` listing the records that match every criterion, if any do."""
+    def assert_none(self, *, within: float = 0.0, **criteria: Any) -> None:
+        """``AssertionError`` listing the records that match every criterion, if any do.
+
+        With ``within=seconds`` (on a live collection), keeps watching what arrives for that
+        long and fails as soon as a match does: for what a thread or a task might still send.
+        """
         __tracebackhide__ = True
         self._validate("assert_none", criteria)
+        if within < 0:
+            raise ValueError(f"{self._expression}.assert_none(within=...) takes seconds >= 0, not {within}")
+        if within and self._capture is not None:
+            self._capture.wait(lambda: bool(self._split(criteria)[0]), within)
         matching, _ = self._split(criteria)
         if matching:
             noun = nouns(self._type)
+            arguments = ", ".join(
+                filter(None, [describe_criteria(criteria), f"within={within:g}" if within else ""])
+            )
             raise AssertionError(
                 self._report(
-                    f"{self._expression}.assert_none({describe_criteria(criteria)}): expected no "
+                    f"{self._expression}.assert_none({arguments}): expected no "
                     f"{noun[0]} to match, {len(matching)} "
                     f"{'does' if len(matching) == 1 else 'do'}:",
                     [(record, []) for record in matching],
@@ -183,60 +225,86 @@ class Records(Sequence[R], Generic[R]):
     def wait_for(self, count: int = 1, timeout: float = 5.0, **criteria: Any) -> Records[R]:
         """Wait until ``count`` records match (for events sent from threads or tasks).
 
-        Returns the matching records; ``AssertionError`` after ``timeout`` seconds.
+        Returns the matching records; ``AssertionError`` after ``timeout`` seconds. A fixed
+        collection (``filter()``'s, ``tx.spans``) cannot grow: it answers at once.
         """
         __tracebackhide__ = True
         self._validate("wait_for", criteria)
-        if self._capture is None:
-            raise TypeError(f"{self._expression} is a fixed snapshot; call wait_for on a live collection")
-        self._capture.wait(lambda: len(self._split(criteria)[0]) >= count, timeout)
+        if self._capture is not None:
+            self._capture.wait(lambda: len(self._split(criteria)[0]) >= count, timeout)
         matching, others = self._split(criteria)
         if len(matching) >= count:
-            return Records(
-                lambda: list(matching),
-                self._type,
+            return self._fixed(
+                self._matched(matching),
                 f"{self._expression}.wait_for({describe_criteria(criteria)})",
-                None,
-                self._context,
+                criteria,
             )
         arguments = ", ".join(
             filter(None, [f"count={count}, timeout={timeout}", describe_criteria(criteria)])
         )
         noun = nouns(self._type)[1]
-        head = (
-            f"{self._expression}.wait_for({arguments}): {len(matching)} of {count} matching {noun} "
+        within = (
             f"arrived within {timeout:g} s"
+            if self._capture is not None
+            else "(a fixed collection: nothing more arrives)"
+        )
+        head = (
+            f"{self._expression}.wait_for({arguments}): {len(matching)} of {count} matching {noun} {within}"
         )
         candidates: list[tuple[R, list[str]]] = [(record, []) for record in matching] + others
         if not candidates:
-            raise AssertionError("\n".join([f"{head}; nothing else was captured.", *self._context_lines()]))
+            raise AssertionError(
+                "\n".join([f"{head}; nothing else was captured.", *self._context_lines(criteria)])
+            )
         raise AssertionError(
-            self._report(f"{head}; amongst {count_of(len(candidates), self._type)}:", candidates, [])
+            self._report(
+                f"{head}; amongst {count_of(len(candidates), self._type)}:", candidates, [], criteria
+            )
         )
 
     # -- messages ------------------------------------------------------------------------
 
-    def _context_lines(self) -> list[str]:
-        return self._context(self._type) if self._context is not None else []
+    def _context_lines(self, criteria: Mapping[str, Any] | None = None) -> list[str]:
+        lines = self._context(self._type) if self._context is not None else []
+        if self._hints is not None and criteria is not None:
+            lines = [*lines, *self._hints(criteria)]
+        return lines
 
-    def _miss(self, call: str, others: list[tuple[R, list[str]]]) -> str:
+    def _miss(self, call: str, others: list[tuple[R, list[str]]], criteria: Mapping[str, Any]) -> str:
         noun = nouns(self._type)
         if not others:
-            lines = [f"{call}: no {noun[0]} was captured.", *self._context_lines()]
+            lines = [f"{call}: no {noun[0]} was captured.", *self._context_lines(criteria)]
             return "\n".join(lines)
         return self._report(
             f"{call}: no {noun[0]} matches, amongst {count_of(len(others), self._type)} captured:",
             others,
             [f"See {_DOCS} for every criterion and how each one matches."],
+            criteria,
         )
 
-    def _report(self, head: str, rows: list[tuple[R, list[str]]], tail: list[str]) -> str:
+    def _report(
+        self,
+        head: str,
+        rows: list[tuple[R, list[str]]],
+        tail: list[str],
+        criteria: Mapping[str, Any] | None = None,
+    ) -> str:
         lines = [head]
         for number, (record, failures) in enumerate(rows[:_MAX_LISTED], start=1):
             lines.append(f"  {number}. {_summary(record)}")
             lines.extend(f"     - {failure}" for failure in failures)
         if len(rows) > _MAX_LISTED:
             lines.append(f"  ... and {len(rows) - _MAX_LISTED} more")
-        lines.extend(self._context_lines())
+        lines.extend(self._context_lines(criteria))
         lines.extend(tail)
         return "\n".join(lines)
+
+
+def _inner_collection(
+    records: list[Any], record_type: type, expression: str, hints: Hints | None
+) -> RecordQueries[Any]:
+    """The collections inside a record (``tx.spans``, ``span.children``, ``event.flags``)."""
+    return Records(lambda: list(records), record_type, expression, hints=hints)
+
+
+register_collection_factory(_inner_collection)

@@ -30,8 +30,9 @@ from pytest_sentry_check._model.telemetry import (
 )
 
 from .collections import Records, count_of
+from .spans import standalone_span_hints, transaction_span_hints
 
-__all__ = ["SentryEvents"]
+__all__ = ["SentryEvents", "unmatched_events"]
 
 
 _SUMMARIZED = [
@@ -42,17 +43,21 @@ _SUMMARIZED = [
 class _Index:
     """Records parsed from a capture's envelopes, extended as new envelopes arrive."""
 
-    def __init__(self) -> None:
+    def __init__(self, capture: Capture) -> None:
         self.generation = -1
         self.consumed = 0
         self.lists: dict[type, list[Any]] = {}
         self.reported_dropped: list[Dropped] = []
+        self.matched: set[int] = set()  # ids of the events a query handed back (strict mode)
+        capture_ref = weakref.ref(capture)  # the index is the capture's: no reference back
+        self.standalone_spans = standalone_span_hints(lambda: _span_records(capture_ref()))
 
     def reset(self, generation: int) -> None:
         self.generation = generation
         self.consumed = 0
         self.lists = {record_class(entry.record): [] for entry in records_item_types() if entry.record}
         self.reported_dropped = []
+        self.matched = set()
 
     def add(self, received: ReceivedEnvelope) -> None:
         for item in received.envelope.items:
@@ -78,6 +83,8 @@ class _Index:
                         if str(part.type) in entry.parts
                     ]
                     _add_merged(records, record_type.from_parts(data, parts), entry.merge_key)
+                elif record_type is Transaction:
+                    records.append(Transaction(data, span_hints=self.standalone_spans))
                 elif entry.batched:
                     batch = data.get("items")
                     records.extend(
@@ -115,6 +122,13 @@ def _quantity(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
 
+def _span_records(capture: Capture | None) -> list[Span]:
+    if capture is None:
+        return []
+    _flush_client()
+    return list(_index(capture).lists[Span])
+
+
 _indexes: weakref.WeakKeyDictionary[Capture, _Index] = weakref.WeakKeyDictionary()
 
 
@@ -122,7 +136,7 @@ def _index(capture: Capture) -> _Index:
     with capture.changed:
         index = _indexes.get(capture)
         if index is None:
-            index = _indexes[capture] = _Index()
+            index = _indexes[capture] = _Index(capture)
         if index.generation != capture.generation:
             index.reset(capture.generation)
         for received in capture.envelopes[index.consumed :]:
@@ -145,7 +159,13 @@ class SentryEvents(Records[Event]):
 
     def __init__(self, capture: Capture, expression: str = "sentry_events"):
         self._capture_ref = capture
-        super().__init__(self._records(Event), Event, expression, capture, self._describe_context)
+        super().__init__(
+            self._records(Event), Event, expression, capture, self._describe_context, on_match=self._mark
+        )
+
+    def _mark(self, events: list[Event]) -> None:
+        index = _index(self._capture_ref)
+        index.matched.update(id(event) for event in events)
 
     def _records(self, record_type: type, flush: bool = False) -> Callable[[], list[Any]]:
         def load() -> list[Any]:
@@ -158,12 +178,16 @@ class SentryEvents(Records[Event]):
     def _collection(self, entry: ItemType) -> Records[Any]:
         assert entry.record is not None
         record_type = record_class(entry.record)
+        hints = None
+        if record_type is Span:
+            hints = transaction_span_hints(self._records(Transaction))
         return Records(
             self._records(record_type, entry.buffered),
             record_type,
             f"{self._expression}.{entry.collection}",
             self._capture_ref,
             self._describe_context,
+            hints=hints,
         )
 
     if TYPE_CHECKING:  # made from the item-type registry below; declared for type checkers
@@ -291,6 +315,12 @@ class SentryEvents(Records[Event]):
                 "(use the sentry_init fixture if it never does)."
             )
         return lines
+
+
+def unmatched_events(capture: Capture) -> list[Event]:
+    """The error and message events no query handed back (strict mode), oldest first."""
+    index = _index(capture)
+    return [event for event in index.lists[Event] if id(event) not in index.matched]
 
 
 class _Collection:

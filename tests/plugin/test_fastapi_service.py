@@ -167,6 +167,6 @@ def test_unknown_criterion_is_a_type_error_listing_the_valid_ones(service: pytes
         [
             "E       TypeError: sentry_events.one() got an unknown criterion 'tag'; events can be "
             "matched on: contexts, environment, exception_type, exception_value, extra, "
-            "fingerprint, level, message, release, request, server_name, tags, transaction, user, where"
+            "fingerprint, flags, level, message, release, request, server_name, tags, transaction, user, where"
         ]
     )

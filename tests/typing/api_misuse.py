@@ -52,6 +52,10 @@ def queries(sentry_events: SentryEvents) -> None:
     _ = sentry_events.logs.one().exception_type  # E: "LogRecord" has no attribute "exception_type"
     _ = sentry_events.metrics.first().op  # E: "Metric" has no attribute "op"
     _ = sentry_events.spans.filter().monitor_slug  # E: "Records[Span]" has no attribute "monitor_slug"
+    # E: "TransactionSpan" has no attribute "exception_type"
+    _ = sentry_events.transactions.one().spans.one().exception_type
+    # E: "RecordQueries[TransactionSpan]" has no attribute "append"
+    sentry_events.transactions.one().spans.append({})
     _ = sentry_events.check_ins.wait_for(1)[0].body  # E: "CheckIn" has no attribute "body"
     _ = sentry_events.attachments.one().text.decode()  # E: "str" has no attribute "decode"
     _ = sentry_events.sessions.one().errors.upper()  # E: "int" has no attribute "upper"

@@ -35,6 +35,7 @@ from pytest_sentry_check import (
     Detector,
     Dropped,
     Event,
+    FeatureFlag,
     Finding,
     Leaf,
     LogRecord,
@@ -43,6 +44,7 @@ from pytest_sentry_check import (
     Payload,
     Problem,
     Profile,
+    RecordQueries,
     Records,
     ScanItem,
     ScanTarget,
@@ -54,6 +56,7 @@ from pytest_sentry_check import (
     Session,
     Span,
     Transaction,
+    TransactionSpan,
     assert_scrubbed,
     assert_valid,
     capture,
@@ -92,7 +95,7 @@ def test_login_failure_is_reported(sentry_events: SentryEvents) -> None:
 
     tx = sentry_events.transactions.one(name="/login")
     assert_type(tx, Transaction)
-    assert [s["op"] for s in tx.spans] == ["db.query"]
+    tx.spans.one(op="db.query")  # the framework's middleware spans around it do not matter
 
 
 def test_login_does_not_leak(sentry_events: SentryEvents, sentry_secrets: SecretRegistry) -> None:
@@ -147,6 +150,7 @@ def test_queries_on_events(sentry_events: SentryEvents) -> None:
     assert_type(sentry_events.filter(level="warning"), Records[Event])
     assert_type(sentry_events.filter(level="warning").first(), Event)
     assert_type(sentry_events.assert_none(exception_type=KeyError), None)
+    assert_type(sentry_events.assert_none(within=0.5, level="fatal"), None)
     assert_type(sentry_events.wait_for(1, timeout=5, exception_type=TimeoutError), Records[Event])
     assert_type(sentry_events.wait_for(count=2, timeout=0.5), Records[Event])
     [event] = sentry_events.wait_for(1, timeout=15, exception_type="RuntimeError")
@@ -282,8 +286,35 @@ def test_transaction_properties(sentry_events: SentryEvents) -> None:
     assert_type(tx.name, str | None)
     assert_type(tx.op, str | None)
     assert_type(tx.status, str | None)
-    assert_type(tx.spans, list[dict[str, Any]])
+    assert_type(tx.spans, RecordQueries[TransactionSpan])
+    assert [s["op"] for s in tx.spans if s["op"] == "db.query"] == ["db.query"]  # still a sequence
+    span = tx.spans.one(op="db.query", description="SELECT")
+    assert_type(span, TransactionSpan)
+    assert_type(span.op, str | None)
+    assert_type(span.name, str | None)
+    assert_type(span.status, str | None)
+    assert_type(span.origin, str | None)
+    assert_type(span.data, dict[str, Any])
+    assert_type(span.tags, dict[str, Any])
+    assert_type(span.span_id, str | None)
+    assert_type(span.parent_span_id, str | None)
+    assert_type(span.children, RecordQueries[TransactionSpan])
+    assert_type(span.children.filter(op="db.fetch"), RecordQueries[TransactionSpan])
+    assert_type(tx.spans.first(status="ok"), TransactionSpan)
+    assert_type(tx.spans.assert_none(op="http.client"), None)
+    assert_type(tx.spans.wait_for(2, op="db.query"), RecordQueries[TransactionSpan])
+    assert_type(tx.spans[0], TransactionSpan)
     assert_type(tx.trace, dict[str, Any])
+
+
+def test_feature_flags(sentry_events: SentryEvents) -> None:
+    event = sentry_events.one(flags={"new-checkout": True})
+    assert_type(event.flags, RecordQueries[FeatureFlag])
+    flag = event.flags.one(flag="new-checkout")
+    assert_type(flag, FeatureFlag)
+    assert_type(flag.flag, str | None)
+    assert_type(flag.result, Any)
+    assert_type(event.flag_results, dict[str, Any])
 
 
 def test_telemetry_properties(sentry_events: SentryEvents) -> None:

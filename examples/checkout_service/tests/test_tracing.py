@@ -8,12 +8,10 @@ def test_checkout_transaction_has_its_spans(client, sentry_events):
     tx = sentry_events.transactions.one(name="checkout.app.checkout")
     assert tx.op == "http.server"
     assert tx.status == "ok"
-    assert [
-        (span["op"], span["description"]) for span in tx.spans if span["op"] != "middleware.starlette"
-    ] == [
-        ("db.query", "load_order"),
-        ("payment.charge", "charge"),
-    ]
+    assert tx.spans.one(op="db.query").name == "load_order"
+    assert tx.spans.one(op="payment.charge").name == "charge"
+    # query the spans rather than compare the whole list: the framework may add its own
+    # (Starlette's middleware spans, with middleware_spans=True)
 
 
 def test_health_checks_are_not_traced(client, sentry_events):
@@ -25,7 +23,7 @@ def test_health_checks_are_not_traced(client, sentry_events):
 def test_background_job_has_its_own_transaction(client, sentry_events):
     reconcile(["o-1"])
     tx = sentry_events.transactions.one(name="nightly-reconcile", op="task")
-    assert [span["op"] for span in tx.spans] == ["db.query"]
+    assert [span.op for span in tx.spans] == ["db.query"]  # no framework around a background job
 
 
 def test_production_samples_ten_percent(client, sentry_events):
