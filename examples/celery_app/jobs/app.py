@@ -1,4 +1,4 @@
-"""A Celery service: sentry_sdk.init where the worker imports its tasks, one cron job."""
+"""A Celery service: sentry_sdk.init where the worker imports its tasks, two cron jobs."""
 
 import sentry_sdk
 from celery import Celery
@@ -29,3 +29,9 @@ def charge(order_id: str) -> None:
 def nightly_report() -> int:
     with monitor(monitor_slug="nightly-report"):
         return 3
+
+
+@app.task
+def import_feed() -> None:
+    with monitor(monitor_slug="feed-import"):
+        raise ConnectionError("feed unreachable")

@@ -7,7 +7,7 @@ The CeleryIntegration names each task's transaction after the task (``jobs.app.r
 
 import pytest
 import sentry_sdk
-from jobs.app import app, charge, nightly_report, resize
+from jobs.app import app, charge, import_feed, nightly_report, resize
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +77,13 @@ def test_cron_job_checks_in(eager, sentry_events):
     finished = sentry_events.check_ins.one(monitor_slug="nightly-report", status="ok")
     assert finished["check_in_id"] == started["check_in_id"]
     assert finished["duration"] >= 0
+
+
+def test_failing_cron_job_checks_in_with_error(eager, sentry_events):
+    with pytest.raises(ConnectionError):
+        import_feed.delay().get()
+    assert [c.status for c in sentry_events.check_ins.filter(monitor_slug="feed-import")] == [
+        "in_progress",
+        "error",
+    ]
+    sentry_events.one(exception_type=ConnectionError, transaction="jobs.app.import_feed")
