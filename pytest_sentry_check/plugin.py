@@ -63,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sentry_check(*, capture=True, options={}, sdk_errors='fail', gate='fail', allow=[], "
-        "fail_on='high'): "
+        "fail_on='high', strict=False): "
         "per-test settings of pytest-sentry-check (closest marker wins, key by key).",
     )
     per_run.configure(run_state(config))

@@ -40,10 +40,13 @@ class CheckOptions:
             or ``"low"``. Findings below it are reported as warnings.
         allow: rule ids or path globs of intended findings; unlike the other keys, the entries
             of every marker level and of the ini ``sentry_allow`` add up.
+        strict: ``True`` fails the test when the application sent an error or message event
+            that no query of ``sentry_events`` returned (``one``, ``first``, ``filter``,
+            ``wait_for``); the ini ``sentry_strict`` sets it for the suite.
     """
 
     # A plain class: a dataclass would compile its methods when pytest loads the plugin.
-    __slots__ = ("allow", "capture", "fail_on", "gate", "options", "sdk_errors")
+    __slots__ = ("allow", "capture", "fail_on", "gate", "options", "sdk_errors", "strict")
 
     def __init__(
         self,
@@ -54,6 +57,7 @@ class CheckOptions:
         gate: Literal["fail", "warn", "off"] = "fail",
         allow: Iterable[str] = (),
         fail_on: Literal["critical", "high", "medium", "low"] = "high",
+        strict: bool = False,
     ):
         __tracebackhide__ = True
         if not isinstance(capture, bool):
@@ -78,11 +82,14 @@ class CheckOptions:
             )
         self.fail_on = fail_on
         self.allow = validate_allow(allow, "sentry_check(allow=...)")
+        if not isinstance(strict, bool):
+            raise TypeError(f"sentry_check(strict=...) takes True or False, not {strict!r}")
+        self.strict = strict
 
     def __repr__(self) -> str:
         keys = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name in ("capture", "options", "sdk_errors", "gate", "allow", "fail_on")
+            for name in ("capture", "options", "sdk_errors", "gate", "allow", "fail_on", "strict")
         )
         return f"CheckOptions({keys})"
 
@@ -141,7 +148,7 @@ def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any])
             merged.setdefault(key, value)
     allow.extend(e for e in base.get("allow", ()) if e not in allow)
     merged.pop("allow", None)
-    known = ("capture", "options", "sdk_errors", "gate", "allow", "fail_on")
+    known = ("capture", "options", "sdk_errors", "gate", "allow", "fail_on", "strict")
     unknown = [key for key in merged if key not in known]
     if unknown:
         raise TypeError(

@@ -94,7 +94,7 @@ def call(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
     if running is None:  # the SDK is not imported (yet): its capture opens when it is
         run.unopened_in_body = True
         try:
-            return (yield)
+            result = yield
         finally:
             run.unopened_in_body = False
             running = running_of(item)
@@ -102,14 +102,35 @@ def call(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
                 _end_of_body(item, running)
             elif running is None and _watched(run, run.options_for(item)):
                 run.tests_run.add(item.nodeid)  # the body ran; it sent nothing
+        _strict(run, item)
+        return result
     # The body starts now: threads started from here on belong to this test; threads that
     # fixtures started (a session-wide worker, say) are not tied to it.
     running.session.mark_threads()
     try:
-        return (yield)
+        result = yield
     finally:
         if running.watched:
             _end_of_body(item, running)
+    _strict(run, item)
+    return result
+
+
+def _strict(run: RunState, item: pytest.Item) -> None:
+    """Strict mode, once the body passed: fail it if an event went unmatched by its queries."""
+    __tracebackhide__ = True
+    running = running_of(item)
+    if running is None or not run.options_for(item).strict or running.session.capture.discard:
+        return
+    from pytest_sentry_check._masking import also_masking
+    from pytest_sentry_check._query.strict import strict_failure
+
+    if _CANARIES in sys.modules:
+        _remember_canaries(running)
+    with also_masking(running.secrets):
+        message = strict_failure(running.capture)
+    if message is not None:
+        pytest.fail(message, pytrace=False)
 
 
 def _remember_canaries(running: Running) -> None:

@@ -421,8 +421,10 @@ def marker_options() -> None:
         gate="warn",
         allow=["ip-address", "request.headers.x-request-id"],
         fail_on="medium",
+        strict=True,
     )
     assert_type(options.capture, bool)
+    assert_type(options.strict, bool)
     assert_type(options.options, Mapping[str, Any])
     assert_type(options.sdk_errors, Literal["fail", "warn", "ignore"])
     assert_type(options.gate, Literal["fail", "warn", "off"])
