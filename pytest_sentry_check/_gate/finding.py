@@ -58,6 +58,8 @@ class GateFinding:
     open_status: str = ""
     #: where the allow entry that matched was declared (``ini``, a marker's node id, ...)
     allow_origin: str = ""
+    #: why that entry is intended, as its marker says (``allow={"email": "why"}``)
+    allow_reason: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -107,6 +109,7 @@ class GateFinding:
             "fingerprint": self.fingerprint,
             "open_status": self.open_status,
             "allow_origin": self.allow_origin,
+            "allow_reason": self.allow_reason,
             "stored_after_relay": self.stored,
             "fix": suggested_fix(self.finding) if self.finding.kind != "validation" else None,
         }
@@ -121,6 +124,7 @@ class GateFinding:
             data["test"], data["file"], data["line"], finding, data["status"], data["phase"],
             data.get("record", ""), data.get("allowed_by", ""), data.get("stored_after_relay"),
             data.get("fail_on") or "", data.get("open_status", ""), data.get("allow_origin", ""),
+            data.get("allow_reason", ""),
         )  # fmt: skip
 
     def __str__(self) -> str:

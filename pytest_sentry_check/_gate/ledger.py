@@ -62,11 +62,13 @@ class GateLedger:
         phase: str,
         mode: str | None = None,
         fail_on: str | None = None,
+        reasons: Mapping[tuple[str, str], str] | None = None,
     ) -> list[GateFinding]:
         """Record ``found`` (record description, finding, stored after Relay) for ``test``; returns
         them classified.
 
-        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob. Whether a finding
+        ``allow`` holds ``(origin, entry)`` pairs: a rule id or a path glob; ``reasons`` says
+        why some are intended (a marker's ``allow={entry: reason}``). Whether a finding
         is stored after Relay may come as a function: it is called only for the findings that
         fail or warn (asking Relay is slow, and allowed findings are accepted anyway).
 
@@ -86,10 +88,11 @@ class GateLedger:
             held = threshold if finding.kind != "validation" else ""
             fails = mode == "fail" and (not held or fails_at(finding.severity, held))
             open_status = "failed" if fails else "warned"
-            status, allowed_by, allow_origin = open_status, "", ""
+            status, allowed_by, allow_origin, reason = open_status, "", "", ""
             for origin, entry in allow:
                 if entry == finding.rule or fnmatch.fnmatchcase(finding.path, entry):
                     status, allowed_by, allow_origin = "allowed", entry, origin
+                    reason = (reasons or {}).get((origin, entry), "")
                     self.used.add((origin, entry))
                     break
             else:  # the baseline holds groups: test, item type, rule and path pattern
@@ -100,7 +103,7 @@ class GateLedger:
             kept = answer(stored, status)
             found_here = GateFinding(
                 test, *location, finding, status, phase, record, allowed_by, kept, held,
-                open_status, allow_origin,
+                open_status, allow_origin, reason,
             )  # fmt: skip
             results.append(found_here)
         self.findings.extend(results)

@@ -58,6 +58,7 @@ class LeakGroup:
         allowed_by: the allow entry that matched (state ``allowed``).
         allow_origin: where that entry was declared: ``ini``, the node id of a marker, or
             ``command line``.
+        allow_reason: why it is intended, as the marker says (``allow={"email": "why"}``).
         phase: when it was scanned: ``call``, ``teardown``, ``late`` (after its test ended),
             ``collection`` (before the first test) or ``stored`` (``scan``).
         fail_on: the fail-on threshold it was held to (empty: none, gate warn or validation).
@@ -91,6 +92,7 @@ class LeakGroup:
     fail_on: str = ""
     below_threshold: bool = False
     stored_after_relay: bool | None = None
+    allow_reason: str = ""
     findings: tuple[GateFinding, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -141,6 +143,7 @@ class LeakGroup:
             "fails": self.blocking,
             "allowed_by": self.allowed_by,
             "allow_origin": self.allow_origin,
+            "allow_reason": self.allow_reason,
             "phase": self.phase,
             "fail_on": self.fail_on or None,
             "below_threshold": self.below_threshold,
@@ -157,6 +160,7 @@ class LeakGroup:
             tuple(data.get("records", ())), data["state"], data.get("open_state") or data["state"],
             data.get("allowed_by", ""), data.get("allow_origin", ""), data.get("phase", "call"),
             data.get("fail_on") or "", bool(data.get("below_threshold")), data.get("stored_after_relay"),
+            data.get("allow_reason", ""),
         )  # fmt: skip
 
 
@@ -203,6 +207,7 @@ def group_findings(findings: Iterable[GateFinding], examples: int = EXAMPLES) ->
                 fail_on=first.fail_on,
                 below_threshold=first.below_threshold,
                 stored_after_relay=_stored(members),
+                allow_reason=first.allow_reason,
                 findings=tuple(members),
             )
         )

@@ -172,7 +172,10 @@ def _sarif_result(group: LeakGroup, rule_index: int, fail_on: str) -> dict[str, 
     }
     if not group.open:
         kind = "inSource" if group.state == "allowed" else "external"
-        result["suppressions"] = [{"kind": kind, "justification": group.allowed_by or group.state}]
+        justification = group.allowed_by or group.state
+        if group.allow_reason:
+            justification += f": {group.allow_reason}"
+        result["suppressions"] = [{"kind": kind, "justification": justification}]
     location: dict[str, Any] = {
         "logicalLocations": [
             {"fullyQualifiedName": f"{group.test}/{group.item_type}:{group.pattern}", "kind": "member"}

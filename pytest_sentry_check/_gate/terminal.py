@@ -129,7 +129,8 @@ def _accepted_lines(allowed: list[LeakGroup]) -> list[str]:
             else f"the marker on {origin}"
         )
         lines.append(f"  {group.test}: {group_line(group)}")
-        lines.append(f"    allowed by {group.allowed_by!r} ({where})")
+        reason = f": {group.allow_reason}" if group.allow_reason else ""
+        lines.append(f"    allowed by {group.allowed_by!r} ({where}){reason}")
     if len(allowed) > LISTED:
         lines.append(f"  ... and {len(allowed) - LISTED} more")
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -131,7 +131,22 @@ def _classify(
         return []
     allow = allow_of(run, item)
     location = _location(item)
-    return ledger.classify(item.nodeid, location, found, allow=allow, phase=phase, mode=mode, fail_on=fail_on)
+    return ledger.classify(
+        item.nodeid, location, found,
+        allow=allow, phase=phase, mode=mode, fail_on=fail_on, reasons=_reasons_of(item),
+    )  # fmt: skip
+
+
+def _reasons_of(item: pytest.Item) -> dict[tuple[str, str], str]:
+    """``(origin, entry)``: why, for the allow entries a marker gives as a dict
+    (``allow={"email": "the reset mail names its address"}``)."""
+    reasons = {}
+    for node, mark in item.iter_markers_with_node("sentry_check"):
+        entries = mark.kwargs.get("allow", ())
+        if isinstance(entries, Mapping):
+            origin = node.nodeid.split("[", 1)[0] if node is item else node.nodeid
+            reasons.update({(origin, str(entry)): str(why) for entry, why in entries.items() if why})
+    return reasons
 
 
 def scan_body(item: pytest.Item, running: Running) -> str | None:
@@ -183,7 +198,7 @@ def scan_late(run: RunState, session: pytest.Session, installation: Installation
         allow = allow_of(run, item)
         ledger.classify(
             capture.name, _location(item), found,
-            allow=allow, phase="late", mode=options.gate, fail_on=options.fail_on,
+            allow=allow, phase="late", mode=options.gate, fail_on=options.fail_on, reasons=_reasons_of(item),
         )  # fmt: skip
     if ledger.mode != "off":
         ledger.tests_run.add(BEFORE_FIRST_TEST)  # so a fixed import-time leak's entry goes stale

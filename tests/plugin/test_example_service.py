@@ -37,4 +37,15 @@ def test_example_suite_passes_and_shows_what_was_captured() -> None:
         r"\d+ envelopes from 19 tests scanned: 2 findings in 1 test, 2 leak groups \(2 allowed\)",
         lines[gate + 1],
     )
+    # issue #16 item 7: what the known leak is, where, its masked value, and why it is allowed
+    test = "tests/test_scrubbing.py::test_a_known_leak_the_gate_reports"
+    assert lines[gate + 2 : gate + 4] == [
+        "allowed (2 leak groups):",
+        f"  {test}: [medium] email (email address) at event:logentry.formatted: ana…[16 chars] in event "
+        + lines[gate + 3].split(" in event ")[1],
+    ]
+    assert lines[gate + 4] == (
+        f"    allowed by 'email' (the marker on {test}): known leak: the reset log line names the address "
+        "(fix tracked)"
+    )
     assert "ana@shop.example" not in out

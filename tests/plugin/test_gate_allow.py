@@ -131,3 +131,28 @@ def test_a_secret_used_as_a_key_masks_only_that_key(gated: pytest.Pytester) -> N
     result.assert_outcomes(passed=1)
     paths = {g["pattern"] for g in json.loads((gated.path / "r.json").read_text())["groups"]}
     assert paths == {"contexts.support.ana…[22 chars]", "contexts.support.ana…[22 chars].password"}
+
+
+def test_an_allow_entry_can_say_why_and_every_output_shows_it(gated: pytest.Pytester) -> None:
+    """allow={entry: reason}: the terminal, the JSON report and SARIF's suppression say why the
+    leak is intended, with what and where (issue #16 item 7)."""
+    reason = "the support inbox is the recipient (ticket 41)"
+    gated.makepyfile(
+        test_notify=NOTIFY.replace(
+            "def test_notify", f"@pytest.mark.sentry_check(allow={{'email': {reason!r}}})\ndef test_notify"
+        )
+    )
+    result = gated.runpytest("-n", "2", "--sentry-report=r.json", "--sentry-sarif=r.sarif")  # via xdist
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "allowed (2 leak groups):",
+            "  test_notify.py::test_notify: [[]medium] email (email address) at event:message: ana…[[]22 chars] in event *",
+            f"    allowed by 'email' (the marker on test_notify.py::test_notify): {reason}",
+        ],
+        consecutive=True,
+    )
+    groups = json.loads((gated.path / "r.json").read_text())["groups"]
+    assert {(g["allowed_by"], g["allow_reason"]) for g in groups} == {("email", reason)}
+    results = json.loads((gated.path / "r.sarif").read_text())["runs"][0]["results"]
+    assert {r["suppressions"][0]["justification"] for r in results} == {f"email: {reason}"}
