@@ -39,7 +39,7 @@ import sentry_sdk.transport
 
 from .scopes import patched_getters
 from .store import Router, run_as
-from .transport import CaptureTransport
+from .transport import CaptureTransport, SilencedTransport, reports_the_test_run
 
 __all__ = [
     "CALLBACK_OPTIONS",
@@ -133,6 +133,21 @@ def _warn_at_the_apps_call(caught: list[warnings.WarningMessage]) -> None:
         )
 
 
+def _from_the_overrides(
+    caught: list[warnings.WarningMessage], app_caught: list[warnings.WarningMessage]
+) -> list[warnings.WarningMessage]:
+    """What the SDK warned with the test's option overrides: the app's own options' warnings as
+    they are, and a warning only the overrides raised (a deprecated option the marker or the ini
+    sets) saying so, since the app's line does not have it."""
+    own = {(w.category, str(w.message)) for w in app_caught}
+    warned = list(app_caught)
+    for w in caught:
+        if (w.category, str(w.message)) not in own:
+            message = w.category(f"from the option overrides (marker, ini sentry_options): {w.message}")
+            warned.append(warnings.WarningMessage(message, w.category, w.filename, w.lineno))
+    return warned
+
+
 class Installation:
     """The patched SDK entry points, and the router they deliver to.
 
@@ -140,9 +155,19 @@ class Installation:
     ``overrides`` are added on top of those while it is the active one.
     """
 
-    def __init__(self, router: Router, overrides: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        router: Router,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        report_test_run: bool = False,
+    ):
         self.router = router
         self.overrides: dict[str, Any] = dict(overrides or {})
+        #: let pytest-sentry's client (it reports the test run itself) keep its own transport
+        self.report_test_run = report_test_run
+        #: how many of pytest-sentry's clients were recognised (silenced unless report_test_run)
+        self.test_run_reporters = 0
         self._saved: list[tuple[Any, str, Any]] = []
         self._app_options: dict[int, dict[str, Any]] = {}
         #: ``host:port`` of local ingest servers: clients whose DSN points there keep the SDK's
@@ -160,14 +185,15 @@ class Installation:
         @functools.wraps(original)
         def get_options(*args: Any, **kwargs: Any) -> dict[str, Any]:
             overrides = self.current_overrides()
+            app_caught: list[warnings.WarningMessage] = []
             if overrides:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with warnings.catch_warnings(record=True) as app_caught:
+                    warnings.simplefilter("always")
                     app_options = original(*args, **kwargs)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 effective = original(*args, **{**kwargs, **overrides})
-            _warn_at_the_apps_call(caught)
+            _warn_at_the_apps_call(_from_the_overrides(caught, app_caught) if overrides else caught)
             if not overrides:
                 app_options = dict(effective)
             self._app_options[id(effective)] = app_options
@@ -178,6 +204,9 @@ class Installation:
 
     def _make_transport(self, options: dict[str, Any]) -> Any:
         app_options = self._app_options.pop(id(options), None)
+        if reports_the_test_run(options.get("integrations")):
+            self.test_run_reporters += 1
+            return _SDK_MAKE_TRANSPORT(options) if self.report_test_run else SilencedTransport(options)
         dsn = options.get("dsn")
         if (
             self.local_servers
@@ -234,8 +263,10 @@ class Installation:
         self._saved.append((owner, name, before))
         setattr(owner, name, value)
 
-    def install(self) -> Installation:
-        """Patch the SDK; a client that already exists gets a capture transport too."""
+    def install(self, find_existing: bool = False) -> Installation:
+        """Patch the SDK; a client that already exists gets a capture transport too: the one
+        in use, or with ``find_existing`` every client in the process (made before the SDK was
+        patched, such as pytest-sentry's, which it creates when pytest imports it)."""
         client_module: Any = sentry_sdk.client
         self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
         self._patch(client_module, "make_transport", self._make_transport)
@@ -251,15 +282,28 @@ class Installation:
                 self._is_ignored_error(_SDK_IS_IGNORED_ERROR),
             )
         self.adopt(sentry_sdk.get_client())
+        if find_existing:
+            for client in _clients_in_the_process():
+                self.adopt(client)
         return self
 
     def adopt(self, client: Any) -> None:
-        """Give an already initialised client a capture transport (and no Spotlight)."""
+        """Give an already initialised client a capture transport (and no Spotlight); a client
+        of pytest-sentry a silenced one (unless ``report_test_run``)."""
         options = getattr(client, "options", None)
         if not client.is_active() or not isinstance(options, dict):
             return
         transport = getattr(client, "transport", None)
-        if isinstance(transport, CaptureTransport) and transport.router is self.router:
+        if isinstance(transport, (CaptureTransport, SilencedTransport)) and (
+            getattr(transport, "router", self.router) is self.router
+        ):
+            return
+        if reports_the_test_run(getattr(client, "integrations", None)):
+            self.test_run_reporters += 1
+            if not self.report_test_run:
+                client.transport = SilencedTransport(options)
+                if transport is not None:
+                    transport.kill()
             return
         client.transport = CaptureTransport(options, self.router, dict(options))
         wrap_callbacks(options, self.router)
@@ -272,6 +316,15 @@ class Installation:
         while self._saved:
             owner, name, value = self._saved.pop()
             setattr(owner, name, value)
+
+
+def _clients_in_the_process() -> list[Any]:
+    """Every SDK client alive in the process (one walk of the garbage collector's objects: done
+    once, when the SDK was imported before the plugin could patch it)."""
+    import gc
+
+    client_class = sentry_sdk.client._Client
+    return [obj for obj in gc.get_objects() if isinstance(obj, client_class)]
 
 
 @contextlib.contextmanager
@@ -297,9 +350,15 @@ def overridden(options: dict[str, Any], overrides: Mapping[str, Any], router: Ro
 _installations: list[Installation] = []
 
 
-def install(overrides: Mapping[str, Any] | None = None) -> Installation:
-    """Route everything the SDK sends into a new :class:`Router` (nestable; undo with :func:`uninstall`)."""
-    installation = Installation(Router(), overrides).install()
+def install(
+    overrides: Mapping[str, Any] | None = None, *, report_test_run: bool = False, find_existing: bool = False
+) -> Installation:
+    """Route everything the SDK sends into a new :class:`Router` (nestable; undo with
+    :func:`uninstall`). ``find_existing``: the SDK was imported before the plugin could patch it
+    (by pytest-sentry, say): the first installation of the process finds the clients made since."""
+    installation = Installation(Router(), overrides, report_test_run=report_test_run).install(
+        find_existing=find_existing and not _installations
+    )
     _installations.append(installation)
     return installation
 

@@ -18,7 +18,7 @@ from sentry_sdk.transport import Transport
 
 from .store import ReceivedEnvelope, Router
 
-__all__ = ["CaptureTransport", "flush_pending"]
+__all__ = ["CaptureTransport", "SilencedTransport", "flush_pending", "reports_the_test_run"]
 
 
 class CaptureTransport(Transport):
@@ -68,6 +68,47 @@ class CaptureTransport(Transport):
 
     def kill(self) -> None:
         return None
+
+
+class SilencedTransport(Transport):
+    """The transport of a client that reports the test run itself (pytest-sentry's): what it
+    sends is counted and dropped, neither sent out nor mixed into the tests' captures.
+
+    Exposed for type hints only.
+    """
+
+    def __init__(self, options: dict[str, Any] | None = None):
+        super().__init__(options)
+        #: envelopes the client sent
+        self.dropped = 0
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        self.dropped += 1
+
+    def record_lost_event(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def flush(self, timeout: float, callback: Any = None) -> None:
+        return None
+
+    def kill(self) -> None:
+        return None
+
+
+#: The package of the test-run reporter recognised among a client's integrations.
+_TEST_RUN_REPORTERS = ("pytest_sentry",)
+
+
+def reports_the_test_run(integrations: Any) -> bool:
+    """Whether a client with these integrations (its ``integrations`` option, or its dict of
+    set-up integrations) is pytest-sentry's, which reports the test run itself."""
+    values = integrations.values() if isinstance(integrations, Mapping) else integrations or ()
+    try:
+        return any(
+            type(integration).__module__.partition(".")[0] in _TEST_RUN_REPORTERS for integration in values
+        )
+    except TypeError:  # not iterable: no integration of a reporter
+        return False
 
 
 #: Where the SDK buffers telemetry before sending it (component, attribute).

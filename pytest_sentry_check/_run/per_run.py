@@ -144,6 +144,18 @@ def report_header(run: RunState) -> list[str]:
         f"option overrides: {overrides}",
         gate,
     ]
+    installation = run.installation
+    if installation is not None and installation.test_run_reporters:
+        if installation.report_test_run:
+            lines.append(
+                "sentry-check: pytest-sentry's client keeps its own transport: it reports the test "
+                "run to its DSN (ini sentry_pytest_sentry = report)"
+            )
+        else:
+            lines.append(
+                "sentry-check: pytest-sentry's client is silenced: it sends nothing (ini "
+                "sentry_pytest_sentry = report lets it report the test run to its DSN)"
+            )
     if settings.spotlight:
         lines.append(f"sentry-check: forwarding each test's envelopes to Spotlight at {settings.spotlight}")
     return lines

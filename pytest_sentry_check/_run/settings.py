@@ -17,7 +17,7 @@ from .options import FAIL_ON_LEVELS, GATE_MODES, SDK_ERROR_MODES, parse_option_l
 if TYPE_CHECKING:
     from pytest_sentry_check._server.ingest import Limits
 
-__all__ = ["Settings", "add_options", "ini_overrides"]
+__all__ = ["Settings", "add_options", "ini_overrides", "report_test_run"]
 
 _SPOTLIGHT_DEFAULT = "http://localhost:8969/stream"  # Spotlight's own default
 
@@ -128,13 +128,6 @@ def add_options(parser: pytest.Parser) -> None:
         help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
     )
     parser.addini(
-        "sentry_strict",
-        type="bool",
-        default=False,
-        help="fail each test whose app sent an error or message event that no query of "
-        "sentry_events matched (as @pytest.mark.sentry_check(strict=True)).",
-    )
-    parser.addini(
         "sentry_fail_on",
         default="high",
         help="critical, high, medium or low: the least severe finding that fails the leak gate "
@@ -180,11 +173,26 @@ def add_options(parser: pytest.Parser) -> None:
         "request's headers, then its body (default 5).",
     )
     parser.addini(
+        "sentry_pytest_sentry",
+        default="silence",
+        help="silence or report: pytest-sentry's client (it reports the test run to its own DSN) "
+        "sends nothing (default), or keeps its own transport.",
+    )
+    parser.addini(
         "sentry_sdk_errors",
         default="fail",
         help="fail, warn or ignore: what to do when the SDK swallowed an exception from "
         "the app's callbacks (before_send, traces_sampler, ...) or from serialization.",
     )
+
+
+#: the ini ``sentry_pytest_sentry``'s values: pytest-sentry's client silenced, or reporting
+PYTEST_SENTRY_MODES = ("silence", "report")
+
+
+def report_test_run(config: pytest.Config) -> bool:
+    """The ini ``sentry_pytest_sentry``: whether pytest-sentry's client keeps its own transport."""
+    return _mode(config, "sentry_pytest_sentry", PYTEST_SENTRY_MODES) == "report"
 
 
 def ini_overrides(config: pytest.Config) -> dict[str, Any]:
@@ -298,7 +306,6 @@ class Settings:
             "gate": gate,
             "allow": allow,
             "fail_on": fail_on,
-            "strict": bool(config.getini("sentry_strict")),
         }
         self.summary = bool(config.getoption("sentry_summary", False))
         self.baseline: str | None = config.getoption("sentry_baseline", None)

@@ -17,7 +17,7 @@ import pytest
 from pytest_sentry_check._sdk_import import SDK, when_sdk_imported
 
 from .options import CheckOptions, merge_markers
-from .settings import Settings, ini_overrides
+from .settings import Settings, ini_overrides, report_test_run
 
 if TYPE_CHECKING:
     from pytest_sentry_check._capture.install import Installation
@@ -111,18 +111,19 @@ class RunState:
         something imports it (the plugin never imports it at start-up)."""
         if self.installation is not None or self._stop_waiting is not None:
             return
-        overrides = ini_overrides(self.config)  # a bad ini is a usage error now
-        if SDK in sys.modules:
-            self._install(overrides)
+        # a bad ini is a usage error now
+        overrides, report = ini_overrides(self.config), report_test_run(self.config)
+        if SDK in sys.modules:  # imported before (by pytest-sentry, say): clients may exist
+            self._install(overrides, report, find_existing=True)
         else:
-            self._stop_waiting = when_sdk_imported(lambda: self._install(overrides))
+            self._stop_waiting = when_sdk_imported(lambda: self._install(overrides, report))
 
-    def _install(self, overrides: dict[str, Any]) -> None:
+    def _install(self, overrides: dict[str, Any], report: bool, find_existing: bool = False) -> None:
         from pytest_sentry_check._capture.install import install
 
         self._stop_waiting = None
         if self.installation is None:
-            self.installation = install(overrides)
+            self.installation = install(overrides, report_test_run=report, find_existing=find_existing)
             if self.on_installed is not None:
                 self.on_installed(self)
 
