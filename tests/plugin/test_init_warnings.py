@@ -47,3 +47,37 @@ def test_a_deprecated_option_is_reported_at_the_apps_init_call(
     )
     assert "_capture" not in result.stdout.str()
     assert "sentry_sdk/client.py" not in result.stdout.str()
+
+
+def test_a_deprecated_option_only_the_overrides_set_says_so(pytester: pytest.Pytester) -> None:
+    """The app's init does not set send_default_pii, the marker does: the warning still names the
+    app's line (where init ran) but says the option came from the overrides."""
+    if not _sdk_deprecates_send_default_pii():
+        pytest.skip("this sentry-sdk does not deprecate send_default_pii")
+    pytester.makepyfile(
+        app="""
+        import sentry_sdk
+
+        def start():
+            sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        import app
+
+        @pytest.mark.sentry_check(options={"send_default_pii": False})
+        def test_start():
+            app.start()
+        """
+    )
+    result = pytester.runpytest("-W", "always::DeprecationWarning", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*/app.py:4: DeprecationWarning: from the option overrides (marker, ini sentry_options): "
+            "The send_default_pii option is deprecated*"
+        ]
+    )
+    assert "app.py:4: DeprecationWarning: The send_default_pii" not in result.stdout.str()
