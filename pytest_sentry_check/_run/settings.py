@@ -128,6 +128,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="fail, warn or off: the leak gate over everything the tests made the app send to Sentry.",
     )
     parser.addini(
+        "sentry_strict",
+        type="bool",
+        default=False,
+        help="fail each test whose app sent an error or message event that no query of "
+        "sentry_events matched (as @pytest.mark.sentry_check(strict=True)).",
+    )
+    parser.addini(
         "sentry_fail_on",
         default="high",
         help="critical, high, medium or low: the least severe finding that fails the leak gate "
@@ -306,6 +313,7 @@ class Settings:
             "gate": gate,
             "allow": allow,
             "fail_on": fail_on,
+            "strict": bool(config.getini("sentry_strict")),
         }
         self.summary = bool(config.getoption("sentry_summary", False))
         self.baseline: str | None = config.getoption("sentry_baseline", None)
