@@ -133,6 +133,21 @@ def _warn_at_the_apps_call(caught: list[warnings.WarningMessage]) -> None:
         )
 
 
+def _from_the_overrides(
+    caught: list[warnings.WarningMessage], app_caught: list[warnings.WarningMessage]
+) -> list[warnings.WarningMessage]:
+    """What the SDK warned with the test's option overrides: the app's own options' warnings as
+    they are, and a warning only the overrides raised (a deprecated option the marker or the ini
+    sets) saying so, since the app's line does not have it."""
+    own = {(w.category, str(w.message)) for w in app_caught}
+    warned = list(app_caught)
+    for w in caught:
+        if (w.category, str(w.message)) not in own:
+            message = w.category(f"from the option overrides (marker, ini sentry_options): {w.message}")
+            warned.append(warnings.WarningMessage(message, w.category, w.filename, w.lineno))
+    return warned
+
+
 class Installation:
     """The patched SDK entry points, and the router they deliver to.
 
@@ -170,14 +185,15 @@ class Installation:
         @functools.wraps(original)
         def get_options(*args: Any, **kwargs: Any) -> dict[str, Any]:
             overrides = self.current_overrides()
+            app_caught: list[warnings.WarningMessage] = []
             if overrides:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with warnings.catch_warnings(record=True) as app_caught:
+                    warnings.simplefilter("always")
                     app_options = original(*args, **kwargs)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 effective = original(*args, **{**kwargs, **overrides})
-            _warn_at_the_apps_call(caught)
+            _warn_at_the_apps_call(_from_the_overrides(caught, app_caught) if overrides else caught)
             if not overrides:
                 app_options = dict(effective)
             self._app_options[id(effective)] = app_options
