@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ._capture.store import follow_running_test
     from ._capture.transport import CaptureTransport
     from ._lifespan import lifespan
-    from ._model.items import Leaf, ScanItem, ScanTarget
     from ._model.inner import FeatureFlag, TransactionSpan
+    from ._model.items import Leaf, ScanItem, ScanTarget
     from ._model.queryable import RecordQueries
     from ._model.records import Event, Payload, Transaction
     from ._model.replays import Replay, ReplaySegment

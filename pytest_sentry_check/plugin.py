@@ -240,3 +240,20 @@ def sentry_server(
 
     running = running_of(request.node) if isinstance(request.node, pytest.Item) else None
     yield from server_view(*_sentry_check_server, running.capture if running is not None else None)
+
+
+@pytest.fixture
+def sentry_page(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """pytest-playwright's ``page``, with the browser SDK's envelope requests
+    (``*/api/*/envelope/``) routed into this test's capture: the page's errors, replays and
+    feedback land in ``sentry_events`` and the leak gate, and nothing reaches Sentry. Needs
+    pytest-playwright; ``sentry_events...wait_for(...)`` lets the page run while it waits."""
+    running = _running(request)
+    run = run_of(request.config)
+    assert run is not None
+    assert run.installation is not None
+    from pytest_sentry_check._run.browser import sentry_page as page_factory
+
+    yield from page_factory(
+        request, run.installation.router, running.capture, run.checked_settings().server_limits
+    )

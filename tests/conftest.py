@@ -28,10 +28,11 @@ if os.environ.get("CI"):
 @pytest.fixture(autouse=True)
 def _inner_runs_keep_their_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite runs in random order (pytest-randomly); the suites that tests run with pytester
-    are written in order (a thread one test starts, the next one joins)."""
+    are written in order (a thread one test starts, the next one joins). pytest-playwright is
+    off there too (a test that needs it passes ``-p playwright``): see pyproject.toml's addopts."""
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly -p no:playwright")
 
 
 # A FastAPI service in the style real users write: its own sentry module, init in the

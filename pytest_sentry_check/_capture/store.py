@@ -169,6 +169,8 @@ class Capture:
     foreign_clients: frozenset[str] = frozenset()
     generation = 0
     listeners: tuple[Callable[[ReceivedEnvelope], None], ...] = ()
+    #: what :meth:`wait` runs while it waits (see :meth:`add_pump`)
+    pumps: tuple[Callable[[float], None], ...] = ()
     _late: _Late | None = None
     _token: contextvars.Token[Capture | None] | None = None
 
@@ -252,15 +254,33 @@ class Capture:
             self.changed.notify_all()
 
     def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Block until ``predicate()`` is true or ``timeout`` seconds passed."""
+        """Block until ``predicate()`` is true or ``timeout`` seconds passed; the capture's
+        pumps run meanwhile (outside the lock), each for up to 50 ms a turn."""
         deadline = time.monotonic() + timeout
-        with self.changed:
-            while not predicate():
+        while True:
+            with self.changed:
+                if predicate():
+                    return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self.changed.wait(min(remaining, 0.05))
-        return True
+                pumps = self.pumps
+                if not pumps:
+                    self.changed.wait(min(remaining, 0.05))
+            for pump in pumps:
+                pump(min(remaining, 0.05))
+
+    def add_pump(self, pump: Callable[[float], None]) -> Callable[[], None]:
+        """Have :meth:`wait` call ``pump(seconds)`` while it waits: a source that delivers only
+        while the waiting thread runs its loop (a Playwright page's routes). Returns its removal."""
+        with self.changed:
+            self.pumps = (*self.pumps, pump)
+
+        def remove() -> None:
+            with self.changed:
+                self.pumps = tuple(p for p in self.pumps if p is not pump)
+
+        return remove
 
     def open(self) -> Capture:
         """Start receiving; the calling context (and what it spawns) becomes this capture's."""

@@ -87,7 +87,7 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
         if hasattr(value, "_fixture_function_marker") or type(value).__name__ == "FixtureFunctionDefinition"
     ]
     public_fixtures = [name for name in fixtures if not name.startswith("_")]
-    assert len(public_fixtures) == 6, public_fixtures
+    assert len(public_fixtures) == 7, public_fixtures
     missing += [f"fixture {name}" for name in public_fixtures if f"plugin.{name}" not in reference]
     source = (ROOT / "pytest_sentry_check" / "_run" / "settings.py").read_text()
     options = set(re.findall(r'"(--sentry-[a-z-]+)"', source))

@@ -101,7 +101,7 @@ class TestReplays:
         assert isinstance(replay, Replay)
         assert [segment.segment_id for segment in replay.segments] == [0, 1]
         assert replay.segment_count == 2
-        assert replay["segment_id"] == 0 and replay.replay_type == "session"  # the first segment's event
+        assert (replay["segment_id"], replay.replay_type) == (0, "session")  # the first segment's event
         assert replay.urls == ["http://shop.test/", "http://shop.test/pay"]
         assert replay.error_ids == [ERROR_ID]
         assert replay.trace_ids == ["1" * 32]
