@@ -11,6 +11,7 @@ from pytest_sentry_check._masking import shorten
 
 from .item_types import item_type_of_record
 from .items import ScanItem, binary_items
+from .queryable import RecordQueries, query_collection
 from .records import Payload, dict_or_empty
 
 __all__ = [
@@ -111,7 +112,7 @@ class Metric(Payload):
 class Span(Payload):
     """One standalone (streamed) span, from an envelope item of type ``span``."""
 
-    __slots__ = ()
+    __slots__ = ("_siblings",)
 
     #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
     #: the query stage turns them into checks (``where=`` is added to every type).
@@ -120,7 +121,33 @@ class Span(Payload):
         "name": ("exact", "name"),
         "op": ("exact", "op"),
         "status": ("exact", "status"),
+        "span_id": ("exact", "span_id"),
+        "parent_span_id": ("exact", "parent_span_id"),
+        "trace_id": ("exact", "trace_id"),
     }
+
+    def __init__(self, data: Mapping[str, Any], siblings: list[Span] | None = None):
+        super().__init__(data)
+        #: the spans its children are looked for in (the test's spans, as they arrive)
+        self._siblings: list[Span] = [self] if siblings is None else siblings
+
+    @property
+    def span_id(self) -> str | None:
+        return self._data.get("span_id")
+
+    @property
+    def parent_span_id(self) -> str | None:
+        return self._data.get("parent_span_id")
+
+    @property
+    def trace_id(self) -> str | None:
+        return self._data.get("trace_id")
+
+    @property
+    def children(self) -> RecordQueries[Span]:
+        """The spans captured so far whose parent is this one, queryable (a fixed collection)."""
+        children = [s for s in self._siblings if self.span_id and s.parent_span_id == self.span_id]
+        return query_collection(children, Span, f"Span({self.name!r}).children")
 
     @property
     def name(self) -> str | None:

@@ -85,6 +85,13 @@ class _Index:
                     _add_merged(records, record_type.from_parts(data, parts), entry.merge_key)
                 elif record_type is Transaction:
                     records.append(Transaction(data, span_hints=self.standalone_spans))
+                elif record_type is Span:  # a span's children are looked for in all of them
+                    batch = data.get("items")
+                    records.extend(
+                        Span(record, siblings=records)
+                        for record in (batch if isinstance(batch, list) else [data])
+                        if isinstance(record, dict)
+                    )
                 elif entry.batched:
                     batch = data.get("items")
                     records.extend(

@@ -139,6 +139,8 @@ def report_header(run: RunState) -> list[str]:
         if base["allow"]:
             gate += f", allow={len(base['allow'])} ini entries"
     gate += f"; validate={settings.validate}"
+    if base["strict"]:
+        gate += "; strict"
     lines = [
         f"sentry-check: capturing (sentry-sdk {_sdk_version()}), sdk_errors={base['sdk_errors']}, "
         f"option overrides: {overrides}",

@@ -117,6 +117,7 @@ def test_the_ini_turns_it_on_and_a_marker_off(pytester: pytest.Pytester) -> None
     pytester.makeini("[pytest]\nsentry_strict = true\nfilterwarnings = ignore::DeprecationWarning\n")
     result = pytester.runpytest("--sentry-gate=off")
     result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["sentry-check: gate=off; validate=*; strict"])
     result.stdout.fnmatch_lines(
         [
             "*_ test_unexpected_events _*",

@@ -325,6 +325,10 @@ def test_telemetry_properties(sentry_events: SentryEvents) -> None:
     assert_type(log.trace_id, str | None)
 
     span = sentry_events.spans.one()
+    assert_type(span.children, RecordQueries[Span])
+    assert_type(span.span_id, str | None)
+    assert_type(span.parent_span_id, str | None)
+    assert_type(span.trace_id, str | None)
     assert_type(span.name, str | None)
     assert_type(span.op, str | None)
     assert_type(span.status, str | None)

@@ -183,6 +183,13 @@ class TestMissMessages:
             "every criterion and how each one matches.",
         ]
         assert str(unmatched.value).splitlines()[-2].endswith("in no transaction; none of them matches.")
+        checkout = events.spans.one(name="checkout")
+        assert checkout.children.one().name == "charge-card"
+        assert (
+            events.spans.one(parent_span_id=checkout.span_id, trace_id=checkout.trace_id).name
+            == "charge-card"
+        )
+        assert len(checkout.children.one().children) == 0
         assert str(other_kind.value).splitlines()[-2].endswith("in no transaction.")
 
 
