@@ -1,5 +1,5 @@
-"""``pytest-sentry-check serve`` and ``pytest-sentry-check scan``: the ingest server and the leak
-scanner outside pytest (docker-compose stacks, end-to-end suites)."""
+"""``pytest-sentry-check serve``, ``scan`` and ``merge``: the ingest server and the leak scanner
+outside pytest (docker-compose stacks, end-to-end suites), and the gate of a sharded run."""
 
 from __future__ import annotations
 
@@ -227,10 +227,98 @@ def _read_timeout(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _read_report(name: str) -> GateReport | str:
+    """The shard's report, or why it is not one (a merge must not pass what it cannot read)."""
+    import json
+
+    from pytest_sentry_check._gate.reports import REPORT_VERSION
+
+    try:
+        data = json.loads(Path(name).read_text(encoding="utf-8"))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    except ValueError as exc:
+        return f"not JSON ({exc})"
+    if not isinstance(data, dict) or data.get("schema") != "pytest-sentry-check/report":
+        return "not a pytest-sentry-check JSON report (pytest writes one with --sentry-report=PATH)"
+    if data.get("version") != REPORT_VERSION:
+        return (
+            f"a version {data.get('version')!r} report; this merge reads version {REPORT_VERSION} "
+            "(run the shards and the merge with the same pytest-sentry-check)"
+        )
+    try:
+        return GateReport.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return f"not a pytest-sentry-check JSON report ({type(exc).__name__}: {exc})"
+
+
+def merge(args: argparse.Namespace) -> int:
+    """Merge the JSON reports of a sharded run: 1 when the merged gate fails and ``--gate`` is
+    given, 2 when a report cannot be read or the shards cannot be merged, 0 otherwise."""
+    from pytest_sentry_check._gate.baseline import Baseline, BaselineError
+    from pytest_sentry_check._gate.merge import MergeError, merge_reports
+    from pytest_sentry_check._gate.page import report_page, write_page
+    from pytest_sentry_check._gate.terminal import final_words, summary_lines
+
+    prog = "pytest-sentry-check merge"
+    reports, bad = [], 0
+    for name in args.reports:
+        read = _read_report(name)
+        if isinstance(read, str):
+            print(f"{prog}: {name}: {read}", file=sys.stderr)
+            bad += 1
+        else:
+            reports.append(read)
+    try:
+        baseline = Baseline.load(args.baseline) if args.baseline else None
+    except BaselineError as exc:
+        print(f"{prog}: --baseline: {exc}", file=sys.stderr)
+        return 2
+    if bad:
+        print(f"{prog}: {bad} of {len(args.reports)} reports not read: nothing was merged", file=sys.stderr)
+        return 2
+    try:
+        report = merge_reports(reports, baseline=baseline, fail_on=args.fail_on)
+    except MergeError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{prog}: {len(reports)} reports, leak gate ({report.mode})")
+    for line in summary_lines(report):
+        print(line)
+    if args.json:
+        write_json(args.json, json_report(report))
+        print(f"JSON report written to {args.json}")
+    if args.sarif:
+        write_json(args.sarif, sarif_report(report, Path.cwd()))
+        print(f"SARIF written to {args.sarif}")
+    if args.html:
+        print(write_page(args.html, report_page(report, f"sentry-check: {Path.cwd().name}")))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from pytest_sentry_check._gate.ci import github_annotations, step_summary
+
+        for line in github_annotations(report):
+            print(line)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as file:
+                file.write(step_summary(report))
+    tests = report.counts()["tests_scanned"]
+    head = f"{prog}: {len(reports)} reports, {tests} test{'s' if tests != 1 else ''}"
+    blocking = len(report.blocking)
+    if blocking and not args.gate:
+        noun = "leak group" if blocking == 1 else "leak groups"
+        print(f"{head}, {blocking} {noun} would fail the gate (not applied: --gate applies it)")
+        return 0
+    words = {"warned": "gate passed with warnings", "passed": "gate passed", "off": "gate off"}
+    print(f"{head}, {final_words(report) or words[report.verdict]}")
+    return 1 if report.failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pytest-sentry-check",
-        description="A local Sentry ingest server, and the leak scanner over what it stored.",
+        description="A local Sentry ingest server, the leak scanner over what it stored, and the merge "
+        "of a sharded run's gate reports.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serving = commands.add_parser("serve", help="run the ingest server; store every envelope in a folder")
@@ -271,8 +359,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the lowest severity that fails (default high, like pytest's --sentry-fail-on); "
         "findings below it are warnings and do not change the exit status",
     )
+    merging = commands.add_parser(
+        "merge",
+        help="merge the JSON reports of a sharded run (--sentry-report of each shard) into one verdict",
+    )
+    merging.add_argument("reports", nargs="+", metavar="REPORT", help="each shard's --sentry-report file")
+    merging.add_argument(
+        "--gate", action="store_true", help="exit with status 1 when the merged leak groups fail the gate"
+    )
+    merging.add_argument("--json", metavar="PATH", help="write the merged JSON report")
+    merging.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0 (paths relative to this folder)")
+    merging.add_argument("--html", metavar="PATH", help="write the HTML report (the findings, no payloads)")
+    merging.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="judge every group by this baseline file instead of the shards' (applied once, to the merge)",
+    )
+    merging.add_argument(
+        "--fail-on",
+        type=_severity,
+        default=None,
+        metavar="{" + ",".join(SEVERITIES) + "}",
+        help="hold the groups to this threshold instead of the shards' (a marker's own threshold stays)",
+    )
     args = parser.parse_args(argv)
-    return serve(args) if args.command == "serve" else scan(args)
+    return {"serve": serve, "scan": scan, "merge": merge}[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover

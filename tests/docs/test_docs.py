@@ -99,9 +99,9 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
     missing += [key for key in marker_keys if key not in docs]
     cli = (ROOT / "pytest_sentry_check" / "_cli.py").read_text()
     cli_options = set(re.findall(r'add_argument\(\s*"(--[a-z-]+)"', cli))
-    assert len(cli_options) == 12, sorted(cli_options)  # serve: 7, scan: 5
+    assert len(cli_options) == 16, sorted(cli_options)  # serve: 7, scan: 5, merge: 4 more
     out_of_process = (ROOT / "docs" / "out-of-process.md").read_text()
-    for command in ("serve", "scan", *sorted(cli_options)):
+    for command in ("serve", "scan", "merge", *sorted(cli_options)):
         if f"`{command}" not in out_of_process:
             missing.append(f"CLI {command}")
     assert not missing, f"not in docs/: {missing}"
