@@ -143,7 +143,7 @@ def browser_sdk() -> Path:
         raise
 
 
-def _shop(pytester: pytest.Pytester, browser_sdk: Path, *, masked: bool) -> pytest.RunResult:
+def _shop(pytester: pytest.Pytester, browser_sdk: Path, *args: str, masked: bool) -> pytest.RunResult:
     """The checkout suite's run, the card input masked by its class or (``masked=False``) not."""
     site = pytester.mkdir("site")
     selector = ".secret" if masked else ".nothing"
@@ -153,7 +153,7 @@ def _shop(pytester: pytest.Pytester, browser_sdk: Path, *, masked: bool) -> pyte
     pytester.makeini("[pytest]\nfilterwarnings = ignore::DeprecationWarning\n")
     masked_as = "*" * len(MASKED) if masked else MASKED
     pytester.makepyfile(test_shop=SUITE.format(unmasked=UNMASKED, masked=MASKED, masked_as=masked_as))
-    return pytester.runpytest("-p", "playwright", "-s")
+    return pytester.runpytest("-p", "playwright", "-s", *args)
 
 
 GITHUB_TOKEN_LINE = (
@@ -167,7 +167,9 @@ def test_a_browser_pages_error_replay_and_feedback_land_in_the_gate(
 ) -> None:
     """The unmasked input's token is reported from the recording, masked; the masked input's
     never is (rrweb recorded stars); the feedback's contact email warns."""
-    result = _shop(pytester, browser_sdk, masked=True)
+    result = _shop(
+        pytester, browser_sdk, "--sentry-html=out/report.html", "--sentry-report=out/report.json", masked=True
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -191,10 +193,13 @@ def test_a_browser_pages_error_replay_and_feedback_land_in_the_gate(
         consecutive=True,
     )
     result.stdout.fnmatch_lines(["by rule:  github-token 1, email 1"])
-    output = result.stdout.str()
-    assert UNMASKED not in output
-    assert MASKED[:4] not in output
-    assert "slack-token" not in output
+    # no output holds the typed values: the terminal, the HTML page (the recording shown
+    # masked), the JSON report
+    for output in [result.stdout.str(), *(path.read_text() for path in (pytester.path / "out").iterdir())]:
+        assert UNMASKED not in output
+        assert MASKED[:4] not in output
+        assert "slack-token" not in output
+    assert "replay_recording" in (pytester.path / "out" / "report.html").read_text()
 
 
 def test_the_same_input_unmasked_is_reported_too(pytester: pytest.Pytester, browser_sdk: Path) -> None:
