@@ -324,7 +324,9 @@ def _clients_in_the_process() -> list[Any]:
     import gc
 
     client_class = sentry_sdk.client._Client
-    return [obj for obj in gc.get_objects() if isinstance(obj, client_class)]
+    # type(), not isinstance(): isinstance reads __class__, which a lazy proxy (Django's
+    # settings) answers by setting itself up, raising when nothing configured it yet
+    return [obj for obj in gc.get_objects() if issubclass(type(obj), client_class)]
 
 
 @contextlib.contextmanager
