@@ -36,6 +36,7 @@ from pytest_sentry_check import (
     Dropped,
     Event,
     FeatureFlag,
+    Feedback,
     Finding,
     Leaf,
     LogRecord,
@@ -46,6 +47,8 @@ from pytest_sentry_check import (
     Profile,
     RecordQueries,
     Records,
+    Replay,
+    ReplaySegment,
     ScanItem,
     ScanTarget,
     SdkError,
@@ -361,6 +364,31 @@ def test_telemetry_properties(sentry_events: SentryEvents) -> None:
     assert_type(attachment.event_id, str | None)
     assert_type(attachment.bytes, bytes)
     assert_type(attachment.text, str)
+
+    replay = sentry_events.replays.one(url=re.compile(r"/checkout$"), error_id="c0ffee")
+    assert_type(replay, Replay)
+    assert_type(replay.replay_id, str | None)
+    assert_type(replay.replay_type, str | None)
+    assert_type(replay.urls, list[str])
+    assert_type(replay.error_ids, list[str])
+    assert_type(replay.trace_ids, list[str])
+    assert_type(replay.events, list[dict[str, Any]])
+    assert_type(replay.inputs, list[str])
+    assert_type(replay.segment_count, int)
+    segment = replay.segments[0]
+    assert_type(segment, ReplaySegment)
+    assert_type(segment.segment_id, int | None)
+    assert_type(segment.events, list[Any])
+    assert_type(segment.problem, str)
+    assert_type(segment.recording, bytes)
+
+    feedback = sentry_events.feedback.wait_for(message="pay button")[0]
+    assert_type(feedback, Feedback)
+    assert_type(feedback.message, str | None)
+    assert_type(feedback.email, str | None)
+    assert_type(feedback.associated_event_id, str | None)
+    assert_type(feedback.replay_id, str | None)
+    assert_type(feedback.legacy, bool)
 
     drop = sentry_events.dropped.one()
     assert_type(drop.reason, str)
