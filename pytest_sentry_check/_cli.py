@@ -294,14 +294,16 @@ def merge(args: argparse.Namespace) -> int:
     if args.html:
         print(write_page(args.html, report_page(report, f"sentry-check: {Path.cwd().name}")))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from pytest_sentry_check._gate.ci import github_annotations, step_summary
+        from pytest_sentry_check._gate.ci import github_annotations
 
         for line in github_annotations(report):
             print(line)
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary:
-            with open(summary, "a", encoding="utf-8") as file:
-                file.write(step_summary(report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")  # as the plugin: whenever it is set
+    if summary:
+        from pytest_sentry_check._gate.ci import step_summary
+
+        with open(summary, "a", encoding="utf-8") as file:
+            file.write(step_summary(report))
     tests = report.counts()["tests_scanned"]
     head = f"{prog}: {len(reports)} reports, {tests} test{'s' if tests != 1 else ''}"
     blocking = len(report.blocking)

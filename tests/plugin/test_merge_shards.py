@@ -8,7 +8,6 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from _gate_suites import EMAIL, NOTIFY, SUITE
@@ -146,7 +145,3 @@ def test_stale_baseline_entries_are_counted_once_across_shards(suite: pytest.Pyt
     whole.stdout.fnmatch_lines([stale])
     assert stale in merged.stdout.splitlines()
     assert merged.returncode == 0
-
-
-def _data(path: Path) -> Any:
-    return json.loads(path.read_text())

@@ -32,6 +32,7 @@ def _shard(folder: Path, name: str, test: str, found: list[Finding], fail_on: st
 def shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     return [_shard(tmp_path, "1.json", "t.py::a", []), _shard(tmp_path, "2.json", "t.py::b", [EMAIL])]
 
 
@@ -59,6 +60,14 @@ def test_without_gate_a_failing_merge_says_so_and_exits_0(
         "pytest-sentry-check merge: 2 reports, 2 tests, 1 leak group would fail the gate "
         "(not applied: --gate applies it)"
     )
+
+
+def test_the_step_summary_is_written_whenever_its_file_is_set(
+    shards: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    main(["merge", *shards, "--gate"])
+    assert "**Gate passed with warnings**" in (tmp_path / "summary.md").read_text()
 
 
 def test_in_github_actions_it_annotates_and_writes_the_step_summary(
