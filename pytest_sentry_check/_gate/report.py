@@ -173,7 +173,8 @@ def _stored(findings: Sequence[GateFinding]) -> bool | None:
 
 def group_findings(findings: Iterable[GateFinding], examples: int = EXAMPLES) -> list[LeakGroup]:
     """Findings grouped by (test, item type, rule, path pattern), most pressing first: failed
-    before warned before accepted, then by severity, test and place."""
+    before warned before accepted, then by severity, most places first, then test and place
+    (so what a host shows of the first few, such as GitHub's 10 annotations, is the worst)."""
     buckets: dict[tuple[str, str, str, str], list[GateFinding]] = {}
     for f in findings:
         key = (f.test, f.finding.item_type, f.finding.rule, generic_path(f.finding.path))
@@ -215,10 +216,10 @@ def group_findings(findings: Iterable[GateFinding], examples: int = EXAMPLES) ->
     return groups
 
 
-def _order(group: LeakGroup) -> tuple[int, int, str, str, str]:
+def _order(group: LeakGroup) -> tuple[int, int, int, str, str, str]:
     state = STATES.index(group.state) if group.state in STATES else 0
     severity = SEVERITIES.index(group.severity) if group.severity in SEVERITIES else -1
-    return (state, severity, group.test, group.item_type + ":" + group.pattern, group.rule)
+    return (state, severity, -group.places, group.test, group.item_type + ":" + group.pattern, group.rule)
 
 
 @dataclass(frozen=True, slots=True)
