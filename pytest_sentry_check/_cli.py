@@ -282,7 +282,8 @@ def merge(args: argparse.Namespace) -> int:
     except MergeError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
-    print(f"{prog}: {len(reports)} reports, leak gate ({report.mode})")
+    merged = f"{len(reports)} report{'s' if len(reports) != 1 else ''}"
+    print(f"{prog}: {merged}, leak gate ({report.mode})")
     for line in summary_lines(report):
         print(line)
     if args.json:
@@ -305,7 +306,7 @@ def merge(args: argparse.Namespace) -> int:
         with open(summary, "a", encoding="utf-8") as file:
             file.write(step_summary(report))
     tests = report.counts()["tests_scanned"]
-    head = f"{prog}: {len(reports)} reports, {tests} test{'s' if tests != 1 else ''}"
+    head = f"{prog}: {merged}, {tests} test{'s' if tests != 1 else ''}"
     blocking = len(report.blocking)
     if blocking and not args.gate:
         noun = "leak group" if blocking == 1 else "leak groups"

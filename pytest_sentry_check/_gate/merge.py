@@ -17,6 +17,7 @@ from pytest_sentry_check._scan.finding import SEVERITIES
 from .baseline import Baseline
 from .finding import fails_at
 from .report import EXAMPLES, STATES, GateReport, LeakGroup
+from .report import _order as report_order  # the report's own order of groups, whatever it becomes
 
 __all__ = ["MergeError", "merge_reports"]
 
@@ -72,7 +73,7 @@ def merge_reports(
         groups = [_held_to(g, fail_on, shard_threshold[g.fingerprint]) for g in groups]
     if baseline is not None:
         groups = [_baselined(g, baseline) for g in groups]
-    groups.sort(key=_order)
+    groups.sort(key=report_order)
     tests_run = sorted({test for r in reports for test in r.tests_run})
     if baseline is not None:
         unused = _stale_entries(baseline, groups, tests_run)
@@ -95,12 +96,6 @@ def merge_reports(
 
 def _state_rank(state: str) -> int:
     return STATES.index(state) if state in STATES else 0
-
-
-def _order(group: LeakGroup) -> tuple[int, int, str, str, str]:
-    """The report's order: failed before warned before accepted, then by severity, test, place."""
-    severity = SEVERITIES.index(group.severity) if group.severity in SEVERITIES else -1
-    return (_state_rank(group.state), severity, group.test, f"{group.item_type}:{group.pattern}", group.rule)
 
 
 def _combined(found: Sequence[LeakGroup]) -> LeakGroup:

@@ -137,3 +137,16 @@ def test_a_baseline_it_cannot_read_is_status_2(shards: list[str], capsys: pytest
     assert capsys.readouterr().err.startswith(
         "pytest-sentry-check merge: --baseline: b.json: not a pytest-sentry-check baseline ("
     )
+
+
+def test_a_merged_report_merges_again_into_itself(
+    shards: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The merged JSON report has the shards' schema: merging it alone gives it back."""
+    main(["merge", *shards, "--json=merged.json"])
+    main(["merge", "merged.json", "--json=again.json"])
+    first, again = json.loads(Path("merged.json").read_text()), json.loads(Path("again.json").read_text())
+    assert again == first
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "pytest-sentry-check merge: 1 report, 2 tests, gate passed with warnings"
+    )
