@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar, cast, overload
 
+from .items import ScanItem
+
 __all__ = ["Hints", "RecordQueries", "query_collection", "register_collection_factory"]
 
 R = TypeVar("R")
@@ -38,6 +40,7 @@ class RecordQueries(Protocol[R]):
     def assert_none(self, *, within: float = 0.0, **criteria: Any) -> None: ...
     def wait_for(self, count: int = 1, timeout: float = 5.0, **criteria: Any) -> RecordQueries[R]: ...
     def snapshot(self, *, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> list[dict[str, Any]]: ...
+    def envelope_items(self) -> Iterator[ScanItem]: ...
 
 
 #: (records, record type, expression shown in messages, hints) -> the collection

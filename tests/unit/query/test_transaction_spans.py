@@ -12,9 +12,10 @@ import sentry_sdk
 import sentry_sdk.traces
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sentry_sdk.feature_flags import add_feature_flag
 from sentry_sdk.integrations.starlette import StarletteIntegration
 
-from pytest_sentry_check import SentryEvents, TransactionSpan, capture
+from pytest_sentry_check import SentryEvents, TransactionSpan, capture, scan
 
 DSN = "https://k@o1.ingest.sentry.io/2"
 
@@ -191,6 +192,26 @@ class TestMissMessages:
         )
         assert len(checkout.children.one().children) == 0
         assert str(other_kind.value).splitlines()[-2].endswith("in no transaction.")
+
+
+@pytest.mark.sentry_check(allow=["github-token"])  # planted on purpose
+def test_spans_and_flags_can_be_scanned() -> None:
+    """scan() reads a transaction's spans and an event's flags, each as its own item."""
+    with capture() as events:
+        sentry_sdk.init(dsn=DSN, traces_sample_rate=1.0)
+        with sentry_sdk.isolation_scope():
+            add_feature_flag("ghp_R8vqL2mX9kT4wN7pB3sY6dF1hJ5cA0eZ2uQi", True)
+            sentry_sdk.capture_message("flagged")
+        with sentry_sdk.start_transaction(name="sync") as tx, tx.start_child(op="http.client") as span:
+            span.set_data("response", "ghp_R8vqL2mX9kT4wN7pB3sY6dF1hJ5cA0eZ2uQi")
+        spans = events.transactions.one().spans
+        flags = events.one().flags
+    assert [(f.rule, f.item_type, f.path) for f in scan(spans)] == [
+        ("github-token", "transaction", "spans.0.data.response")
+    ]
+    assert [(f.rule, f.item_type, f.path) for f in scan(flags)] == [
+        ("github-token", "event", "contexts.flags.values.0.flag")
+    ]
 
 
 def test_a_transaction_built_by_hand_has_queryable_spans() -> None:
