@@ -95,8 +95,8 @@ def route_envelopes(target: Any, router: Router, capture: Capture, limits: Limit
 def sentry_page(
     request: pytest.FixtureRequest, router: Router, capture: Capture, limits: Limits | None
 ) -> Iterator[Any]:
-    """pytest-playwright's ``page``, its envelopes routed into ``capture`` and pumped while
-    the test waits for records; flushed when the test ends."""
+    """pytest-playwright's ``page``, its context's envelopes (popups, new pages) routed into
+    ``capture`` and pumped while the test waits for records; the page flushed when the test ends."""
     __tracebackhide__ = True
     try:
         page = request.getfixturevalue("page")
@@ -107,7 +107,7 @@ def sentry_page(
             "sentry_page needs pytest-playwright's page fixture: pip install pytest-playwright",
             pytrace=False,
         )
-    route_envelopes(page, router, capture, limits)
+    route_envelopes(page.context, router, capture, limits)  # its popups and new pages too
     owner = threading.get_ident()
 
     def pump(seconds: float) -> None:
