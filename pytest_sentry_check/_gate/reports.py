@@ -168,6 +168,8 @@ def _sarif_result(group: LeakGroup, rule_index: int, fail_on: str) -> dict[str, 
             "severity": group.severity,
             "belowFailOnThreshold": group.below_threshold,
             "storedAfterRelayScrubbing": group.stored_after_relay,
+            # this group's own fix (a rule's help text gives its most severe group's)
+            "fix": group.fix,
         },
     }
     if not group.open:

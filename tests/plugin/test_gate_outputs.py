@@ -130,6 +130,8 @@ def test_the_sarif_is_valid_sarif_2_1_0_with_stable_relative_results(outputs: di
         assert location["uriBaseId"] == "%SRCROOT%"
         assert not location["uri"].startswith("/")
         assert re.fullmatch(r"[0-9a-f]{24}", result["partialFingerprints"]["sentryCheck/v2"])
+        assert result["properties"]["fix"]["sdk"]
+        assert result["properties"]["fix"]["relay_rule"].startswith('{"applications": {')
     for rule in run["tool"]["driver"]["rules"]:
         assert rule["help"]["text"]
         assert rule["help"]["markdown"]
