@@ -114,6 +114,7 @@ def test_checkout_page(sentry_page, sentry_events, shop_url):
     assert replay.urls == [shop_url]
     assert feedback.replay_id == replay.replay_id
     assert replay.inputs == [UNMASKED, MASKED_AS]
+    assert replay.inputs_by_element == {{"input#coupon": [UNMASKED], "input#card": [MASKED_AS]}}
     assert all(segment.problem == "" for segment in replay.segments)
     print("captured:", len(sentry_events), "event,", len(sentry_events.feedback), "feedback,",
           len(sentry_events.replays), "replay")

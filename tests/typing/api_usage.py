@@ -374,6 +374,7 @@ def test_telemetry_properties(sentry_events: SentryEvents) -> None:
     assert_type(replay.trace_ids, list[str])
     assert_type(replay.events, list[dict[str, Any]])
     assert_type(replay.inputs, list[str])
+    assert_type(replay.inputs_by_element, dict[str, list[str]])
     assert_type(replay.segment_count, int)
     segment = replay.segments[0]
     assert_type(segment, ReplaySegment)

@@ -114,6 +114,44 @@ class TestReplays:
             "http://shop.test/, http://shop.test/pay)>"
         )
 
+    def test_inputs_by_element_name_each_input_from_the_snapshots(self, events: SentryEvents) -> None:
+        """The full snapshot's elements and those a mutation added are named by id, else name;
+        an input the snapshots do not have is its node id."""
+
+        def element(node_id: int, **attributes: str) -> dict[str, Any]:
+            return {"type": 2, "id": node_id, "tagName": "INPUT", "attributes": attributes, "childNodes": []}
+
+        snapshot = {
+            "type": 2,
+            "timestamp": 1,
+            "data": {
+                "node": {
+                    "type": 0,
+                    "id": 1,
+                    "childNodes": [{"type": 2, "id": 2, "tagName": "form", "attributes": {}, "childNodes": [
+                        element(7, id="coupon", name="coupon"),
+                        element(8, name="card", **{"class": "secret"}),
+                    ]}],
+                }
+            },
+        }  # fmt: skip
+        added = {
+            "type": 3,
+            "timestamp": 2,
+            "data": {"source": 0, "adds": [{"parentId": 2, "node": element(9)}]},
+        }
+        _send(
+            _segment(
+                0, [snapshot, _input("SPRING"), _input("****", 8), added, _input("x", 9), _input("y", 42)]
+            )
+        )
+        assert events.replays.one().inputs_by_element == {
+            "input#coupon": ["SPRING"],
+            'input[name="card"]': ["****"],
+            "input": ["x"],
+            "node 42": ["y"],
+        }
+
     def test_queries_on_urls_error_ids_and_type(self, events: SentryEvents) -> None:
         _send(
             _segment(0, [], urls=["http://shop.test/pay"], error_ids=[ERROR_ID], replay_type="session"),
