@@ -39,7 +39,7 @@ def outputs(gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> dict[str
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = gated.runpytest(
         "-p", "no:randomly", "--junitxml=junit.xml",
-        "--sentry-report=report.json", "--sentry-sarif=report.sarif",
+        "--sentry-report=report.json", "--sentry-sarif=report.sarif", "--sentry-html=page.html",
     )  # fmt: skip
     result.assert_outcomes(passed=2, failed=1)
     return {
@@ -48,6 +48,7 @@ def outputs(gated: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> dict[str
         "sarif": json.loads((gated.path / "report.sarif").read_text()),
         "junit": gated.path / "junit.xml",
         "summary": summary.read_text(),
+        "page": (gated.path / "page.html").read_text(),
         "path": gated.path,
     }
 
@@ -92,6 +93,13 @@ def test_every_output_counts_the_same_leak_groups(outputs: dict[str, Any]) -> No
     rows = [line for line in outputs["summary"].splitlines() if line.startswith("| failed |")]
     assert len(rows) == FAILED
     assert f"{ALLOWED} accepted leak groups (allowed or baselined) are not listed." in outputs["summary"]
+    # HTML: its findings carry their group's fingerprint
+    data = json.loads(
+        re.search(
+            r'<script type="application/json" id="sentry-check-data">(.*?)</script>', outputs["page"], re.S
+        )[1]
+    )
+    assert len({f["group"] for test in data["tests"] for f in test["findings"]}) == GROUPS
     everything = "\n".join(
         [
             result.stdout.str(),
@@ -153,6 +161,35 @@ def test_the_junit_xml_is_valid_xunit2_with_findings_in_system_out(outputs: dict
         "sentry-check allowed: [medium] email (email address) at event:request.query_string: ana…[22 chars] in "
         "event *, transaction '/notify'",
     ]
+
+
+def test_with_xdist_the_controller_puts_each_group_in_its_test_cases_system_out(
+    gated: pytest.Pytester,
+) -> None:
+    xmlschema = pytest.importorskip("xmlschema")
+    gated.makepyfile(test_app=SUITE, test_notify=NOTIFY)
+    result = gated.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", "--junitxml=j.xml", "--sentry-report=r.json"
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(gated.path / "j.xml"))
+    outs = {
+        case.get("name"): [line for out in case.iter("system-out") for line in (out.text or "").splitlines()]
+        for case in ET.parse(gated.path / "j.xml").getroot().iter("testcase")
+    }
+    groups = json.loads((gated.path / "r.json").read_text())["groups"]
+    assert (
+        len(
+            [
+                line
+                for line in outs["test_orders_need_a_valid_account"]
+                if line.startswith("sentry-check failed: ")
+            ]
+        )
+        == 17
+    )
+    assert len([line for line in outs["test_notify"] if line.startswith("sentry-check warned: ")]) == 2
+    assert len(groups) == 19
 
 
 def test_properties_would_make_the_xunit2_file_invalid(tmp_path: Path) -> None:
