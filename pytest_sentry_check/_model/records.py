@@ -207,6 +207,10 @@ class Transaction(Event):
         self._spans: list[TransactionSpan] | None = None
         self._span_hints = span_hints
 
+    def __reduce__(self) -> tuple[type[Transaction], tuple[Mapping[str, Any]]]:
+        """Pickled as its payload (the hints of its test's capture stay behind)."""
+        return (type(self), (self._data,))
+
     #: The criteria of queries on these records: name -> (how it matches, attribute[, label]);
     #: the query stage turns them into checks (``where=`` is added to every type).
     __criteria__: ClassVar[Mapping[str, tuple[str, ...]]] = {

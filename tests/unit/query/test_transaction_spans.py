@@ -4,6 +4,7 @@ and real span streaming."""
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterator
 
@@ -212,6 +213,14 @@ def test_spans_and_flags_can_be_scanned() -> None:
     assert [(f.rule, f.item_type, f.path) for f in scan(flags)] == [
         ("github-token", "event", "contexts.flags.values.0.flag")
     ]
+
+
+def test_a_transaction_pickles_as_its_payload(login: SentryEvents) -> None:
+    """A record can go to another process (multiprocessing, a cache): its spans come along."""
+    tx = login.transactions.one(name="/login")
+    copy = pickle.loads(pickle.dumps(tx))
+    assert copy == tx
+    assert copy.spans.one(op="db.query").children.one().name == "fetch rows"
 
 
 def test_a_transaction_built_by_hand_has_queryable_spans() -> None:
