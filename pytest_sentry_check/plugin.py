@@ -38,7 +38,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-#: The DSN ``sentry_init`` uses when none is given; ``.invalid`` never resolves.
+#: A DSN for tests that want one (``sentry_init(dsn=TEST_DSN)``); ``.invalid`` never resolves.
 TEST_DSN = "https://publickey@o0.ingest.sentry.invalid/0"
 
 
@@ -63,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sentry_check(*, capture=True, options={}, sdk_errors='fail', gate='fail', allow=[], "
-        "fail_on='high', strict=False): "
+        "fail_on='high', strict=False, passthrough=False): "
         "per-test settings of pytest-sentry-check (closest marker wins, key by key).",
     )
     per_run.configure(run_state(config))
@@ -182,14 +182,16 @@ def sentry_secrets() -> Iterator[SecretRegistry]:
 def sentry_init(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]:
     """Initialise the SDK for a test, for code that never calls ``sentry_sdk.init`` itself.
 
-    ``sentry_init(**options)`` calls ``sentry_sdk.init`` with ``dsn`` defaulting to
-    :data:`TEST_DSN` (so trace headers and envelopes look as in production) and no other
-    default, as sentry-python's own fixture; the previous client is restored after.
+    ``sentry_init(**options)`` calls ``sentry_sdk.init`` with the options as given, no default,
+    as sentry-python's own fixture (pass ``dsn=TEST_DSN`` for a DSN); an explicit ``transport=``
+    is kept and gets every envelope the capture gets. The previous client is restored after.
     """
-    _running(request)
+    running = _running(request)
     from pytest_sentry_check._run.fixtures import sentry_init as init_factory
 
-    yield from init_factory(TEST_DSN)
+    installation = running.run.installation
+    assert installation is not None  # a running capture means the SDK is patched
+    yield from init_factory(installation)
 
 
 @pytest.fixture

@@ -8,12 +8,15 @@ application makes itself, with a real DSN, still ends up here:
   ``traces_sampler``, ...) so an exception the SDK would swallow is recorded;
 - ``sentry_sdk.client.make_transport``: every client gets a :class:`CaptureTransport`, so
   no HTTP transport, worker thread or socket is ever created (``SENTRY_PRINT_ENVELOPES``
-  and an explicit ``transport=`` are bypassed the same way);
-- ``sentry_sdk.spotlight.setup_spotlight``: Spotlight (``SENTRY_SPOTLIGHT``) stays off;
+  and an explicit ``transport=`` are bypassed the same way), except while ``passthrough``
+  is set (a test that keeps its own transports), for an explicit transport inside
+  :meth:`Installation.keeping_transports` (the ``sentry_init`` fixture: it is kept and fed
+  the same envelopes), and for pytest-sentry's client (see ``report_test_run``);
 - ``Scope.get_current_scope`` and ``Scope.get_isolation_scope``: a capture's copies of the
   scopes are made on first use (see ``_scopes``).
 
-The transport round-trips each envelope through its serialized bytes and
+Spotlight is left as the application set it (``spotlight=``, ``SENTRY_SPOTLIGHT``): it sends
+to a local sidecar. The transport round-trips each envelope through its serialized bytes and
 ``sentry_sdk.envelope.Envelope.deserialize``, so tests see what Sentry would receive.
 """
 
@@ -34,7 +37,6 @@ from typing import Any
 import sentry_sdk
 import sentry_sdk.client
 import sentry_sdk.scope
-import sentry_sdk.spotlight
 import sentry_sdk.transport
 
 from .scopes import patched_getters
@@ -168,6 +170,9 @@ class Installation:
         self.report_test_run = report_test_run
         #: how many of pytest-sentry's clients were recognised (silenced unless report_test_run)
         self.test_run_reporters = 0
+        #: clients made now keep the transport the SDK or the application gives them
+        self.passthrough = False
+        self._keep_transports = False
         self._saved: list[tuple[Any, str, Any]] = []
         self._app_options: dict[int, dict[str, Any]] = {}
         #: ``host:port`` of local ingest servers: clients whose DSN points there keep the SDK's
@@ -207,6 +212,12 @@ class Installation:
         if reports_the_test_run(options.get("integrations")):
             self.test_run_reporters += 1
             return _SDK_MAKE_TRANSPORT(options) if self.report_test_run else SilencedTransport(options)
+        if self.passthrough:
+            return _SDK_MAKE_TRANSPORT(options)
+        if self._keep_transports and options.get("transport") is not None:
+            if app_options is None:
+                app_options = dict(options)
+            return _feeding(_SDK_MAKE_TRANSPORT(options), CaptureTransport(options, self.router, app_options))
         dsn = options.get("dsn")
         if (
             self.local_servers
@@ -252,8 +263,15 @@ class Installation:
 
         return submit
 
-    def _setup_spotlight(self, options: dict[str, Any]) -> None:
-        return None  # Spotlight (SENTRY_SPOTLIGHT) would send every envelope to its sidecar
+    @contextlib.contextmanager
+    def keeping_transports(self) -> Iterator[None]:
+        """A client made inside keeps an explicit ``transport=`` (as sentry-python's own
+        ``sentry_init`` fixture did), which also feeds this installation's captures."""
+        self._keep_transports = True
+        try:
+            yield
+        finally:
+            self._keep_transports = False
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         # a class's own attribute as stored (a classmethod stays one when restored)
@@ -270,7 +288,6 @@ class Installation:
         client_module: Any = sentry_sdk.client
         self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
         self._patch(client_module, "make_transport", self._make_transport)
-        self._patch(sentry_sdk.spotlight, "setup_spotlight", self._setup_spotlight)
         for name, getter in patched_getters().items():
             self._patch(sentry_sdk.scope.Scope, name, getter)
         self._patch(threading.Thread, "start", self._thread_start())
@@ -288,10 +305,10 @@ class Installation:
         return self
 
     def adopt(self, client: Any) -> None:
-        """Give an already initialised client a capture transport (and no Spotlight); a client
-        of pytest-sentry a silenced one (unless ``report_test_run``)."""
+        """Give an already initialised client a capture transport; a client of pytest-sentry a
+        silenced one (unless ``report_test_run``). Under ``passthrough`` a client keeps its own."""
         options = getattr(client, "options", None)
-        if not client.is_active() or not isinstance(options, dict):
+        if self.passthrough or not client.is_active() or not isinstance(options, dict):
             return
         transport = getattr(client, "transport", None)
         if isinstance(transport, (CaptureTransport, SilencedTransport)) and (
@@ -307,7 +324,6 @@ class Installation:
             return
         client.transport = CaptureTransport(options, self.router, dict(options))
         wrap_callbacks(options, self.router)
-        client.spotlight = None
         if transport is not None and not isinstance(transport, CaptureTransport):
             transport.kill()
 
@@ -316,6 +332,23 @@ class Installation:
         while self._saved:
             owner, name, value = self._saved.pop()
             setattr(owner, name, value)
+
+
+def _feeding(transport: Any, capture: CaptureTransport) -> Any:
+    """``transport``, which also hands each envelope (and lost event) to ``capture`` first."""
+    send, lose = transport.capture_envelope, transport.record_lost_event
+
+    def capture_envelope(envelope: Any) -> None:
+        capture.capture_envelope(envelope)
+        send(envelope)
+
+    def record_lost_event(*args: Any, **kwargs: Any) -> None:
+        capture.record_lost_event(*args, **kwargs)
+        lose(*args, **kwargs)
+
+    transport.capture_envelope = capture_envelope
+    transport.record_lost_event = record_lost_event
+    return transport
 
 
 def _clients_in_the_process() -> list[Any]:

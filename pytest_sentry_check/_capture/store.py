@@ -43,13 +43,17 @@ class ReceivedEnvelope:
     envelope, not on the application's request path.
     """
 
-    __slots__ = ("_envelope", "raw", "received_at", "thread_name")
+    __slots__ = ("_envelope", "built", "raw", "received_at", "thread_name")
 
     def __init__(self, raw: bytes, received_at: float, thread_name: str):
         self.raw = raw
         self.received_at = received_at
         self.thread_name = thread_name
         self._envelope: Envelope | None = None
+        #: the ``Envelope`` object the SDK built, while the capture's listeners are called
+        #: (``capture_envelopes`` hands it out as it was); ``None`` after, and for envelopes
+        #: from another process
+        self.built: Envelope | None = None
 
     @property
     def envelope(self) -> Envelope:

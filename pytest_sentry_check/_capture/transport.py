@@ -6,6 +6,7 @@ receive); ``ReceivedEnvelope`` parses them back when a test reads them.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import threading
 import time
@@ -38,6 +39,9 @@ class CaptureTransport(Transport):
         self.app_options: Mapping[str, Any] = MappingProxyType(app_options)
 
     def capture_envelope(self, envelope: Envelope) -> None:
+        # serializing reads an attachment given by path into the payload: the envelope is
+        # handed back (capture_envelopes) as the SDK built it, unread
+        unread = [item.payload for item in envelope.items if item.payload.bytes is None]
         try:
             raw = envelope.serialize()
         except Exception as exc:  # what the HTTP transport's worker would log and drop
@@ -45,10 +49,16 @@ class CaptureTransport(Transport):
 
             self.router.deliver("sdk_errors", serialization_error(envelope, exc))
             return
+        for payload in unread:
+            payload.bytes = None
         received = ReceivedEnvelope(raw, time.time(), threading.current_thread().name)
         if self.origin:
             self.router.note_client_origin(self.origin)
-        self.router.deliver("envelopes", received)
+        received.built = envelope  # for the listeners only: the capture keeps the bytes
+        try:
+            self.router.deliver("envelopes", received)
+        finally:
+            received.built = None
 
     def record_lost_event(
         self,
@@ -131,16 +141,23 @@ def flush_pending(client: Any, timeout: float = 2.0) -> None:
     if transport is None:  # a client that sends nothing (none made, or closed)
         return
     if not isinstance(transport, CaptureTransport):  # a real transport to the local server: its queue
-        client.flush(timeout=timeout)
+        _flush(client, timeout)
         return
     buffers = transport.buffers
     if buffers is None:  # one transport per client, and a client makes its buffers at init
         buffers = transport.buffers = _buffers_of(client)
     try:
         buffered = any(buffers(client))
-    except AttributeError:  # a buffer's holder went away (the client is closing): flush to know
+    except Exception:  # a buffer's holder went away (the client is closing): flush to know
         buffered = True
     if buffered:
+        _flush(client, timeout)
+
+
+def _flush(client: Any, timeout: float) -> None:
+    """``client.flush``; a test that broke the client's buffers on purpose gets no error from
+    the plugin for it (what the SDK's own flush raises in production is logged there)."""
+    with contextlib.suppress(Exception):
         client.flush(timeout=timeout)
 
 

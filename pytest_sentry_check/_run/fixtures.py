@@ -7,6 +7,7 @@ first uses one of them.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -28,25 +29,27 @@ if TYPE_CHECKING:
 __all__ = ["capture_envelopes", "capture_events", "local_server", "sentry_init", "server_view"]
 
 
-def sentry_init(default_dsn: str) -> Iterator[Callable[..., None]]:
-    """``init(**options)``: ``sentry_sdk.init`` with ``dsn`` defaulting to ``default_dsn``; the
-    clients it made are closed and the previous client is restored after."""
+def sentry_init(installation: Installation) -> Iterator[Callable[..., None]]:
+    """``init(**options)``: ``sentry_sdk.init`` with the options as given (no DSN unless given,
+    an explicit ``transport=`` kept and fed to the capture too, as sentry-python's own fixture);
+    the clients it made are closed and the previous client is restored after."""
     old_client = sentry_sdk.get_global_scope().client
     sentry_sdk.get_current_scope().set_client(None)
     sentry_sdk.get_isolation_scope().set_client(None)
     clients: list[Any] = []
 
     def init(*args: Any, **options: Any) -> None:
-        if not args:
-            options.setdefault("dsn", default_dsn)
-        sentry_sdk.init(*args, **options)
+        with installation.keeping_transports():
+            sentry_sdk.init(*args, **options)
         clients.append(sentry_sdk.get_client())
 
     try:
         yield init
     finally:
         for client in clients:
-            client.close(timeout=2.0)  # flushes, then stops its batcher threads
+            # flushes, then stops its batcher threads; a test may have broken its buffers on purpose
+            with contextlib.suppress(Exception):
+                client.close(timeout=2.0)
         sentry_sdk.get_global_scope().set_client(old_client)
 
 
@@ -58,7 +61,8 @@ def capture_events(capture: Capture) -> Callable[[], list[dict[str, Any]]]:
         events: list[dict[str, Any]] = []
 
         def on_envelope(received: ReceivedEnvelope) -> None:
-            for item in received.envelope.items:
+            envelope = received.built if received.built is not None else received.envelope
+            for item in envelope.items:
                 if is_event_like(str(item.type)) and item.payload.json is not None:
                     events.append(item.payload.json)
 
@@ -73,7 +77,9 @@ def capture_envelopes(capture: Capture) -> Callable[[], list[Envelope]]:
 
     def start() -> list[Envelope]:
         envelopes: list[Envelope] = []
-        capture.listen(lambda received: envelopes.append(received.envelope))
+        # as the SDK built it (no length header, attachments' bytes as given), as the original
+        # fixture; from another process (the local server), as parsed
+        capture.listen(lambda received: envelopes.append(received.built or received.envelope))
         return envelopes
 
     return start

@@ -43,10 +43,13 @@ class CheckOptions:
         strict: ``True`` fails the test when the application sent an error or message event
             that no query of ``sentry_events`` returned (``one``, ``first``, ``filter``,
             ``wait_for``); the ini ``sentry_strict`` sets it for the suite.
+        passthrough: ``True`` lets the clients made during the test keep the transport the SDK
+            or the application gives them (a suite's own test transport, say), and Spotlight:
+            what they send is not captured; the ini ``sentry_passthrough`` sets it for the suite.
     """
 
     # A plain class: a dataclass would compile its methods when pytest loads the plugin.
-    __slots__ = ("allow", "capture", "fail_on", "gate", "options", "sdk_errors", "strict")
+    __slots__ = ("allow", "capture", "fail_on", "gate", "options", "passthrough", "sdk_errors", "strict")
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class CheckOptions:
         allow: Iterable[str] = (),
         fail_on: Literal["critical", "high", "medium", "low"] = "high",
         strict: bool = False,
+        passthrough: bool = False,
     ):
         __tracebackhide__ = True
         if not isinstance(capture, bool):
@@ -85,11 +89,23 @@ class CheckOptions:
         if not isinstance(strict, bool):
             raise TypeError(f"sentry_check(strict=...) takes True or False, not {strict!r}")
         self.strict = strict
+        if not isinstance(passthrough, bool):
+            raise TypeError(f"sentry_check(passthrough=...) takes True or False, not {passthrough!r}")
+        self.passthrough = passthrough
 
     def __repr__(self) -> str:
         keys = ", ".join(
             f"{name}={getattr(self, name)!r}"
-            for name in ("capture", "options", "sdk_errors", "gate", "allow", "fail_on", "strict")
+            for name in (
+                "capture",
+                "options",
+                "sdk_errors",
+                "gate",
+                "allow",
+                "fail_on",
+                "strict",
+                "passthrough",
+            )
         )
         return f"CheckOptions({keys})"
 
@@ -148,7 +164,7 @@ def merge_markers(markers: Iterable[Mapping[str, Any]], base: Mapping[str, Any])
             merged.setdefault(key, value)
     allow.extend(e for e in base.get("allow", ()) if e not in allow)
     merged.pop("allow", None)
-    known = ("capture", "options", "sdk_errors", "gate", "allow", "fail_on", "strict")
+    known = ("capture", "options", "sdk_errors", "gate", "allow", "fail_on", "strict", "passthrough")
     unknown = [key for key in merged if key not in known]
     if unknown:
         raise TypeError(

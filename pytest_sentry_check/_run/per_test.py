@@ -60,6 +60,7 @@ def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool)
     session = CaptureSession(
         run.installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
     )
+    run.installation.passthrough = options.passthrough  # clients made now keep their transport
     session.open(False)
     running = run.running = Running(run, item, session, watched)
     if run.spotlight is not None:
@@ -218,6 +219,8 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
         run.running = None
     session = running.session
     session.close()
+    if run.installation is not None:
+        run.installation.passthrough = run.base["passthrough"]
     if running.watched and (running.capture.pending or running.found or running.secrets):
         from .gate import finish_test
 

@@ -180,6 +180,13 @@ def add_options(parser: pytest.Parser) -> None:
         "request's headers, then its body (default 5).",
     )
     parser.addini(
+        "sentry_passthrough",
+        type="bool",
+        default=False,
+        help="let every client keep the transport the SDK or the application gives it, and "
+        "Spotlight: nothing is captured (as @pytest.mark.sentry_check(passthrough=True)).",
+    )
+    parser.addini(
         "sentry_pytest_sentry",
         default="silence",
         help="silence or report: pytest-sentry's client (it reports the test run to its own DSN) "
@@ -314,6 +321,7 @@ class Settings:
             "allow": allow,
             "fail_on": fail_on,
             "strict": bool(config.getini("sentry_strict")),
+            "passthrough": bool(config.getini("sentry_passthrough")),
         }
         self.summary = bool(config.getoption("sentry_summary", False))
         self.baseline: str | None = config.getoption("sentry_baseline", None)

@@ -124,6 +124,8 @@ class RunState:
         self._stop_waiting = None
         if self.installation is None:
             self.installation = install(overrides, report_test_run=report, find_existing=find_existing)
+            # the ini's pass-through holds outside tests too (an app's init at import)
+            self.installation.passthrough = bool(self.config.getini("sentry_passthrough"))
             if self.on_installed is not None:
                 self.on_installed(self)
 

@@ -92,9 +92,18 @@ def test_every_public_name_fixture_option_and_ini_key_is_documented(pytestconfig
     source = (ROOT / "pytest_sentry_check" / "_run" / "settings.py").read_text()
     options = set(re.findall(r'"(--sentry-[a-z-]+)"', source))
     ini_keys = set(re.findall(r'parser\.addini\(\s*"(\w+)"', source))
-    marker_keys = ("capture=", "options=", "sdk_errors=", "gate=", "allow=", "fail_on=", "strict=")
+    marker_keys = (
+        "capture=",
+        "options=",
+        "sdk_errors=",
+        "gate=",
+        "allow=",
+        "fail_on=",
+        "strict=",
+        "passthrough=",
+    )
     assert len(options) == 11
-    assert len(ini_keys) == 13
+    assert len(ini_keys) == 14
     missing += [name for name in sorted(options | ini_keys) if name not in docs]
     missing += [key for key in marker_keys if key not in docs]
     cli = (ROOT / "pytest_sentry_check" / "_cli.py").read_text()

@@ -223,13 +223,13 @@ def _loopback_dsn() -> tuple[socket.socket, str]:
 
 
 def test_nothing_leaves_the_process(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No socket, no HTTP worker: SENTRY_DSN, SENTRY_SPOTLIGHT and SENTRY_PRINT_ENVELOPES included.
+    """No socket, no HTTP worker: SENTRY_DSN and SENTRY_PRINT_ENVELOPES included (Spotlight,
+    a local sidecar, is left as the app set it: test_drop_in_fidelity.py).
 
     The same suite without the plugin connects to the (loopback) DSN, so the guard can fail.
     """
     server, dsn = _loopback_dsn()
     monkeypatch.setenv("SENTRY_DSN", dsn)
-    monkeypatch.setenv("SENTRY_SPOTLIGHT", "http://127.0.0.1:9/stream")
     monkeypatch.setenv("SENTRY_PRINT_ENVELOPES", "1")
     pytester.makeconftest(NETWORK_GUARD)
     pytester.makepyfile(

@@ -75,7 +75,7 @@ def test_overrides_apply_to_a_client_made_before_the_test(pytester: pytest.Pytes
         (
             "captur=False",
             "TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
-            "it takes: capture, options, sdk_errors, gate, allow, fail_on, strict",
+            "it takes: capture, options, sdk_errors, gate, allow, fail_on, strict, passthrough",
         ),
         (
             "options={'trace_sample_rate': 1.0}",
@@ -123,7 +123,7 @@ def test_a_wrong_marker_is_the_only_error_shown(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(
         [
             "E   TypeError: @pytest.mark.sentry_check got an unexpected keyword 'captur'; "
-            "it takes: capture, options, sdk_errors, gate, allow, fail_on, strict",
+            "it takes: capture, options, sdk_errors, gate, allow, fail_on, strict, passthrough",
             "*short test summary info*",
             "ERROR test_a_wrong_marker_is_the_only_error_shown.py::test_marked - TypeError*",
         ]
