@@ -265,9 +265,11 @@ class Records(Sequence[R], Generic[R]):
     # -- messages ------------------------------------------------------------------------
 
     def _context_lines(self, criteria: Mapping[str, Any] | None = None) -> list[str]:
+        """What explains a miss: the hints for these criteria first (where the records are),
+        then what else the test captured, dropped or swallowed."""
         lines = self._context(self._type) if self._context is not None else []
         if self._hints is not None and criteria is not None:
-            lines = [*lines, *self._hints(criteria)]
+            lines = [*self._hints(criteria), *lines]
         return lines
 
     def _miss(self, call: str, others: list[tuple[R, list[str]]], criteria: Mapping[str, Any]) -> str:

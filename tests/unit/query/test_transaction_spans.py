@@ -123,31 +123,32 @@ class TestMissMessages:
             login.spans.one(op="db.query")
         assert str(info.value).splitlines() == [
             "sentry_events.spans.one(op='db.query'): no span was captured.",
-            "Also captured: 1 transaction.",
             "sentry_events.spans holds standalone spans (span streaming); a transaction's spans are "
             f"in its .spans: {spans} spans in 1 transaction.",
             "1 of them matches, in transaction '/login': "
             "sentry_events.transactions.one(name='/login').spans.one(op='db.query')",
+            "Also captured: 1 transaction.",
         ]
 
     def test_several_matches_suggest_filter_and_none_says_so(self, login: SentryEvents) -> None:
         with pytest.raises(AssertionError) as several:
             login.spans.one(op=re.compile("^db"))
-        assert str(several.value).splitlines()[-1] == (
+        assert str(several.value).splitlines()[2] == (
             "2 of them match, in transaction '/login': "
             "sentry_events.transactions.one(name='/login').spans.filter(op=re.compile('^db'))"
         )
         with pytest.raises(AssertionError) as none:
             login.spans.first(op="cache.get")
-        assert str(none.value).splitlines()[-1] == "None of them matches."
+        assert str(none.value).splitlines()[2] == "None of them matches."
         with pytest.raises(AssertionError) as other_criteria:  # a criterion spans of a transaction have not
             login.spans.wait_for(1, timeout=0, where=lambda span: span.attributes["x"])
-        assert str(other_criteria.value).splitlines()[-1].endswith(" spans in 1 transaction.")
+        assert str(other_criteria.value).splitlines()[1].endswith(" spans in 1 transaction.")
+        assert str(other_criteria.value).splitlines()[2] == "Also captured: 1 transaction."
 
     def test_a_filter_keeps_its_criteria_for_the_hint(self, login: SentryEvents) -> None:
         with pytest.raises(AssertionError) as info:
             login.spans.filter(op="db.fetch").one()
-        assert str(info.value).splitlines()[-1] == (
+        assert str(info.value).splitlines()[2] == (
             "1 of them matches, in transaction '/login': "
             "sentry_events.transactions.one(name='/login').spans.one(op='db.fetch')"
         )
