@@ -18,6 +18,7 @@ from sentry_sdk.envelope import Envelope
 
 from .compression import LIMIT, DecompressionError, MiB, decompress_prefix, sniff
 from .item_types import event_type_of, item_type
+from .rrweb import event_notes
 
 __all__ = [
     "JSON_VALUES",
@@ -61,12 +62,22 @@ class ScanItem:
 
     ``origin``: where the payload is, when it is not the item's bytes as sent, in words that
     end a finding's detail: ``in the gzip-compressed attachment``.
+
+    ``notes``: words about some places, by the first segment of their path, that end the detail
+    of a finding there too (a replay recording's rrweb events: ``typed into input#coupon``).
     """
 
     item_type: str
     payload: Any
     json_native: bool = False
     origin: str = ""
+    notes: Mapping[str, str] | None = None
+
+    def detail_at(self, detail: str, path: str) -> str:
+        """A finding's ``detail`` at ``path`` with where it was: the origin, the path's note."""
+        note = self.notes.get(path.split(".", 1)[0], "") if self.notes else ""
+        where = ", ".join(part for part in (self.origin, note) if part)
+        return f"{detail} ({where})" if detail and where else detail or where
 
     def leaves(self) -> Iterator[Leaf]:
         """Every scalar value with its path; dict keys and ``[name, value]`` pairs too."""
@@ -257,14 +268,17 @@ def _text_items(
         )
 
 
-def _content_items(name: str, data: bytes, headers: Mapping[str, Any], noun: str) -> Iterator[ScanItem]:
+def _content_items(
+    name: str, data: bytes, headers: Mapping[str, Any], noun: str, rrweb: bool = False
+) -> Iterator[ScanItem]:
     """The scan items of a payload's content: decompressed when it is compressed (up to
-    :data:`~.compression.LIMIT` bytes), then parsed when it is JSON, else its text."""
+    :data:`~.compression.LIMIT` bytes), then parsed when it is JSON, else its text. ``rrweb``:
+    the content is a replay recording's events, each noted (``typed into input#coupon``)."""
     encoding = encoding_of(data, headers)
     if encoding is None:
         parsed = json_of(data)
         if parsed is not None:
-            yield ScanItem(name, parsed, json_native=True)
+            yield ScanItem(name, parsed, json_native=True, notes=event_notes(parsed) if rrweb else None)
         else:
             yield from _text_items(name, data, f"the {noun}", as_sent=True)
         return
@@ -284,7 +298,8 @@ def _content_items(name: str, data: bytes, headers: Mapping[str, Any], noun: str
         note = ""
     parsed = json_of(result.data) if result.complete and not result.truncated else None
     if parsed is not None:
-        yield ScanItem(name, parsed, json_native=True, origin=f"in {described}")
+        notes = event_notes(parsed) if rrweb else None
+        yield ScanItem(name, parsed, json_native=True, origin=f"in {described}", notes=notes)
     else:
         yield from _text_items(name, result.data, described, note)
     if not result.complete:  # the rest may not be compressed data at all: scanned as sent too
@@ -307,7 +322,7 @@ def binary_items(name: str, data: bytes, headers: Mapping[str, Any] | None = Non
         header = json_of(line)
         if newline and isinstance(header, dict):
             yield ScanItem(name, header, json_native=True)
-            yield from _content_items(name, content, headers, noun)
+            yield from _content_items(name, content, headers, noun, rrweb=True)
             return
     yield from _content_items(name, data, headers, noun)
 

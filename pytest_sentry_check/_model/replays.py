@@ -19,48 +19,12 @@ from .compression import LIMIT, DecompressionError, MiB, decompress_prefix
 from .item_types import item_type_of_class
 from .items import ScanItem, binary_items, encoding_of, json_of
 from .records import Payload, dict_or_empty
+from .rrweb import INCREMENTAL_SNAPSHOT, INPUT_SOURCE, elements
 
 __all__ = ["Replay", "ReplaySegment"]
 
 #: An envelope item that belongs to a record: its type, its headers and its payload's bytes.
 Part: TypeAlias = "tuple[str, Mapping[str, Any], bytes]"
-
-#: rrweb's event types (full and incremental snapshots), the sources of mutations and input
-#: events amongst incremental ones, and the type of an element node.
-FULL_SNAPSHOT, INCREMENTAL_SNAPSHOT, MUTATION_SOURCE, INPUT_SOURCE, ELEMENT_NODE = 2, 3, 0, 5, 2
-
-
-def _selector(node: Mapping[str, Any]) -> str:
-    """An element as a short CSS selector: ``input#coupon``, ``input[name="card"]``, ``input``."""
-    tag = str(node.get("tagName") or "?").lower()
-    attributes = dict_or_empty(node.get("attributes"))
-    if attributes.get("id"):
-        return f"{tag}#{attributes['id']}"
-    if attributes.get("name"):
-        return f'{tag}[name="{attributes["name"]}"]'
-    return tag
-
-
-def _elements(events: Sequence[Any]) -> dict[int, str]:
-    """The element nodes of rrweb's snapshots and added by mutations: node id -> selector."""
-    found: dict[int, str] = {}
-    stack: list[Any] = []
-    for event in events:
-        data = dict_or_empty(event.get("data") if isinstance(event, dict) else None)
-        if event.get("type") == FULL_SNAPSHOT:
-            stack.append(data.get("node"))
-        elif event.get("type") == INCREMENTAL_SNAPSHOT and data.get("source") == MUTATION_SOURCE:
-            stack.extend(dict_or_empty(add).get("node") for add in data.get("adds") or ())
-    while stack:  # no recursion: a page's DOM may be deeper than Python's stack
-        node = stack.pop()
-        if not isinstance(node, dict):
-            continue
-        if node.get("type") == ELEMENT_NODE and isinstance(node.get("id"), int):
-            found[node["id"]] = _selector(node)
-        children = node.get("childNodes")
-        if isinstance(children, list):
-            stack.extend(children)
-    return found
 
 
 def _recording(data: bytes, headers: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any], str]:
@@ -240,14 +204,14 @@ class Replay(Payload):
     def inputs_by_element(self) -> dict[str, list[str]]:
         """The recorded input values by element (``input#coupon``, ``input[name="card"]``, or
         ``node 17`` when the snapshots do not have it), in order: which inputs were masked."""
-        elements = _elements(self.events)
+        named = elements(self.events)
         values: dict[str, list[str]] = {}
         for event in self.events:
             data = dict_or_empty(event.get("data"))
             if event.get("type") == INCREMENTAL_SNAPSHOT and data.get("source") == INPUT_SOURCE:
                 text, node = data.get("text"), data.get("id")
                 if isinstance(text, str):
-                    element = elements.get(node) if isinstance(node, int) else None
+                    element = named.get(node) if isinstance(node, int) else None
                     values.setdefault(element or f"node {node}", []).append(text)
         return values
 

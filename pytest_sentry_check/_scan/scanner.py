@@ -92,12 +92,11 @@ class Scanner:
         self.triggers = _trigger_set(tuple(sorted(triggers.items())))
 
     def scan_item(self, item: ScanItem) -> Iterator[Finding]:
-        if not item.origin:
+        if not item.origin and not item.notes:
             yield from self._scan_item(item)
             return
         for finding in self._scan_item(item):  # a decompressed or cut payload says where it was
-            detail = f"{finding.detail} ({item.origin})" if finding.detail else item.origin
-            yield replace(finding, detail=detail)
+            yield replace(finding, detail=item.detail_at(finding.detail, finding.path))
 
     def _scan_item(self, item: ScanItem) -> Iterator[Finding]:
         fired = self._fired(item)

@@ -103,15 +103,15 @@ def test_a_browser_session_typing_a_token(sentry_server):
 
 def test_a_token_typed_in_a_replay_recording_fails_the_test(pytester: pytest.Pytester) -> None:
     """The body is decompressed by the ingest server, the recording by the scanner: the finding's
-    path is the rrweb event's."""
+    path is the rrweb event's, its detail says what the event is (no snapshot names the input)."""
     pytester.makepyfile(test_replay=REPLAY_SUITE)
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
-            "  [[]critical] github-token (GitHub token (in the zlib-compressed replay recording)) "
-            "at replay_recording:0.data.text: ghp…[[]40 chars] in replay_recording",
+            "  [[]critical] github-token (GitHub token (in the zlib-compressed replay recording, typed into "
+            "an input (rrweb node 7))) at replay_recording:0.data.text: ghp…[[]40 chars] in replay_recording",
         ],
         consecutive=True,
     )

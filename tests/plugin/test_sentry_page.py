@@ -166,8 +166,8 @@ def _shop(pytester: pytest.Pytester, browser_sdk: Path, *args: str, masked: bool
 
 
 GITHUB_TOKEN_LINE = (
-    "  [[]critical] github-token (GitHub token (in the zlib-compressed replay recording)) "
-    "at replay_recording:*.data.text: ghp…[[]40 chars] in replay_recording"
+    "  [[]critical] github-token (GitHub token (in the zlib-compressed replay recording, typed into "
+    "input#coupon)) at replay_recording:*.data.text: ghp…[[]40 chars] in replay_recording"
 )
 
 

@@ -200,8 +200,8 @@ class TestReplays:
     def test_scan_reads_the_recording_decompressed(self, events: SentryEvents) -> None:
         _send(_segment(0, [_input(TOKEN)], urls=["http://shop.test/"]))
         expected = [
-            "[critical] github-token (GitHub token (in the zlib-compressed replay recording)) "
-            "at replay_recording:0.data.text: ghp…[40 chars]"
+            "[critical] github-token (GitHub token (in the zlib-compressed replay recording, typed into an "
+            "input (rrweb node 7))) at replay_recording:0.data.text: ghp…[40 chars]"
         ]
         assert [str(finding) for finding in scan(events.replays)] == expected
         assert [str(finding) for finding in scan(events.replays[0].segments[0])] == expected

@@ -53,8 +53,8 @@ def _envelope(payload: bytes, item_type: str = "attachment", **headers: Any) -> 
     return envelope
 
 
-#: A replay segment's rrweb events: a full snapshot (an email in a text node), an input event (a
-#: token typed), a console breadcrumb (a canary).
+#: A replay segment's rrweb events: a full snapshot (an email in a text node, an input), an input
+#: event (a token typed into that input), a console breadcrumb (a canary).
 RRWEB_EVENTS: list[dict[str, Any]] = [
     {
         "type": 2,
@@ -67,6 +67,7 @@ RRWEB_EVENTS: list[dict[str, Any]] = [
                     {"type": 2, "id": 2, "tagName": "p", "attributes": {}, "childNodes": [
                         {"type": 3, "id": 3, "textContent": "Signed in as jane.doe@example.com"},
                     ]},
+                    {"type": 2, "id": 7, "tagName": "input", "attributes": {"id": "coupon"}, "childNodes": []},
                 ],
             },
             "initialOffset": {"left": 0, "top": 0},
@@ -165,18 +166,27 @@ class TestReplayRecordings:
         envelope.add_item(Item(payload=recording, type="replay_recording"))
         return envelope
 
-    def _expected(self, suffix: str) -> list[str]:
+    def _expected(self, origin: str) -> list[str]:
+        """Each finding's detail ends with where the payload was (``origin``) and what its rrweb
+        event is about."""
+
+        snapshot = "in the page's DOM snapshot"
+
+        def where(note: str) -> str:
+            return f" ({origin}, {note})" if origin else f" ({note})"
+
         return [
-            f"[critical] github-token (GitHub token{suffix}) at replay_recording:1.data.text: ghp…[40 chars]",
-            f"[critical] canary (registered secret, raw{suffix}) at replay_recording:2.data.payload.message: "
-            "can…[17 chars]",
-            f"[medium] email (email address{suffix}) at "
+            f"[critical] github-token (GitHub token{where('typed into input#coupon')}) "
+            "at replay_recording:1.data.text: ghp…[40 chars]",
+            f"[critical] canary (registered secret, raw{where('in a breadcrumb event')}) "
+            "at replay_recording:2.data.payload.message: can…[17 chars]",
+            f"[medium] email (email address{where(snapshot)}) at "
             "replay_recording:0.data.node.childNodes.0.childNodes.0.textContent: jan…[20 chars]",
         ]
 
     def test_a_compressed_recording_is_read_as_its_events(self) -> None:
         recording = b'{"segment_id":3}\n' + zlib.compress(json.dumps(RRWEB_EVENTS).encode())
-        expected = self._expected(" (in the zlib-compressed replay recording)")
+        expected = self._expected("in the zlib-compressed replay recording")
         assert _found(self._envelope(recording)) == expected
         assert _found(self._envelope(recording).serialize()) == expected
 
