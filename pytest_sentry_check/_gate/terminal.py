@@ -93,7 +93,10 @@ def _late_lines(late: list[LeakGroup]) -> list[str]:
     for group in late[:LISTED]:
         verb = "fails the run" if group.blocking else "warns"
         lines.append(f"  {group.test}: {group_line(group)}")
-        lines.append(f"    a thread or task this test started sent it after the test ended; it {verb}")
+        lines.append(
+            f"    it arrived after the test ended, from a thread or task the test started (or sent just "
+            f"after it ended); it {verb}"
+        )
     if len(late) > LISTED:
         lines.append(f"  ... and {len(late) - LISTED} more")
     return lines

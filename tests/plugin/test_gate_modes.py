@@ -224,7 +224,8 @@ def test_a_late_arrival_counts_and_fails_the_run(gated: pytest.Pytester) -> None
             "sent after their test ended (1 leak group):",
             "  test_a_late_arrival_counts_and_fails_the_run.py::test_starts_a_worker: [[]medium] email "
             "(email address) at event:message: ana…[[]22 chars] in event *",
-            "    a thread or task this test started sent it after the test ended; it fails the run",
+            "    it arrived after the test ended, from a thread or task the test started (or sent just after it "
+            "ended); it fails the run",
         ],
         consecutive=True,
     )
