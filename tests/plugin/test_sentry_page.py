@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from _browser_sdk import Unavailable, bundle
 
+# The replay's segments are sent when the test flushes (captureFeedback, getReplay().flush()):
+# its first segment then holds the DOM snapshot that names the inputs and what was typed (with
+# short delays the snapshot may go alone, and a finding names the input by its rrweb node id).
 # What the inner test types: a GitHub token into the coupon input (unmasked: the replay records
 # it), a Slack token into the card input (class "secret": the replay records stars).
 UNMASKED = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
@@ -36,7 +39,7 @@ Sentry.init({
   integrations: [
     Sentry.replayIntegration({
       maskAllInputs: false, maskAllText: false, mask: [MASK_SELECTOR],
-      minReplayDuration: 0, flushMinDelay: 200, flushMaxDelay: 400,
+      minReplayDuration: 0, flushMinDelay: 5000, flushMaxDelay: 5500,
     }),
   ],
   replaysSessionSampleRate: 1.0,
