@@ -276,7 +276,8 @@ class Capture:
 
     def add_pump(self, pump: Callable[[float], None]) -> Callable[[], None]:
         """Have :meth:`wait` call ``pump(seconds)`` while it waits: a source that delivers only
-        while the waiting thread runs its loop (a Playwright page's routes). Returns its removal."""
+        while the waiting thread runs its loop (a Playwright page's routes). A pump takes up to
+        ``seconds`` (it sleeps when it has nothing to run). Returns its removal."""
         with self.changed:
             self.pumps = (*self.pumps, pump)
 

@@ -1,11 +1,11 @@
 """``sentry_page``: a Playwright page whose Sentry envelopes land in the test's capture.
 
-The browser SDK posts each envelope to ``<dsn host>/api/<project>/envelope/``. The page routes
-those requests (``page.route``) to a handler that reads the body as the local ingest server
-does (``Content-Encoding``, the limits, the envelope format: ``_server.ingest``) and delivers it
-to the test's capture, as if the SDK in this process had sent it: ``sentry_events`` (errors,
-replays, feedback) and the leak gate. Nothing reaches the DSN's host, so the page keeps its
-production DSN.
+The browser SDK posts each envelope to ``<dsn host>/api/<project>/envelope/``. The page's
+context routes those requests (``context.route``: popups and new pages too) to a handler that
+reads the body as the local ingest server does (``Content-Encoding``, the limits, the envelope
+format: ``_server.ingest``) and delivers it to the test's capture, as if the SDK in this process
+had sent it: ``sentry_events`` (errors, replays, feedback) and the leak gate. Nothing reaches
+the DSN's host, so the page keeps its production DSN.
 
 Playwright's sync API runs a route's handler only while the test's thread is inside a
 Playwright call, so the page is a *pump* of the capture: ``sentry_events...wait_for(...)``
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -104,9 +105,12 @@ def sentry_page(
     owner = threading.get_ident()
 
     def pump(seconds: float) -> None:
-        # Playwright's sync API belongs to the thread that made the page
+        # Playwright's sync API belongs to the thread that made the page; elsewhere (or once the
+        # page is closed) the wait just sleeps its turn instead of spinning
         if threading.get_ident() == owner and not page.is_closed():
             page.wait_for_timeout(seconds * 1000)
+        else:
+            time.sleep(seconds)
 
     remove = capture.add_pump(pump)
     try:
