@@ -228,6 +228,9 @@ SECRETS_FOR_THE_GATE = st.one_of(
 )
 
 
+# The inner run is in-process: a thread its SDK client left behind may send during this test,
+# which the outer run's gate would then charge to it (seen once under -n 2 load).
+@pytest.mark.sentry_check(gate="off", capture=False)
 @settings(
     max_examples=10,
     deadline=None,
