@@ -20,10 +20,11 @@ from pytest_sentry_check._gate.envelopes import scan_envelopes
 from pytest_sentry_check._gate.finding import GateFinding
 from pytest_sentry_check._gate.fixes import fix_hints
 from pytest_sentry_check._gate.ledger import GateLedger
-from pytest_sentry_check._gate.render import render_findings
-from pytest_sentry_check._gate.report import GateReport
+from pytest_sentry_check._gate.report import GateReport, group_findings
 from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
+from pytest_sentry_check._gate.terminal import found as found_words
 from pytest_sentry_check._scan.finding import SEVERITIES
+from pytest_sentry_check._scan.groups import counted, group_lines
 from pytest_sentry_check._server.app import DEFAULT_READ_TIMEOUT, read_timeout_from_setting
 from pytest_sentry_check._server.ingest import IngestError, Limits, parse_body
 
@@ -32,6 +33,8 @@ __all__ = ["main"]
 ENVELOPE_SUFFIX = ".envelope"
 #: the test name of what ``scan`` reads: stored envelopes belong to no test
 STORED = "<stored envelopes>"
+#: how many leak groups ``scan`` lists per envelope file and status (then how many more)
+SHOWN_GROUPS = 10
 
 
 class EnvelopeStore:
@@ -147,25 +150,22 @@ def scan(args: argparse.Namespace) -> int:
         ledger.tests_run.add(STORED)
         # one "test" for every file: a group's fingerprint never holds an envelope's file name
         findings = ledger.classify(STORED, (_relative(path), 0), found, allow=allow, phase="stored")
-        blocking = [f for f in findings if f.blocking]
+        blocking = group_findings(f for f in findings if f.blocking)
         if blocking:
-            print(f"{path}: {len(blocking)} finding{'s' if len(blocking) != 1 else ''}")
-            for line in render_findings(blocking):
+            print(f"{path}: {counted(blocking)}")
+            for line in group_lines(blocking, SHOWN_GROUPS):
                 print(line)
-        warned = [f for f in findings if f.status == "warned"]
+        warned = group_findings(f for f in findings if f.status == "warned")
         if warned:
-            noun = f"{len(warned)} warning{'s' if len(warned) != 1 else ''}"
-            print(f"{path}: {noun} (below the fail-on threshold, {args.fail_on})")
-            for line in render_findings(warned):
+            print(f"{path}: {counted(warned, 'warning')} (below the fail-on threshold, {args.fail_on})")
+            for line in group_lines(warned, SHOWN_GROUPS):
                 print(line)
-    counts = ledger.counts()
+    report = GateReport.from_ledger(ledger)
     scanned = len(files) - unreadable
+    not_read = f"; {unreadable} not {'an envelope' if unreadable == 1 else 'envelopes'}" if unreadable else ""
     print(
-        f"pytest-sentry-check scan: {scanned} envelope{'s' if scanned != 1 else ''} scanned, "
-        f"{counts['failed']} findings, "
-        + (f"{counts['warned']} warned, " if counts["warned"] else "")
-        + f"{counts['allowed']} allowed"
-        + (f", {unreadable} not envelopes" if unreadable else "")
+        f"pytest-sentry-check scan: {scanned} envelope{'s' if scanned != 1 else ''} scanned: "
+        f"{found_words(report, in_tests=False)}{not_read}"
     )
     if not files:
         print(f"no *{ENVELOPE_SUFFIX} file in {', '.join(args.paths)}: nothing was scanned")
@@ -176,7 +176,6 @@ def scan(args: argparse.Namespace) -> int:
         print(hint)
     for origin, entry in ledger.unused_allow():
         print(f"unused allow entry {entry!r} ({origin}): it matched nothing")
-    report = GateReport.from_ledger(ledger)
     if args.report:
         write_json(args.report, json_report(report))
     if args.sarif:

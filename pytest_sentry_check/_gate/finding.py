@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_sentry_check._scan.finding import SEVERITIES, Finding
+from pytest_sentry_check._scan.groups import generic_path
 
 from .fixes import suggested_fix
 
@@ -28,7 +28,6 @@ __all__ = [
 StoredAfterRelay = bool | None | Callable[[], bool | None]
 #: The test name of envelopes sent before the first test (imports, collection).
 BEFORE_FIRST_TEST = "<before the first test>"
-_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +151,6 @@ def fingerprint(test: str, item_type: str, rule: str, path: str) -> str:
     # UTF-8 cannot encode
     text = f"{test}\x00{item_type}\x00{rule}\x00{path}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-
-
-def generic_path(path: str) -> str:
-    """``exception.values.0.stacktrace.frames.3.vars`` -> ``exception.values.*.stacktrace.frames.*.vars``."""
-    return _INDEX.sub("*", path)
 
 
 def describe_item(item_type: str, payload: Any) -> str:

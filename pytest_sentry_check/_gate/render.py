@@ -1,53 +1,23 @@
-"""The gate's leak groups as lines for people (a test's failure message, ``scan``'s listing):
-most severe first, one line per place."""
+"""A failing test's message: its leak groups (most pressing first, one line per rule and path
+pattern, as the terminal summary shows a group) and what to do about them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pytest_sentry_check._docs import doc_url
 from pytest_sentry_check._scan.finding import SEVERITIES
+from pytest_sentry_check._scan.groups import counted, group_lines
 
 from .finding import GateFinding
 from .fixes import fix_hints
-from .report import LeakGroup, group_findings
+from .report import group_findings
 
-__all__ = ["DOCS_FAIL_ON", "DOCS_GATE", "render_findings", "render_gate_failure", "render_groups"]
+__all__ = ["DOCS_FAIL_ON", "DOCS_GATE", "render_gate_failure"]
 
 DOCS_GATE = doc_url("gate.md", "allowing-and-baselining")
 DOCS_FAIL_ON = doc_url("gate.md", "severity-threshold")
 _DOCS_VALIDATION = doc_url("validation.md", "what-is-checked")
-_GATE_LINES_PER_TEST = 20
-
-
-def render_findings(findings: Sequence[GateFinding], limit: int = 20) -> list[str]:
-    """Lines for people: the findings' leak groups (:func:`~.report.group_findings`)."""
-    return render_groups(group_findings(findings), limit)
-
-
-def render_groups(groups: Sequence[LeakGroup], limit: int = 20) -> list[str]:
-    """Lines for people, most severe first, then most places first: groups at the same path
-    pattern share a line (their rules listed); a pattern of several places has ``*`` for the
-    list indexes and says how many places there are."""
-    order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    lines_of: dict[tuple[str, str], list[LeakGroup]] = {}
-    for group in sorted(groups, key=lambda g: (order.get(g.severity, len(order)), -g.places)):
-        lines_of.setdefault((group.item_type, group.pattern), []).append(group)
-    lines = []
-    for together in list(lines_of.values())[:limit]:
-        first = together[0]
-        rules = list(dict.fromkeys(g.rule for g in together))
-        what = f"{first.rule} ({first.detail})" if len(rules) == 1 and first.detail else ", ".join(rules)
-        places = max(g.places for g in together)
-        where = first.where if places == 1 else f"{first.item_type}:{first.pattern or '<root>'}"
-        record = f" in {first.records[0]}" if first.records else ""
-        count = f" ({places} places)" if places > 1 else ""
-        lines.append(f"  [{first.severity}] {what} at {where}{count}: {first.preview}{record}")
-    if len(lines_of) > limit:
-        rest = list(lines_of.values())[limit:]
-        findings = sum(max(g.places for g in together) for together in rest)
-        lines.append(f"  ... and {findings} more findings in {len(rest)} other places")
-    return lines
+#: How many leak groups a test's message lists (then how many more).
+_GATE_LINES_PER_TEST = 10
 
 
 def render_gate_failure(findings: list[GateFinding], *, threshold_from_marker: bool = False) -> str:
@@ -63,7 +33,7 @@ def render_gate_failure(findings: list[GateFinding], *, threshold_from_marker: b
     if invalid:
         count = _plural(len(invalid), "problem")
         lines = [f"sentry-check: Sentry would reject or drop parts of what the application sent ({count}):"]
-        lines += render_findings(invalid, _GATE_LINES_PER_TEST)
+        lines += group_lines(group_findings(invalid), _GATE_LINES_PER_TEST)
         lines.append(
             "Fix what the application sets there; if intended, mark the test "
             '@pytest.mark.sentry_check(allow=["relay-invalid", "sentry-limit"]) '
@@ -74,12 +44,13 @@ def render_gate_failure(findings: list[GateFinding], *, threshold_from_marker: b
 
 
 def _render_leaks(findings: list[GateFinding], threshold_from_marker: bool) -> str:
-    count = _plural(len(findings), "finding")
+    groups = group_findings(findings)
+    count = counted(groups)
     below = [f for f in findings if f.below_threshold]
     if below and len(below) == len(findings):
         count += ", below the fail-on threshold"
     lines = [f"sentry-check: the application sent secrets or personal data to Sentry ({count}):"]
-    lines += render_findings(findings, _GATE_LINES_PER_TEST)
+    lines += group_lines(groups, _GATE_LINES_PER_TEST)
     lines += fix_hints(f.finding for f in findings)
     lines.append(
         "If one is intended, mark the test "

@@ -17,15 +17,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_sentry_check._scan.finding import SEVERITIES
+from pytest_sentry_check._scan.groups import EXAMPLES, bucket_by_pattern, where_of
 
-from .finding import BEFORE_FIRST_TEST, GateFinding, fingerprint, generic_path
+from .finding import BEFORE_FIRST_TEST, GateFinding, fingerprint
 from .fixes import suggested_fix
 from .ledger import GateLedger
 
 __all__ = ["EXAMPLES", "STATES", "GateReport", "LeakGroup", "group_findings"]
 
-#: How many exact paths (and records) a group keeps as examples.
-EXAMPLES = 5
 #: A group's states, the most pressing first: a group whose places differ takes the first.
 STATES = ("failed", "warned", "baselined", "allowed")
 
@@ -108,8 +107,7 @@ class LeakGroup:
     @property
     def where(self) -> str:
         """``item_type:path``: the exact path of a one-place group, else the pattern."""
-        path = self.examples[0] if self.places == 1 and self.examples else self.pattern
-        return f"{self.item_type}:{path or '<root>'}"
+        return where_of(self)
 
     @property
     def fix(self) -> dict[str, str] | None:
@@ -175,11 +173,8 @@ def group_findings(findings: Iterable[GateFinding], examples: int = EXAMPLES) ->
     """Findings grouped by (test, item type, rule, path pattern), most pressing first: failed
     before warned before accepted, then by severity, most places first, then test and place
     (so what a host shows of the first few, such as GitHub's 10 annotations, is the worst)."""
-    buckets: dict[tuple[str, str, str, str], list[GateFinding]] = {}
-    for f in findings:
-        key = (f.test, f.finding.item_type, f.finding.rule, generic_path(f.finding.path))
-        buckets.setdefault(key, []).append(f)
     groups = []
+    buckets = bucket_by_pattern(findings, lambda f: f.finding, lambda f: f.test)
     for (test, item_type, rule, pattern), members in buckets.items():
         first = min(members, key=lambda f: STATES.index(f.status) if f.status in STATES else 0)
         paths = sorted({f.finding.path for f in members})

@@ -7,28 +7,33 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from pytest_sentry_check._scan.finding import SEVERITIES
+from pytest_sentry_check._scan.groups import group_line
 
 from .report import GateReport, LeakGroup
 
-__all__ = ["NOTHING_FOUND", "final_words", "group_line", "summary_lines"]
+__all__ = ["NOTHING_FOUND", "final_words", "found", "group_line", "summary_lines"]
 
 NOTHING_FOUND = "no secret or personal data found"
 #: How many late and allowed groups the summary lists one by one.
 LISTED = 5
 
 
-def group_line(group: LeakGroup) -> str:
-    """``[high] field (password) at event:... (17 places): hun…[12 chars] in event 1a2b3c4d``."""
-    detail = f" ({group.detail})" if group.detail else ""
-    places = f" ({group.places} places)" if group.places > 1 else ""
-    record = f" in {group.records[0]}" if group.records else ""
-    return f"[{group.severity}] {group.rule}{detail} at {group.where}{places}: {group.preview}{record}"
-
-
 def final_words(report: GateReport) -> str:
     """What the run's last line adds when the gate fails it: ``gate failed: 3 leak groups``."""
     blocking = len(report.blocking)
     return f"gate failed: {_plural(blocking, 'leak group')}" if blocking else ""
+
+
+def found(report: GateReport, *, in_tests: bool = True) -> str:
+    """``92 findings in 1 test, 17 leak groups (17 failed)`` (without ``in_tests``: ``92
+    findings, 17 leak groups (...)``); the groups counted by state."""
+    counts = report.counts()
+    if not report.groups:
+        return NOTHING_FOUND
+    states = ", ".join(f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s])
+    tests = f" in {_plural(counts['tests_with_findings'], 'test')}" if in_tests else ""
+    groups = _plural(counts["groups"], "leak group")
+    return f"{_plural(counts['findings'], 'finding')}{tests}, {groups} ({states})"
 
 
 def summary_lines(report: GateReport, top: int = 5) -> list[str]:
@@ -40,14 +45,7 @@ def summary_lines(report: GateReport, top: int = 5) -> list[str]:
     if not report.groups:
         lines = [f"{scanned} scanned: {NOTHING_FOUND}."]
     else:
-        states = ", ".join(
-            f"{counts[s]} {s}" for s in ("failed", "warned", "allowed", "baselined") if counts[s]
-        )
-        lines = [
-            f"{scanned} scanned: {_plural(counts['findings'], 'finding')} in "
-            f"{_plural(counts['tests_with_findings'], 'test')}, "
-            f"{_plural(counts['groups'], 'leak group')} ({states})"
-        ]
+        lines = [f"{scanned} scanned: {found(report)}"]
         lines += _below_threshold_lines(report, top)
     open_groups = report.open_groups
     if open_groups:

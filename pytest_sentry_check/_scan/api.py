@@ -17,14 +17,17 @@ from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
 
 from .detectors import DEFAULT_DETECTORS, Detector, extra_detectors
 from .finding import SEVERITIES, Finding
+from .groups import finding_groups, group_lines
 from .scanner import scanner_for
 from .secrets import active_secrets
 
-__all__ = ["assert_scrubbed", "render_findings", "scan", "scan_by_item"]
+__all__ = ["assert_scrubbed", "scan", "scan_by_item"]
 
 #: ``client``: what left the process; ``server``: what Sentry would store.
 Stage = Literal["client", "server"]
 _DOCS = doc_url("scrubbing.md", "allowing-findings")
+#: How many leak groups the message lists (then how many more).
+SHOWN_GROUPS = 10
 
 
 def _allowed(finding: Finding, allow: Sequence[str]) -> bool:
@@ -73,15 +76,6 @@ def _scan(
     ]
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return sorted(findings, key=lambda f: order.get(f.severity, len(order)))
-
-
-def render_findings(findings: Sequence[Finding], limit: int = 20) -> list[str]:
-    """Lines for people: one per finding (masked), the most severe first."""
-    lines = [f"  {finding}" for finding in findings[:limit]]
-    if len(findings) > limit:
-        paths = {f.path for f in findings}
-        lines.append(f"  ... and {len(findings) - limit} more ({len(paths)} distinct paths in all)")
-    return lines
 
 
 def scan(
@@ -151,7 +145,8 @@ def assert_scrubbed(
     stage: Stage = "client",
     datascrubbing: Mapping[str, Any] | str | os.PathLike[str] | None = None,
 ) -> None:
-    """``AssertionError`` listing every finding of :func:`scan` (masked); ``None`` when clean.
+    """``AssertionError`` listing the findings of :func:`scan` as leak groups (one line per rule
+    and path pattern, masked; the first ten); ``None`` when clean.
 
     ``stage="server"`` asserts on what Sentry would store (see :func:`scan`).
     """
@@ -168,10 +163,12 @@ def assert_scrubbed(
     )
     if not findings:
         return
+    groups = finding_groups(findings)
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
     where = "what Sentry would store" if stage == "server" else "what the application sent to Sentry"
-    lines = [f"assert_scrubbed: {count} in {where}:"]
-    lines += render_findings(findings)
+    count += f" in {where}, {len(groups)} leak group{'s' if len(groups) != 1 else ''}"
+    lines = [f"assert_scrubbed: {count}:"]
+    lines += group_lines(groups, SHOWN_GROUPS)
     lines.append(
         "Scrub them in before_send or the SDK's event_scrubber; if one is intended, pass "
         f'allow=["<rule id or path glob>"] (see {_DOCS}).'

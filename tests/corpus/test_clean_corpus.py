@@ -18,7 +18,7 @@ from _corpus import APPS, CANARY, Corpus, clean_corpus
 
 from pytest_sentry_check import scan
 from pytest_sentry_check._model.items import ScanItem, items_of
-from pytest_sentry_check._scan.api import render_findings
+from pytest_sentry_check._scan.groups import finding_groups, group_lines
 
 # The module's corpus capture takes what the apps send; the test's own capture keeps nothing
 # (capture=False: the gate would scan and validate the same 700 envelopes again).
@@ -50,7 +50,9 @@ def test_the_clean_corpus_gives_no_finding(clean: Corpus, app: str) -> None:
     """Zero false positives: every rule, every item type, each app's traffic in each of its
     configurations (the canary registered, as a suite's sentry_secrets would)."""
     findings = scan(clean.envelopes[app], secrets=(CANARY,))
-    assert findings == [], "\n".join([f"{app}: {len(findings)} findings", *render_findings(findings, 40)])
+    assert findings == [], "\n".join(
+        [f"{app}: {len(findings)} findings", *group_lines(finding_groups(findings), 40)]
+    )
 
 
 def test_the_clean_corpus_is_real_sdk_output_of_every_kind(clean: Corpus) -> None:
@@ -137,4 +139,4 @@ def test_a_clean_llm_event_with_token_counters_and_auth_settings_gives_no_findin
     assert sum(map(with_usage, items)) >= 10
     assert {item.item_type for item in items if with_settings(item)} == {"event", "transaction"}
     findings = scan(chosen)
-    assert findings == [], "\n".join(render_findings(findings))
+    assert findings == [], "\n".join(group_lines(finding_groups(findings), 20))

@@ -22,7 +22,7 @@ from _corpus import (
     plantings,
 )
 
-from pytest_sentry_check._scan.api import render_findings
+from pytest_sentry_check._scan.groups import finding_groups, group_lines
 
 # These tests send planted secrets on purpose; the module's corpus capture takes them, and the
 # test's own capture keeps nothing (capture=False: the gate would scan them all again).
@@ -54,7 +54,7 @@ def test_the_planted_value_is_found_where_it_was_planted(
         [
             f"{planting.sample.rule} did not report the value planted in {planting.place.name} "
             f"({planting.app}), expected at {', '.join(planting.place.paths)} (key {planting.sample.key!r})",
-            *render_findings(planting.findings, 10),
+            *group_lines(finding_groups(planting.findings), 10),
         ]
     )
 

@@ -40,11 +40,14 @@ def test_a_users_test_fails_on_the_leak_without_printing_it(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E       AssertionError: assert_scrubbed: * findings in what the application sent to Sentry:",
-            "E         [[]critical] canary (registered secret, raw) at event:exception.values.0.stacktrace.frames.*.vars.*.headers.*.1: tok…[[]21 chars]",
+            "E       AssertionError: assert_scrubbed: * findings in what the application sent to Sentry, "
+            "* leak groups:",
+            # one line per rule and path pattern: the token in the headers of every frame's scope
+            "E         [[]critical] canary (registered secret, raw) at "
+            "event:exception.values.*.stacktrace.frames.*.vars.scope.headers.*.* (* places): tok…[[]21 chars]",
         ]
     )
-    result.stdout.fnmatch_lines(["E         ... and * more (* distinct paths in all)"])
+    result.stdout.fnmatch_lines(["E         ... and * more leak groups (* findings)"])
     output = result.stdout.str() + result.stderr.str()
     password, token = (pytester.path / "generated.txt").read_text().split()
     assert token not in output

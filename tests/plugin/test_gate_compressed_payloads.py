@@ -45,7 +45,7 @@ def test_a_token_in_a_gzip_attachment_fails_the_test_that_sent_it(pytester: pyte
     result.stdout.fnmatch_lines(
         [
             "*_ test_an_export_with_its_deploy_key _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]critical] github-token (GitHub token (in the gzip-compressed attachment)) "
             "at attachment:settings.deploy_key: ghp…[[]40 chars] in attachment",
         ],
@@ -109,7 +109,7 @@ def test_a_token_typed_in_a_replay_recording_fails_the_test(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]critical] github-token (GitHub token (in the zlib-compressed replay recording, typed into "
             "an input (rrweb node 7))) at replay_recording:0.data.text: ghp…[[]40 chars] in replay_recording",
         ],

@@ -66,7 +66,7 @@ def test_by_default_a_medium_finding_warns_and_a_high_one_fails(gated: pytest.Py
         [
             "test_notify.py::test_notify",
             "  *SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry "
-            "(2 findings, below the fail-on threshold):",
+            "(2 findings, 2 leak groups, below the fail-on threshold):",
             *_in_warnings(
                 [
                     *EMAIL_LINES,
@@ -109,7 +109,7 @@ def test_fail_on_low_fails_a_medium_finding(gated: pytest.Pytester) -> None:
         [
             "sentry-check: gate=fail, fail_on=low; validate=*",
             "*_ test_notify _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (2 findings):",
+            "sentry-check: the application sent secrets or personal data to Sentry (2 findings, 2 leak groups):",
             *EMAIL_LINES,
             SCOPE_HINT,
             INTENDED,
@@ -137,7 +137,7 @@ def test_an_ip_address_fails_only_with_fail_on_low(
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(
             [
-                "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+                "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
                 finding,
             ],
             consecutive=True,
@@ -151,7 +151,7 @@ def test_an_ip_address_fails_only_with_fail_on_low(
     result.stdout.fnmatch_lines(
         [
             "  *SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry "
-            "(1 finding, below the fail-on threshold):",
+            "(1 finding, 1 leak group, below the fail-on threshold):",
             f"  {finding}",
         ],
         consecutive=True,
@@ -178,7 +178,7 @@ def test_fail_on_critical_lets_a_high_finding_pass_as_a_warning(gated: pytest.Py
         [
             "sentry-check: gate=fail, fail_on=critical; validate=*",
             "*_ test_signup _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]critical] canary (registered secret, raw) at event:contexts.signup.ref: tok…[[]36 chars] in event *",
         ]
     )
@@ -186,9 +186,9 @@ def test_fail_on_critical_lets_a_high_finding_pass_as_a_warning(gated: pytest.Py
         [
             "test_app.py::test_orders_need_a_valid_account",
             "  *SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry "
-            "(92 findings, below the fail-on threshold):",
-            "    [[]high] auth-header, field, jwt at event:exception.values.*.stacktrace.frames.*.vars.scope"
-            ".headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
+            "(92 findings, 17 leak groups, below the fail-on threshold):",
+            "    [[]high] auth-header (Bearer credential) at event:exception.values.*.stacktrace.frames.*.vars"
+            ".scope.headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
         ],
         consecutive=True,
     )
@@ -288,7 +288,7 @@ def test_a_marker_sets_the_threshold_of_its_tests(gated: pytest.Pytester) -> Non
         [
             "sentry-check: gate=fail; validate=*",
             "*_ test_notify _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (2 findings):",
+            "sentry-check: the application sent secrets or personal data to Sentry (2 findings, 2 leak groups):",
         ]
     )
     result.stdout.fnmatch_lines(

@@ -16,13 +16,25 @@ def test_an_ordinary_suite_fails_on_the_token_in_frame_locals(gated: pytest.Pyte
         [
             "sentry-check: gate=fail; validate=*",
             "*_ test_orders_need_a_valid_account _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (92 findings):",
-            "  [[]high] auth-header, field, jwt at event:exception.values.*.stacktrace.frames.*.vars.scope"
-            ".headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
         ]
     )
     result.stdout.fnmatch_lines(
         [
+            "sentry-check: the application sent secrets or personal data to Sentry (92 findings, 17 leak groups):",
+            # one line per rule and path pattern, as the summary and the reports show a group
+            "  [[]high] auth-header (Bearer credential) at event:exception.values.*.stacktrace.frames.*.vars.scope"
+            ".headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
+            "  [[]high] field (sensitive field 'authorization') at event:exception.values.*.stacktrace.frames.*"
+            ".vars.scope.headers.*.* (17 places): Bea…[[]77 chars] in event *, LookupError, transaction '/orders'",
+            "  [[]high] jwt (JSON Web Token (alg HS256)) at event:exception.values.*.stacktrace.frames.*.vars.scope"
+            ".headers.*.* (17 places): eyJ…[[]70 chars] in event *, LookupError, transaction '/orders'",
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            # ten groups, then the rest counted
+            "  ... and 7 more leak groups (7 findings)",
             # the words about send_default_pii or data_collection depend on the SDK's version
             "Frame locals carry them (*): sentry_sdk.init(include_local_variables=False), or *"
             "scrub each frame's 'vars' in before_send.",
@@ -77,7 +89,8 @@ def test_warn_mode_reports_and_exits_as_usual(gated: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "sentry-check: gate=warn; validate=*",
-            "*SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry (92 findings):",
+            "*SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry "
+            "(92 findings, 17 leak groups):",
             "*- sentry-check: leak gate (warn) -*",
             "2 envelopes from 2 tests scanned: 92 findings in 1 test, 17 leak groups (17 warned)",
         ]
@@ -143,7 +156,7 @@ def test_a_registered_canary_is_found_by_the_gate_and_never_printed(gated: pytes
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]critical] canary (registered secret, raw) at event:contexts.signup.ref: tok…[[]36 chars] in event *",
             "Scope or request data carries them: remove or mask them in before_send.",
         ]
@@ -161,7 +174,7 @@ def test_a_test_that_already_failed_gets_the_leak_as_a_section(gated: pytest.Pyt
         [
             "E       AssertionError: the notification was not sent",
             "*- sentry-check: leaks -*",
-            "sentry-check: the application sent secrets or personal data to Sentry (2 findings):",
+            "sentry-check: the application sent secrets or personal data to Sentry (2 findings, 2 leak groups):",
         ]
     )
     no_secret_in(result)
@@ -199,7 +212,7 @@ def test_a_leak_in_fixture_teardown_fails_the_teardown(gated: pytest.Pytester) -
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_body*",
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]medium] email (email address) at event:message: ana…[[]22 chars] in event *",
         ]
     )

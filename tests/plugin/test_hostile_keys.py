@@ -31,7 +31,7 @@ def test_a_lone_surrogate_key_fails_the_test_with_a_finding(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]high[]] field (sensitive field 'apikey') at event:extra.api_key\\udcff: ak_…[[]28 chars[]] in event *",
         ]
     )

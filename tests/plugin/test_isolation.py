@@ -315,7 +315,7 @@ def test_what_a_thread_started_at_import_logs_is_flushed_into_the_running_test(
     result.stdout.fnmatch_lines(
         [
             "*_ test_1_job _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             "  [[]critical] stripe-secret-key (Stripe secret key) at log:items.0.body: sk_…[[]32 chars] in log",
         ]
     )

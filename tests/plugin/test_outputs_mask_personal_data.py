@@ -49,8 +49,10 @@ def test_a_phone_number_is_masked_in_every_output(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(
         [
             "*SentryCheckWarning: sentry-check: the application sent secrets or personal data to Sentry"
-            " (2 findings, below the fail-on threshold):",
-            "    [[]medium[]] phone-number, imei at event:message: +44…[[]16 chars[]] in event *",
+            " (2 findings, 2 leak groups, below the fail-on threshold):",
+            "    [[]medium[]] phone-number (phone number (GB, valid for its numbering plan)) at event:message: "
+            "+44…[[]16 chars[]] in event *",
+            "    [[]low[]] imei (IMEI (Luhn valid)) at event:message: 35-…[[]18 chars[]] in event *",
         ],
         consecutive=True,
     )

@@ -188,7 +188,7 @@ def test_a_browser_pages_error_replay_and_feedback_land_in_the_gate(
         [
             "*= FAILURES =*",
             "*_ test_checkout_page _*",
-            "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+            "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
             GITHUB_TOKEN_LINE,
         ],
         consecutive=True,
@@ -196,7 +196,7 @@ def test_a_browser_pages_error_replay_and_feedback_land_in_the_gate(
     result.stdout.fnmatch_lines(
         [
             "  */_run/gate.py:*: SentryCheckWarning: sentry-check: the application sent secrets or personal "
-            "data to Sentry (1 finding, below the fail-on threshold):",
+            "data to Sentry (1 finding, 1 leak group, below the fail-on threshold):",
             "    [[]medium] email (email address) at feedback:contexts.feedback.contact_email: jan…[[]20 chars] "
             "in feedback *",
         ],
@@ -219,10 +219,11 @@ def test_the_same_input_unmasked_is_reported_too(pytester: pytest.Pytester, brow
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "sentry-check: the application sent secrets or personal data to Sentry (2 findings):",
-            # one line per path pattern: both inputs' events are at *.data.text
-            "  [[]critical] github-token, slack-token at replay_recording:*.data.text: ghp…[[]40 chars] "
-            "in replay_recording",
+            "sentry-check: the application sent secrets or personal data to Sentry (2 findings, 2 leak groups):",
+            # one line per rule and path pattern, each input's event at its own index
+            GITHUB_TOKEN_LINE,
+            "  [[]critical] slack-token (Slack token (in the zlib-compressed replay recording, typed into "
+            "input#card)) at replay_recording:*.data.text: xox…[[]54 chars] in replay_recording",
         ],
         consecutive=True,
     )

@@ -55,9 +55,9 @@ def test_serve_stores_envelopes_and_scan_gates_on_them(tmp_path: Path) -> None:
     )
     assert scan.returncode == 1, scan.stdout + scan.stderr
     assert scan.stdout.splitlines() == [
-        f"{stored}: 1 finding",
+        f"{stored}: 1 finding, 1 leak group",
         f"  [medium] email (email address) at event:user.email: ana…[22 chars] in event {item.payload.json['event_id'][:8]}",
-        "pytest-sentry-check scan: 1 envelope scanned, 1 findings, 0 allowed",
+        "pytest-sentry-check scan: 1 envelope scanned: 1 finding, 1 leak group (1 failed)",
         "Scope or request data carries them: remove or mask them in before_send.",
     ]
     report = json.loads((tmp_path / "r.json").read_text())
@@ -71,7 +71,7 @@ def test_serve_stores_envelopes_and_scan_gates_on_them(tmp_path: Path) -> None:
     assert allowed.returncode == 0
     assert (
         allowed.stdout.splitlines()[-1]
-        == "pytest-sentry-check scan: 1 envelope scanned, 0 findings, 1 allowed"
+        == "pytest-sentry-check scan: 1 envelope scanned: 1 finding, 1 leak group (1 allowed)"
     )
 
 
@@ -100,7 +100,7 @@ def test_scan_refuses_what_is_not_an_envelope(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout.splitlines() == [
         f"{store / '000001-junk.envelope'}: not scanned: not an envelope: Expecting value: line 1 column 1 (char 0)",
-        "pytest-sentry-check scan: 1 envelope scanned, 0 findings, 0 allowed, 1 not envelopes",
+        "pytest-sentry-check scan: 1 envelope scanned: no secret or personal data found; 1 not an envelope",
     ]
     empty = tmp_path / "empty"
     empty.mkdir()

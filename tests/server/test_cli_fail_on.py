@@ -67,14 +67,14 @@ def test_by_default_findings_below_high_warn(store: Path, tmp_path: Path) -> Non
     assert result.returncode == 1, result.stdout + result.stderr
     sync, mail = store / "000001-sync.envelope", store / "000002-mail.envelope"
     assert result.stdout.splitlines() == [
-        f"{sync}: 1 finding",
+        f"{sync}: 1 finding, 1 leak group",
         AWS_LINE,
-        f"{sync}: 2 warnings (below the fail-on threshold, high)",
+        f"{sync}: 2 warnings, 2 leak groups (below the fail-on threshold, high)",
         EMAIL_LINE,
         MAC_LINE,
-        f"{mail}: 1 warning (below the fail-on threshold, high)",
+        f"{mail}: 1 warning, 1 leak group (below the fail-on threshold, high)",
         MAIL_LINE,
-        "pytest-sentry-check scan: 2 envelopes scanned, 1 findings, 3 warned, 0 allowed",
+        "pytest-sentry-check scan: 2 envelopes scanned: 4 findings, 4 leak groups (1 failed, 3 warned)",
         "3 findings below the fail-on threshold (high) warned instead of failing: email 2, mac-address 1;"
         " --fail-on=low makes them fail",
         HINT,
@@ -111,9 +111,9 @@ def test_warnings_alone_exit_0(store: Path, tmp_path: Path) -> None:
     result = _scan(str(mail), "--report", "r.json", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        f"{mail}: 1 warning (below the fail-on threshold, high)",
+        f"{mail}: 1 warning, 1 leak group (below the fail-on threshold, high)",
         MAIL_LINE,
-        "pytest-sentry-check scan: 1 envelope scanned, 0 findings, 1 warned, 0 allowed",
+        "pytest-sentry-check scan: 1 envelope scanned: 1 finding, 1 leak group (1 warned)",
         "1 finding below the fail-on threshold (high) warned instead of failing: email 1;"
         " --fail-on=medium makes it fail",
     ]
@@ -130,9 +130,9 @@ def test_fail_on_medium_fails_on_the_email(store: Path, tmp_path: Path) -> None:
     result = _scan(str(mail), "--fail-on=medium", "--report", "r.json", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        f"{mail}: 1 finding",
+        f"{mail}: 1 finding, 1 leak group",
         MAIL_LINE,
-        "pytest-sentry-check scan: 1 envelope scanned, 1 findings, 0 allowed",
+        "pytest-sentry-check scan: 1 envelope scanned: 1 finding, 1 leak group (1 failed)",
     ]
     report = json.loads((tmp_path / "r.json").read_text())
     assert (report["fail_on"], report["summary"]["failed"], report["summary"]["below_threshold"]) == (
@@ -148,13 +148,13 @@ def test_fail_on_low_fails_on_every_finding(store: Path, tmp_path: Path) -> None
     assert result.returncode == 1
     sync, mail = store / "000001-sync.envelope", store / "000002-mail.envelope"
     assert result.stdout.splitlines() == [
-        f"{sync}: 3 findings",
+        f"{sync}: 3 findings, 3 leak groups",
         AWS_LINE,
         EMAIL_LINE,
         MAC_LINE,
-        f"{mail}: 1 finding",
+        f"{mail}: 1 finding, 1 leak group",
         MAIL_LINE,
-        "pytest-sentry-check scan: 2 envelopes scanned, 4 findings, 0 allowed",
+        "pytest-sentry-check scan: 2 envelopes scanned: 4 findings, 4 leak groups (4 failed)",
         HINT,
     ]
 
@@ -164,9 +164,9 @@ def test_an_allowed_finding_stays_allowed_below_the_threshold(store: Path, tmp_p
     result = _scan(str(store), "--allow", "email", "--allow", "aws-access-key", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        f"{store / '000001-sync.envelope'}: 1 warning (below the fail-on threshold, high)",
+        f"{store / '000001-sync.envelope'}: 1 warning, 1 leak group (below the fail-on threshold, high)",
         MAC_LINE,
-        "pytest-sentry-check scan: 2 envelopes scanned, 0 findings, 1 warned, 3 allowed",
+        "pytest-sentry-check scan: 2 envelopes scanned: 4 findings, 4 leak groups (1 warned, 3 allowed)",
         "1 finding below the fail-on threshold (high) warned instead of failing: mac-address 1;"
         " --fail-on=low makes it fail",
         HINT,
@@ -179,10 +179,10 @@ def test_warnings_do_not_hide_an_input_that_is_not_an_envelope(store: Path, tmp_
     result = _scan(str(mail), str(junk), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout.splitlines() == [
-        f"{mail}: 1 warning (below the fail-on threshold, high)",
+        f"{mail}: 1 warning, 1 leak group (below the fail-on threshold, high)",
         MAIL_LINE,
         f"{junk}: not scanned: not an envelope: Expecting value: line 1 column 1 (char 0)",
-        "pytest-sentry-check scan: 1 envelope scanned, 0 findings, 1 warned, 0 allowed, 1 not envelopes",
+        "pytest-sentry-check scan: 1 envelope scanned: 1 finding, 1 leak group (1 warned); 1 not an envelope",
         "1 finding below the fail-on threshold (high) warned instead of failing: email 1;"
         " --fail-on=medium makes it fail",
     ]

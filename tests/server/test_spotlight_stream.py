@@ -237,7 +237,7 @@ def test_go_js_and_java_envelopes_on_the_stream_land_in_the_test_and_the_gate(
         result.stdout.fnmatch_lines(
             [
                 f"*_ test_posted_to_the_stream[[]{shape}] _*",
-                "sentry-check: the application sent secrets or personal data to Sentry (1 finding):",
+                "sentry-check: the application sent secrets or personal data to Sentry (1 finding, 1 leak group):",
                 "  [[]critical] github-token (GitHub token) at event:message: ghp…[[]40 chars] in event*",
             ],
             consecutive=True,

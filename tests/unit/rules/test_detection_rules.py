@@ -256,7 +256,7 @@ def test_assert_scrubbed_lists_findings_masked(sentry_secrets: SecretRegistry) -
         assert_scrubbed(event)
     message = str(info.value)
     assert message.splitlines() == [
-        "assert_scrubbed: 2 findings in what the application sent to Sentry:",
+        "assert_scrubbed: 2 findings in what the application sent to Sentry, 2 leak groups:",
         "  [critical] canary (registered secret, raw) at event:extra.note: tok…[18 chars]",
         "  [medium] email (email address) at event:user.email: ana…[16 chars]",
         "Scrub them in before_send or the SDK's event_scrubber; if one is intended, pass "
