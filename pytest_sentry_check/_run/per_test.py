@@ -62,7 +62,7 @@ def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool)
     )
     run.installation.passthrough = options.passthrough  # clients made now keep their transport
     session.open(False)
-    running = run.running = Running(run, item, session, watched)
+    running = run.running = Running(run, item, session, watched, options)
     if run.spotlight is not None:
         run.spotlight.watch(session.capture, item.nodeid)
     if watched and marked:
@@ -121,7 +121,7 @@ def _strict(run: RunState, item: pytest.Item) -> None:
     """Strict mode, once the body passed: fail it if an event went unmatched by its queries."""
     __tracebackhide__ = True
     running = running_of(item)
-    if running is None or not run.options_for(item).strict or running.session.capture.discard:
+    if running is None or not running.options.strict or running.session.capture.discard:
         return
     from pytest_sentry_check._masking import also_masking
     from pytest_sentry_check._query.strict import strict_failure

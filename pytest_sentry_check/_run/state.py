@@ -52,11 +52,19 @@ class Running:
     canaries it registered and the findings so far (what is not scanned yet is the capture's
     ``pending``)."""
 
-    __slots__ = ("_events", "capture", "found", "item", "run", "secrets", "session", "watched")
+    __slots__ = ("_events", "capture", "found", "item", "options", "run", "secrets", "session", "watched")
 
-    def __init__(self, run: RunState, item: pytest.Item, session: CaptureSession, watched: bool):
+    def __init__(
+        self,
+        run: RunState,
+        item: pytest.Item,
+        session: CaptureSession,
+        watched: bool,
+        options: CheckOptions,
+    ):
         self.run = run
         self.item = item
+        self.options = options
         self.session = session
         self.capture = session.capture
         self.watched = watched
