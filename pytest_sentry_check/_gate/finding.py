@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_sentry_check._scan.finding import SEVERITIES, Finding
+from pytest_sentry_check._scan.finding import SEVERITIES, Finding, finding_line
 from pytest_sentry_check._scan.groups import generic_path
 
 from .fixes import suggested_fix
@@ -127,8 +127,9 @@ class GateFinding:
         )  # fmt: skip
 
     def __str__(self) -> str:
-        record = f" in {self.record}" if self.record else ""
-        return f"{self.finding}{record}"
+        f = self.finding
+        where = f"{f.item_type}:{f.path or '<root>'}"
+        return finding_line(f.severity, f.rule, f.detail, where, f.preview, record=self.record)
 
 
 def fails_at(severity: str, fail_on: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SEVERITIES", "Finding"]
+__all__ = ["SEVERITIES", "Finding", "finding_line"]
 
 #: From most to least severe.
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -35,6 +35,17 @@ class Finding:
     detail: str = ""
 
     def __str__(self) -> str:
-        detail = f" ({self.detail})" if self.detail else ""
-        where = f"{self.item_type}:{self.path or '<root>'}"
-        return f"[{self.severity}] {self.rule}{detail} at {where}: {self.preview}"
+        return finding_line(
+            self.severity, self.rule, self.detail, f"{self.item_type}:{self.path or '<root>'}", self.preview
+        )
+
+
+def finding_line(
+    severity: str, rule: str, detail: str, where: str, preview: str, *, places: int = 1, record: str = ""
+) -> str:
+    """The one line of a finding or a leak group (``places`` > 1) in every message:
+    ``[high] field (password) at event:... (17 places): hun…[12 chars] in event 1a2b3c4d``."""
+    detail = f" ({detail})" if detail else ""
+    count = f" ({places} places)" if places > 1 else ""
+    record = f" in {record}" if record else ""
+    return f"[{severity}] {rule}{detail} at {where}{count}: {preview}{record}"

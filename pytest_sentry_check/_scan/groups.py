@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from .finding import SEVERITIES, Finding
+from .finding import SEVERITIES, Finding, finding_line
 
 __all__ = [
     "EXAMPLES",
@@ -85,10 +85,16 @@ def where_of(group: ShownGroup) -> str:
 
 def group_line(group: ShownGroup) -> str:
     """``[high] field (password) at event:... (17 places): hun…[12 chars] in event 1a2b3c4d``."""
-    detail = f" ({group.detail})" if group.detail else ""
-    places = f" ({group.places} places)" if group.places > 1 else ""
-    record = f" in {group.records[0]}" if group.records else ""
-    return f"[{group.severity}] {group.rule}{detail} at {where_of(group)}{places}: {group.preview}{record}"
+    record = group.records[0] if group.records else ""
+    return finding_line(
+        group.severity,
+        group.rule,
+        group.detail,
+        where_of(group),
+        group.preview,
+        places=group.places,
+        record=record,
+    )
 
 
 def group_lines(groups: Sequence[ShownGroup], limit: int) -> list[str]:

@@ -85,3 +85,17 @@ def test_a_path_pattern_has_list_indexes_as_stars() -> None:
         "exception.values.*.stacktrace.frames.*.vars.a1"
     )
     assert groups.generic_path("0.x") == "*.x"
+
+
+def test_a_findings_str_is_its_one_place_groups_line() -> None:
+    """Finding.__str__ and GateFinding.__str__ build their line with the groups' function."""
+    [finding] = scan({"user": {"email": "ana@shop.example"}})
+    [group] = groups.finding_groups([finding])
+    assert (
+        str(finding)
+        == groups.group_line(group)
+        == "[medium] email (email address) at event:user.email: ana…[16 chars]"
+    )
+    gate = GateFinding("t.py::test", "t.py", 1, finding, "failed", "call", record="event 1a2b3c4d")
+    [leak] = group_findings([gate])
+    assert str(gate) == groups.group_line(leak) == f"{finding} in event 1a2b3c4d"
