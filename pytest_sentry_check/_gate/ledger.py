@@ -9,7 +9,6 @@ matched, and merges the ledgers of xdist workers.
 from __future__ import annotations
 
 import fnmatch
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,19 +154,3 @@ class GateLedger:
         self.used_baseline.update(data.get("used_baseline", []))
         self.tests_run.update(data.get("tests_run", []))
         self.envelopes_scanned += int(data.get("envelopes_scanned", 0))
-
-    # -- summaries ---------------------------------------------------------------------------
-
-    def counts(self) -> dict[str, int]:
-        statuses = Counter(f.status for f in self.findings)
-        return {
-            "findings": len(self.findings),
-            "failed": statuses["failed"],
-            "warned": statuses["warned"],
-            "allowed": statuses["allowed"],
-            "baselined": statuses["baselined"],
-            "below_threshold": sum(f.below_threshold for f in self.findings),
-            "tests_scanned": len(self.tests_run - {BEFORE_FIRST_TEST}),
-            "tests_with_findings": len({f.test for f in self.findings}),
-            "envelopes_scanned": self.envelopes_scanned,
-        }
