@@ -10,18 +10,17 @@ import signal
 import sys
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
 from pytest_sentry_check._capture.store import ReceivedEnvelope
 from pytest_sentry_check._gate.envelopes import scan_envelopes
-from pytest_sentry_check._gate.finding import GateFinding
 from pytest_sentry_check._gate.fixes import fix_hints
 from pytest_sentry_check._gate.ledger import GateLedger
 from pytest_sentry_check._gate.report import GateReport, group_findings
 from pytest_sentry_check._gate.reports import json_report, sarif_report, write_json
+from pytest_sentry_check._gate.terminal import below_threshold_lines
 from pytest_sentry_check._gate.terminal import found as found_words
 from pytest_sentry_check._scan.finding import SEVERITIES
 from pytest_sentry_check._scan.groups import counted, group_lines
@@ -169,9 +168,8 @@ def scan(args: argparse.Namespace) -> int:
     )
     if not files:
         print(f"no *{ENVELOPE_SUFFIX} file in {', '.join(args.paths)}: nothing was scanned")
-    below = [f for f in ledger.findings if f.below_threshold]
-    if below:
-        print(_below_threshold_line(below, args.fail_on))
+    for line in below_threshold_lines(report, option="--fail-on"):
+        print(line)
     for hint in fix_hints(f.finding for f in ledger.findings if f.status in ("failed", "warned")):
         print(hint)
     for origin, entry in ledger.unused_allow():
@@ -191,17 +189,6 @@ def _relative(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _below_threshold_line(below: list[GateFinding], fail_on: str) -> str:
-    """How many findings only warned, of which rules, and the threshold that makes them fail."""
-    rules = ", ".join(f"{rule} {n}" for rule, n in Counter(f.finding.rule for f in below).most_common())
-    lowest = max((f.finding.severity for f in below), key=SEVERITIES.index)
-    one = len(below) == 1
-    return (
-        f"{len(below)} finding{'' if one else 's'} below the fail-on threshold ({fail_on}) warned "
-        f"instead of failing: {rules}; --fail-on={lowest} makes {'it' if one else 'them'} fail"
-    )
 
 
 def _severity(text: str) -> str:

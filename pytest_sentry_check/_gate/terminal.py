@@ -11,7 +11,7 @@ from pytest_sentry_check._scan.groups import group_line
 
 from .report import GateReport, LeakGroup
 
-__all__ = ["NOTHING_FOUND", "final_words", "found", "group_line", "summary_lines"]
+__all__ = ["NOTHING_FOUND", "below_threshold_lines", "final_words", "found", "group_line", "summary_lines"]
 
 NOTHING_FOUND = "no secret or personal data found"
 #: How many late and allowed groups the summary lists one by one.
@@ -46,7 +46,7 @@ def summary_lines(report: GateReport, top: int = 5) -> list[str]:
         lines = [f"{scanned} scanned: {NOTHING_FOUND}."]
     else:
         lines = [f"{scanned} scanned: {found(report)}"]
-        lines += _below_threshold_lines(report, top)
+        lines += below_threshold_lines(report, top)
     open_groups = report.open_groups
     if open_groups:
         lines.append("by rule:  " + _top(_places(open_groups, lambda g: g.rule), top))
@@ -137,7 +137,7 @@ def _accepted_lines(allowed: list[LeakGroup]) -> list[str]:
     return lines
 
 
-def _below_threshold_lines(report: GateReport, top: int) -> list[str]:
+def below_threshold_lines(report: GateReport, top: int = 5, option: str = "--sentry-fail-on") -> list[str]:
     """Per threshold: how many findings only warned for being under it, and what fails them."""
     by_threshold: dict[str, list[LeakGroup]] = {}
     for g in report.groups:
@@ -150,7 +150,7 @@ def _below_threshold_lines(report: GateReport, top: int) -> list[str]:
         count = sum(g.places for g in below)
         one = count == 1
         if threshold == report.fail_on:
-            whose, how = "", f"--sentry-fail-on={lowest}"
+            whose, how = "", f"{option}={lowest}"
         else:  # a sentry_check marker set their tests' threshold
             whose = " of its test's marker" if one else " of their tests' markers"
             how = f'sentry_check(fail_on="{lowest}")'
