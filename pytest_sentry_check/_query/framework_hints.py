@@ -21,7 +21,7 @@ from .collections import count_of
 
 __all__ = ["no_transaction_hints"]
 
-_DJANGO_DOCS = doc_url("how-to/framework-recipes.md", "django-pytest-django")
+_DJANGO_DOCS = doc_url("how-to/recipes/django.md")
 
 
 def _through_the_django_test_client(event: Event) -> bool:

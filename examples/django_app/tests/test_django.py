@@ -61,7 +61,7 @@ def test_the_miss_message_says_why_the_client_gave_no_transaction(client, sentry
         "the transaction and attaches the request, so its requests give no transaction.",
         "Serve the app with pytest-django's `live_server` (the real WSGI handler) and wait for "
         "the transaction with sentry_events.transactions.wait_for(...). See "
-        "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/framework-recipes/#django-pytest-django",
+        "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/recipes/django/",
     ]
 
 
@@ -76,5 +76,5 @@ def test_the_miss_message_without_events_names_the_test_client(client, sentry_ev
         "sentry-sdk starts it in Django's WSGIHandler, which the test client does not call.",
         "Serve the app with pytest-django's `live_server` (the real WSGI handler) and wait for "
         "the transaction with sentry_events.transactions.wait_for(...). See "
-        "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/framework-recipes/#django-pytest-django",
+        "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/recipes/django/",
     ]

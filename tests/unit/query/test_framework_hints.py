@@ -9,9 +9,7 @@ from sentry_sdk.utils import event_from_exception
 
 from pytest_sentry_check import capture
 
-DJANGO_DOCS = (
-    "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/framework-recipes/#django-pytest-django"
-)
+DJANGO_DOCS = "https://pytest-sentry-check.readthedocs.io/en/latest/how-to/recipes/django/"
 
 
 def _send_error(mechanism: str, request: dict[str, str]) -> None:
