@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Generator
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +26,9 @@ _LEAKS: pytest.StashKey[str] = pytest.StashKey()
 _LEAK_REPORTS = "sentry_check_leak_reports"
 # A canary registry (sentry_secrets) can only be open once this module is imported: most runs never.
 _CANARIES = "pytest_sentry_check._scan.secrets"
+#: ``pytest_sentry_check._capture.session``, imported when the first capture opens (the SDK
+#: is patched then): an import statement in the per-test path would cost every test
+_session: ModuleType | None = None
 
 
 def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
@@ -52,15 +56,14 @@ def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
 
 def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool) -> Running:
     """Open the test's capture (the SDK is patched)."""
-    from pytest_sentry_check._capture.session import CaptureSession
-
-    assert run.installation is not None
+    installation = run.installation
+    assert installation is not None
     # capture=False still isolates the test's scope data; it just keeps nothing.
     watched = _watched(run, options)
-    session = CaptureSession(
-        run.installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
+    session = (_session or _import_session()).CaptureSession(
+        installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
     )
-    run.installation.passthrough = options.passthrough  # clients made now keep their transport
+    installation.passthrough = options.passthrough  # clients made now keep their transport
     session.open(False)
     running = run.running = Running(run, item, session, watched, options)
     if run.spotlight is not None:
@@ -72,9 +75,17 @@ def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool)
     return running
 
 
+def _import_session() -> ModuleType:
+    global _session
+    from pytest_sentry_check._capture import session
+
+    _session = session
+    return session
+
+
 def _watched(run: RunState, options: CheckOptions) -> bool:
     """Whether the gate or validation looks at what the test sends."""
-    return options.capture and (options.gate != "off" or run.validate != "off")
+    return options.capture and (options.gate != "off" or run.checked_settings().validate != "off")
 
 
 def open_unopened(run: RunState) -> None:
@@ -113,7 +124,8 @@ def call(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
     finally:
         if running.watched:
             _end_of_body(item, running)
-    _strict(run, item)
+    if running.options.strict:
+        _strict(run, item)
     return result
 
 
@@ -145,10 +157,7 @@ def _end_of_body(item: pytest.Item, running: Running) -> None:
     running.run.tests_run.add(running.capture.name)  # the body ran (not skipped, set up)
     if _CANARIES in sys.modules:
         _remember_canaries(running)
-    from pytest_sentry_check._capture.transport import flush_pending
-
-    flush_pending(sys.modules["pytest_sentry_check._capture.scopes"].client_in_use())
-    # logs, metrics and sessions wait in its buffers
+    (_session or _import_session()).flush_in_use()  # logs, metrics and sessions wait in its buffers
     if not running.capture.pending:
         return
     from .gate import scan_body
@@ -219,13 +228,14 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
         run.running = None
     session = running.session
     session.close()
+    settings = run.checked_settings()
     if run.installation is not None:
-        run.installation.passthrough = run.base["passthrough"]
+        run.installation.passthrough = settings.base["passthrough"]
     if running.watched and (running.capture.pending or running.found or running.secrets):
         from .gate import finish_test
 
         failures += finish_test(item, running)
-    summary = run.checked_settings().summary and not session.capture.discard
+    summary = settings.summary and not session.capture.discard
     if summary or session.capture.sdk_errors:
         from pytest_sentry_check._masking import also_masking  # not at start-up: most tests need none
 
