@@ -29,10 +29,12 @@ if os.environ.get("CI"):
 def _inner_runs_keep_their_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite runs in random order (pytest-randomly); the suites that tests run with pytester
     are written in order (a thread one test starts, the next one joins). pytest-playwright is
-    off there too (a test that needs it passes ``-p playwright``): see pyproject.toml's addopts."""
+    off there too (a test that needs it passes ``-p playwright``): see pyproject.toml's addopts.
+    So is hypothesis's plugin: no inner suite uses it, and loading it imports all of hypothesis,
+    0.8 s of CPU in every inner process (each xdist worker too)."""
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly -p no:playwright")
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly -p no:playwright -p no:hypothesispytest")
 
 
 # A FastAPI service in the style real users write: its own sentry module, init in the
