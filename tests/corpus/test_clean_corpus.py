@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from _corpus import APPS, CANARY, Corpus, clean_corpus
+from _once import once_per_run
 
 from pytest_sentry_check import scan
 from pytest_sentry_check._model.items import ScanItem, items_of
@@ -26,8 +27,9 @@ pytestmark = pytest.mark.sentry_check(gate="off", capture=False)
 
 
 @pytest.fixture(scope="module")
-def clean() -> Corpus:
-    return clean_corpus()
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """Generated once per run (under xdist, by the first worker to need it: see ``_once.py``)."""
+    return once_per_run("clean-corpus", tmp_path_factory, clean_corpus)
 
 
 def _leaves(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:

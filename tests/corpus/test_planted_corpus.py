@@ -21,7 +21,9 @@ from _corpus import (
     planted_corpus,
     plantings,
 )
+from _once import once_per_run
 
+from pytest_sentry_check import Finding
 from pytest_sentry_check._scan.groups import finding_groups, group_lines
 
 # These tests send planted secrets on purpose; the module's corpus capture takes them, and the
@@ -31,9 +33,15 @@ pytestmark = pytest.mark.sentry_check(gate="off", capture=False)
 PAIRS = list(plantings())
 
 
+def _sent_and_found() -> dict[str, tuple[str, list[bytes], list[Finding]]]:
+    return {p.id: (p.app, p.envelopes, p.findings) for p in planted_corpus(PAIRS)}
+
+
 @pytest.fixture(scope="module")
-def planted() -> dict[str, Planted]:
-    return {planting.id: planting for planting in planted_corpus(PAIRS)}
+def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Planted]:
+    """Generated once per run (under xdist, by the first worker to need it: see ``_once.py``)."""
+    results = once_per_run("planted-corpus", tmp_path_factory, _sent_and_found)
+    return {f"{s.id}-{p.name}": Planted(s, p, *results[f"{s.id}-{p.name}"]) for s, p in PAIRS}
 
 
 def _param(sample_id: str, place: str) -> object:
