@@ -98,30 +98,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return per_run.report_header(run_state(config))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
-    # A wrapper, and the first one: what other plugins' and conftests' setup hooks send
-    # belongs to this test.
-    __tracebackhide__ = True
-    run = run_of(item.config)
-    if run is None:
-        return (yield)
-    return (yield from per_test.setup(run, item))
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    __tracebackhide__ = True
-    run = run_of(item.config)
-    if run is None:
-        return (yield)
-    return (yield from per_test.call(run, item))
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, Any]:
-    __tracebackhide__ = True
-    return (yield from per_test.teardown(item))
+# The per-test hooks are ``_run.per_test``'s generators themselves (a generator delegating to
+# them would cost every test): wrappers, and the first ones, so what other plugins' and
+# conftests' setup hooks send belongs to the test.
+pytest_runtest_setup = pytest.hookimpl(wrapper=True, tryfirst=True)(per_test.setup)
+pytest_runtest_call = pytest.hookimpl(wrapper=True, tryfirst=True)(per_test.call)
+pytest_runtest_teardown = pytest.hookimpl(wrapper=True, tryfirst=True)(per_test.teardown)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -27,7 +27,16 @@ __all__ = ["CaptureSession", "flush_in_use"]
 def flush_in_use() -> None:
     """Make the client the calling context sends through send what it buffers (logs, metrics,
     sessions), if it buffers anything: cheap when it does not (a test's path calls this twice)."""
-    flush_pending(client_in_use())
+    client = client_in_use()
+    transport = getattr(client, "transport", None)
+    if isinstance(transport, CaptureTransport) and transport.buffers is not None:
+        # flush_pending's own check, inlined for the common case (its buffers known)
+        try:
+            if not any(transport.buffers(client)):
+                return
+        except Exception:  # a buffer's holder went away: flush_pending decides
+            pass
+    flush_pending(client)
 
 
 class CaptureSession:

@@ -1,7 +1,8 @@
 """One test's life under the plugin: its capture opens at setup, the gate scans what the body
 sent, and teardown closes the capture, scans the rest and reports what the SDK swallowed.
 
-``plugin.py``'s per-test hooks delegate here (each a generator the hook wrapper yields from).
+``plugin.py``'s per-test hooks are this module's ``setup``, ``call`` and ``teardown`` (hook
+wrappers: generators).
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ _CANARIES = "pytest_sentry_check._scan.secrets"
 _session: ModuleType | None = None
 
 
-def setup(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
+def setup(item: pytest.Item) -> Generator[None, Any, Any]:
     """Open the test's capture before every other setup hook: what they send is the test's."""
     __tracebackhide__ = True
+    run = run_of(item.config)
+    if run is None:
+        return (yield)
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     error: TypeError | None = None
     try:
@@ -85,7 +89,8 @@ def _import_session() -> ModuleType:
 
 def _watched(run: RunState, options: CheckOptions) -> bool:
     """Whether the gate or validation looks at what the test sends."""
-    return options.capture and (options.gate != "off" or run.checked_settings().validate != "off")
+    settings = run.settings or run.checked_settings()  # made by options_for, which came first
+    return options.capture and (options.gate != "off" or settings.validate != "off")
 
 
 def open_unopened(run: RunState) -> None:
@@ -99,10 +104,15 @@ def open_unopened(run: RunState) -> None:
         running.session.mark_threads()
 
 
-def call(run: RunState, item: pytest.Item) -> Generator[None, Any, Any]:
+def call(item: pytest.Item) -> Generator[None, Any, Any]:
     """Run the body; then scan what it sent, so a leak fails the test itself."""
     __tracebackhide__ = True
-    running = running_of(item)
+    run = run_of(item.config)
+    if run is None:
+        return (yield)
+    running = run.running  # running_of(item), as ``run`` is the item's
+    if running is not None and running.item is not item:
+        running = None
     if running is None:  # the SDK is not imported (yet): its capture opens when it is
         run.unopened_in_body = True
         try:

@@ -178,7 +178,7 @@ class RunState:
         if marked is None:
             marked = "sentry_check" in item.keywords
         if not marked:  # most tests: the same options, computed once
-            return self.unmarked()
+            return self._unmarked or self.unmarked()
         if _OPTIONS not in item.stash:
             marks = list(item.iter_markers("sentry_check"))
             if not marks:
