@@ -89,6 +89,39 @@ def p1_instructions(count: int) -> None:
     another thread still alive skips part of its final cleanup; with the plugin no such thread
     exists, so the interpreter frees everything (see benchmarks/README.md).
     """
+    totals, before_exit = _instructions(count)
+    overhead = (totals["with"] - totals["without"]) / count / 1e3
+    print(
+        f"P1 in instructions, {count} tests ({_install_kind()}): ratio "
+        f"{totals['with'] / totals['without']:.4f} (target <= 1.03); overhead {overhead:.0f} k "
+        "instructions per test, start-up included"
+    )
+    print(
+        f"  up to the interpreter's exit: ratio {before_exit['with'] / before_exit['without']:.4f} "
+        "(without the plugin, sentry-sdk's worker thread is alive at exit: part of the cleanup is skipped)"
+    )
+    # the same suite with one test gives the start-up; the rest is the per-test path
+    single, single_before_exit = _instructions(1)
+    start_up = single["with"] - single["without"]
+    per_test = (totals["with"] - totals["without"] - start_up) / (count - 1) / 1e3
+    per_test_before_exit = (
+        (
+            before_exit["with"]
+            - before_exit["without"]
+            - (single_before_exit["with"] - single_before_exit["without"])
+        )
+        / (count - 1)
+        / 1e3
+    )
+    print(
+        f"  start-up (a 1-test run): {start_up / 1e6:.0f} M instructions; per test after it: "
+        f"{per_test:.0f} k ({per_test_before_exit:.0f} k up to the interpreter's exit)"
+    )
+
+
+def _instructions(count: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Instructions of a whole run of the ``count``-test suite, and up to the interpreter's exit,
+    without and with the plugin."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONHASHSEED"] = "0"
     totals: dict[str, int] = {}
@@ -123,21 +156,12 @@ def p1_instructions(count: int) -> None:
                 dumped = Path(f"{profile}.1").read_text()
                 before_exit[side] = int(re.search(r"^totals: (\d+)", dumped, re.M).group(1))  # type: ignore[union-attr]
                 print(
-                    f"  {side} plugin: {totals[side] / 1e6:.0f} M instructions "
+                    f"  {count} tests, {side} plugin: {totals[side] / 1e6:.0f} M instructions "
                     f"({before_exit[side] / 1e6:.0f} M before the interpreter's exit)"
                 )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    overhead = (totals["with"] - totals["without"]) / count / 1e3
-    print(
-        f"P1 in instructions, {count} tests ({_install_kind()}): ratio "
-        f"{totals['with'] / totals['without']:.4f} (target <= 1.03); overhead {overhead:.0f} k "
-        "instructions per test, start-up included"
-    )
-    print(
-        f"  up to the interpreter's exit: ratio {before_exit['with'] / before_exit['without']:.4f} "
-        "(without the plugin, sentry-sdk's worker thread is alive at exit: part of the cleanup is skipped)"
-    )
+    return totals, before_exit
 
 
 def _install_kind() -> str:
