@@ -12,9 +12,9 @@ twice on the same subset in the same Python:
 
 Prints the ratio of the first run's passing tests that pass in the second, and every test that
 does not, with its first error line; exits 1 when one is not in ``KNOWN`` (each listed with its
-reason in docs/migration.md). The Python needs pytest-asyncio, pytest-forked, pytest-localserver,
-werkzeug, executing, jinja2 and python-multipart beside the plugin and FastAPI (their suite's test
-dependencies for this subset): ``.ci/run`` makes such a venv.
+reason in docs/migration.md). The Python needs pytest-asyncio, pytest-forked, pytest-timeout,
+pytest-localserver, werkzeug, executing, jinja2 and python-multipart beside the plugin and FastAPI
+(their suite's test dependencies for this subset): ``.ci/run`` makes such a venv.
 
 Usage: python benchmarks/bench_sentry_python.py [--keep DIR] [--python PATH] [TEST_PATH ...]
 """
@@ -126,6 +126,9 @@ def _outcomes(python: str, where: Path, paths: list[str], plugin: str) -> dict[s
     args = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
     args += ["-o", "addopts=", "--continue-on-collection-errors"]
     args += ["--junitxml", str(report), "-o", "junit_family=xunit2"]
+    # pytest-timeout: a test that hangs (once in CI: test_span_streaming's profiler thread start,
+    # order-dependent) fails alone instead of stalling the run
+    args += ["--timeout=120"]
     if not plugin:
         args += ["-p", "no:sentry_check"]
     else:
