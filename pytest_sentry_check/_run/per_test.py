@@ -124,7 +124,7 @@ def call(item: pytest.Item) -> Generator[None, Any, Any]:
                 _end_of_body(item, running)
             elif running is None and _watched(run, run.options_for(item)):
                 run.tests_run.add(item.nodeid)  # the body ran; it sent nothing
-        _strict(run, item)
+        _strict(running)
         return result
     # The body starts now: threads started from here on belong to this test; threads that
     # fixtures started (a session-wide worker, say) are not tied to it.
@@ -135,14 +135,13 @@ def call(item: pytest.Item) -> Generator[None, Any, Any]:
         if running.watched:
             _end_of_body(item, running)
     if running.options.strict:
-        _strict(run, item)
+        _strict(running)
     return result
 
 
-def _strict(run: RunState, item: pytest.Item) -> None:
+def _strict(running: Running | None) -> None:
     """Strict mode, once the body passed: fail it if an event went unmatched by its queries."""
     __tracebackhide__ = True
-    running = running_of(item)
     if running is None or not running.options.strict or running.session.capture.discard:
         return
     from pytest_sentry_check._masking import also_masking
