@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sentry_sdk import scope as sdk_scope
 from sentry_sdk.scope import Scope
+
+if TYPE_CHECKING:
+    from .store import Capture
 
 __all__ = ["LazyScopes", "client_in_use", "patched_getters"]
 
@@ -40,14 +42,15 @@ _ISOLATION = sdk_scope._isolation_scope
 class LazyScopes:
     """The scopes a capture started from, and its copies once something asked for them.
 
-    Made when the capture opens; :meth:`close` when it closes.
+    Made when the capture opens; :meth:`close` when it closes. Once :meth:`mark_owner` was
+    called, the copy of the isolation scope marks the events it prepares as ``capture``'s.
     """
 
-    __slots__ = ("_processors", "_token", "base", "forked", "outer")
+    __slots__ = ("_marking", "_token", "base", "capture", "forked", "outer")
 
-    # Event processors are added to the copy of the isolation scope; they are made when it is.
-
-    def __init__(self) -> None:
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+        self._marking = 0  # 1: mark_owner was called; 2: the processor is on the copy
         self.outer = _lazy.get()
         if self.outer is not None:
             self.outer.enter()  # a nested capture starts from what the outer one has
@@ -59,7 +62,6 @@ class LazyScopes:
             isolation = _GET_ISOLATION(Scope)
         self.base: tuple[Scope, Scope] = (current, isolation)
         self.forked: tuple[Scope, Scope] | None = None
-        self._processors: list[Callable[[], Callable[[Any, Any], Any]]] = []
         self._token = _lazy.set(self)
 
     def enter(self) -> None:
@@ -68,22 +70,27 @@ class LazyScopes:
         if self.forked is None:
             with _fork_lock:
                 if self.forked is None:
-                    forked_isolation = isolation.fork()
-                    for make_processor in self._processors:
-                        forked_isolation.add_event_processor(make_processor())
-                    self.forked = (current.fork(), forked_isolation)
+                    self.forked = (current.fork(), isolation.fork())
+                    if self._marking:
+                        self._add_marker()
         if _CURRENT.get() is current:
             _CURRENT.set(self.forked[0])
         if _ISOLATION.get() is isolation:
             _ISOLATION.set(self.forked[1])
 
-    def add_event_processor(self, make_processor: Callable[[], Callable[[Any, Any], Any]]) -> None:
-        """Add ``make_processor()`` to the copy of the isolation scope, now or when it is made."""
-        with _fork_lock:
-            if self.forked is None:
-                self._processors.append(make_processor)
-                return
-        self.forked[1].add_event_processor(make_processor())
+    def mark_owner(self) -> None:
+        """From now on the copy of the isolation scope (now, or when it is made) marks the events
+        it prepares as the capture's (a thread started later gets a fork of it)."""
+        self._marking = self._marking or 1
+        if self.forked is not None:  # else enter() adds it when it forks: most tests never do
+            with _fork_lock:
+                self._add_marker()
+
+    def _add_marker(self) -> None:  # under _fork_lock, once forked
+        if self._marking == 1 and self.forked is not None:
+            self._marking = 2
+            capture = self.capture
+            self.forked[1].add_event_processor(capture.router.event_processor(capture))
 
     def close(self) -> None:
         """Give the calling context back the scopes it had when the capture opened."""

@@ -74,7 +74,7 @@ class CaptureSession:
         """Start capturing; with ``mark_threads`` threads started from now on belong to it."""
         try:
             if self._isolate:
-                self._scopes = LazyScopes()
+                self._scopes = LazyScopes(self.capture)
             self.capture.open()
             self._capturing = True
             if self.capture.overrides:
@@ -100,10 +100,7 @@ class CaptureSession:
         """
         self.capture.threads_marked = True
         if self._scopes is not None:
-            self._scopes.add_event_processor(self._mark_owner)
-
-    def _mark_owner(self) -> Callable[[Any, Any], Any]:
-        return self.capture.router.event_processor(self.capture)
+            self._scopes.mark_owner()
 
     def _restore_clients_made_inside(self) -> None:
         # A client created while this capture was open got its overrides at init; a client

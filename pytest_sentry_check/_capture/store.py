@@ -289,7 +289,11 @@ class Capture:
 
     def open(self) -> Capture:
         """Start receiving; the calling context (and what it spawns) becomes this capture's."""
-        self.router.open(self)
+        router = self.router  # the router's part inlined: a test suite opens one capture per test
+        with router._lock:
+            parent = _owner.get() or (router._open[-1] if router._open else None)
+            self.parent = parent if parent is not None and parent.router is router else None
+            router._open.append(self)
         self._token = _owner.set(self)
         return self
 
@@ -301,7 +305,13 @@ class Capture:
             except ValueError:  # closed from another context than the one that opened it
                 _owner.set(self.parent)
             self._token = None
-        self.router.close(self)
+        router = self.router
+        with router._lock:
+            if self in router._open:
+                router._open.remove(self)
+            self.closed = True
+            self.listeners = ()  # only called while open; a listener may refer back to it
+            router.last_closed = self
 
     def __enter__(self) -> Capture:
         return self.open()
@@ -333,20 +343,6 @@ class Router:
         self._thread_origins: weakref.WeakKeyDictionary[threading.Thread, Capture] = (
             weakref.WeakKeyDictionary()
         )
-
-    def open(self, capture: Capture) -> None:
-        with self._lock:
-            parent = _owner.get() or (self._open[-1] if self._open else None)
-            capture.parent = parent if parent is not None and parent.router is self else None
-            self._open.append(capture)
-
-    def close(self, capture: Capture) -> None:
-        with self._lock:
-            if capture in self._open:
-                self._open.remove(capture)
-            capture.closed = True
-            capture.listeners = ()  # only called while open; a listener may refer back to it
-            self.last_closed = capture
 
     def event_processor(self, capture: Capture) -> Callable[[Any, Any], Any]:
         """An SDK event processor marking the events prepared in ``capture``'s scopes.

@@ -41,7 +41,7 @@ def setup(item: pytest.Item) -> Generator[None, Any, Any]:
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     error: TypeError | None = None
     try:
-        options = run.options_for(item, marked)
+        options = run.options_for(item, True) if marked else run._unmarked or run.unmarked()
     except TypeError as exc:
         error = exc
     if error is not None:
@@ -63,7 +63,7 @@ def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool)
     installation = run.installation
     assert installation is not None
     # capture=False still isolates the test's scope data; it just keeps nothing.
-    watched = _watched(run, options)
+    watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
     session = (_session or _import_session()).CaptureSession(
         installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
     )
@@ -85,12 +85,6 @@ def _import_session() -> ModuleType:
 
     _session = session
     return session
-
-
-def _watched(run: RunState, options: CheckOptions) -> bool:
-    """Whether the gate or validation looks at what the test sends."""
-    settings = run.settings or run.checked_settings()  # made by options_for, which came first
-    return options.capture and (options.gate != "off" or settings.validate != "off")
 
 
 def open_unopened(run: RunState) -> None:
@@ -122,7 +116,7 @@ def call(item: pytest.Item) -> Generator[None, Any, Any]:
             running = running_of(item)
             if running is not None and running.watched:
                 _end_of_body(item, running)
-            elif running is None and _watched(run, run.options_for(item)):
+            elif running is None and run.watches(run.options_for(item)):
                 run.tests_run.add(item.nodeid)  # the body ran; it sent nothing
         _strict(running)
         return result
@@ -209,7 +203,10 @@ class _LeakReports:
 def teardown(item: pytest.Item) -> Generator[None, Any, Any]:
     """Close the test's capture after its fixtures' teardown; scan and report what is left."""
     __tracebackhide__ = True
-    running = running_of(item)
+    run = run_of(item.config)
+    running = run.running if run is not None else None  # running_of(item), as ``run`` is the item's
+    if running is not None and running.item is not item:
+        running = None
     if running is not None and _CANARIES in sys.modules:
         _remember_canaries(running)
     failures: list[str] = []
@@ -217,7 +214,6 @@ def teardown(item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
     finally:
         if running is None:  # the SDK not imported before: maybe it was during the teardown
-            run = run_of(item.config)
             if run is not None and run.unopened is item:
                 run.unopened = None
             running = running_of(item)
@@ -237,7 +233,7 @@ def _finish(item: pytest.Item, running: Running) -> list[str]:
         run.running = None
     session = running.session
     session.close()
-    settings = run.checked_settings()
+    settings = run.settings or run.checked_settings()
     if run.installation is not None:
         run.installation.passthrough = settings.base["passthrough"]
     if running.watched and (running.capture.pending or running.found or running.secrets):

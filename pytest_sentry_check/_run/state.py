@@ -107,6 +107,8 @@ class RunState:
         self.detectors_before: list[Detector] | Any = UNSET
         self.datascrubbing_before: Any = UNSET
         self._unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
+        #: whether the gate or validation watches an unmarked test (set with ``_unmarked``)
+        self.unmarked_watched = False
         #: the test being set up, run or torn down while the SDK is not imported yet (no capture)
         self.unopened: pytest.Item | None = None
         self.unopened_in_body = False
@@ -167,7 +169,12 @@ class RunState:
         """The options of a test without a ``sentry_check`` marker: the ini's and command line's."""
         if self._unmarked is None:
             self._unmarked = merge_markers([], self.base)
+            self.unmarked_watched = self.watches(self._unmarked)
         return self._unmarked
+
+    def watches(self, options: CheckOptions) -> bool:
+        """Whether the gate or validation looks at what a test with ``options`` sends."""
+        return options.capture and (options.gate != "off" or self.checked_settings().validate != "off")
 
     def is_unmarked(self, options: CheckOptions) -> bool:
         return options is self._unmarked

@@ -329,3 +329,53 @@ def test_a_conftest_report_hook_sees_a_leaking_test_failed(pytester: pytest.Pyte
     )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["seen by conftest: test_clean=passed, test_leaks=failed, test_after=passed"])
+
+
+@pytest.mark.parametrize("fixture_uses_the_scope", [True, False], ids=["scope-forked-in-setup", "not-forked"])
+def test_an_event_made_in_a_tests_scope_after_it_ended_is_its_late_arrival(
+    pytester: pytest.Pytester, fixture_uses_the_scope: bool
+) -> None:
+    """A session-wide worker that sends later with the scope a test handed it (a task queue):
+    the event is that test's late arrival, not the next test's, also when a fixture used the
+    SDK's scope before the body started (the test's scope copies then exist before the body
+    starts, and the mark is added to them then)."""
+    pytester.makepyfile(
+        f"""
+        import queue, threading, pytest, sentry_sdk
+        from sentry_sdk.scope import use_isolation_scope
+        sentry_sdk.init(dsn="https://k@o1.ingest.sentry.io/2")
+        go, jobs, done = threading.Event(), queue.Queue(), queue.Queue()
+
+        def consume():
+            scope = jobs.get()
+            go.wait(5)
+            with use_isolation_scope(scope):
+                sentry_sdk.capture_message("sent for the first test")
+            done.put(True)
+
+        worker = threading.Thread(target=consume, daemon=True)
+        worker.start()
+
+        @pytest.fixture
+        def tagged():
+            if {fixture_uses_the_scope}:
+                sentry_sdk.set_tag("fixture", "yes")
+
+        def test_hands_its_scope_to_the_worker(tagged):
+            jobs.put(sentry_sdk.get_isolation_scope())
+
+        def test_next(sentry_events):
+            go.set()
+            done.get(timeout=5)
+            assert [event.message for event in sentry_events] == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*- sentry-check: late arrivals -*",
+            "test_an_event_made_in_a_tests_scope_after_it_ended_is_its_late_arrival.py::"
+            "test_hands_its_scope_to_the_worker: 1 envelope (event) arrived after the test ended",
+        ]
+    )
