@@ -6,11 +6,25 @@ outside pytest.
 
 from __future__ import annotations
 
+import sys
+from importlib.machinery import ModuleSpec, PathFinder
 from typing import TYPE_CHECKING, Any
 
-import pytest
 
-pytest.register_assert_rewrite("pytest_sentry_check._query", "pytest_sentry_check._scan")
+class _StandardLoading:
+    """Finds this package's modules with the standard path finder, ahead of pytest's
+    assertion-rewriting import hook: pytest would rewrite every module of a plugin's
+    distribution (its asserts are internal invariants here) and load each through its own,
+    slower loader; the standard one uses the compiled bytecode installed with the package."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> ModuleSpec | None:
+        if not fullname.startswith("pytest_sentry_check.") or path is None:
+            return None
+        return PathFinder.find_spec(fullname, path, target)
+
+
+if not any(isinstance(finder, _StandardLoading) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _StandardLoading())
 
 if TYPE_CHECKING:
     from ._capture.dropped import Dropped, SdkError

@@ -158,3 +158,39 @@ def test_the_import_hook_patches_before_the_importer_gets_the_sdk(pytester: pyte
         """
     )
     pytester.runpython(script).stdout.fnmatch_lines(["OK"])
+
+
+def test_the_plugins_modules_load_with_the_standard_loader(pytester: pytest.Pytester) -> None:
+    """pytest would load every module of a plugin's distribution through its assertion-rewriting
+    hook (its own pyc cache, read in Python: about 2 M instructions a module); the package's
+    modules come from the standard loader instead, so the installed bytecode is used."""
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_sessionfinish(session):
+            loaders = {
+                name: type(module.__loader__).__name__
+                for name, module in sys.modules.items()
+                if name.startswith("pytest_sentry_check.")
+            }
+            with open("loaders.txt", "w") as f:
+                f.write("\\n".join(f"{name} {loader}" for name, loader in sorted(loaders.items())))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sentry_sdk
+
+        def test_sends(sentry_init, sentry_events):
+            sentry_init()
+            sentry_sdk.capture_message("hello")
+            assert sentry_events.one().message == "hello"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    loaders = dict(line.split() for line in (pytester.path / "loaders.txt").read_text().splitlines())
+    assert "pytest_sentry_check.plugin" in loaders
+    assert "pytest_sentry_check._capture.store" in loaders
+    assert {name: loader for name, loader in loaders.items() if loader != "SourceFileLoader"} == {}
