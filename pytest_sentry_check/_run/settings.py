@@ -62,7 +62,8 @@ def add_options(parser: pytest.Parser) -> None:
         choices=GATE_MODES,
         default=None,
         help="check every event with Relay's normalizer and Sentry's limits (needs the relay "
-        "extra): fail, warn (default when sentry-relay is installed) or off. Ini: sentry_validate.",
+        "extra): fail, warn (default when sentry-relay is installed and the gate is on) or off. "
+        "Ini: sentry_validate.",
     )
     group.addoption(
         "--sentry-baseline",
@@ -144,7 +145,7 @@ def add_options(parser: pytest.Parser) -> None:
         "sentry_validate",
         default="",
         help="fail, warn or off: check every event with Relay's normalizer and Sentry's limits "
-        "(default: warn when sentry-relay is installed, else off).",
+        "(default: warn when sentry-relay is installed and the gate is on, else off).",
     )
     parser.addini(
         "sentry_datascrubbing",
@@ -313,7 +314,8 @@ class Settings:
                 f"sentry_validate={validate} needs Relay's normalizer: "
                 "pip install 'pytest-sentry-check[relay]'"
             )
-        self.validate: str = validate or ("warn" if relay else "off")
+        # with the gate off, nothing is scanned: validating every payload would be its only cost
+        self.validate: str = validate or ("warn" if relay and gate != "off" else "off")
         self.base: dict[str, Any] = {
             "sdk_errors": mode,
             "options": ini_overrides(config),

@@ -71,6 +71,22 @@ def test_off_checks_nothing(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["sentry-check: gate=fail; validate=off"])
 
 
+def test_with_the_gate_off_nothing_is_validated_unless_asked(pytester: pytest.Pytester) -> None:
+    """The gate off, validation would be the only cost of every payload: off unless named."""
+    pytester.makepyfile(SUITE)
+    result = pytester.runpytest("--sentry-gate=off")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["sentry-check: gate=off; validate=off"])
+    result = pytester.runpytest("--sentry-gate=off", "--sentry-validate=warn")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "sentry-check: gate=off; validate=warn",
+            "*SentryCheckWarning: sentry-check: Sentry would reject or drop parts of what the application sent (1 problem):",
+        ]
+    )
+
+
 def test_a_wrong_mode_or_a_missing_relay_is_a_usage_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
