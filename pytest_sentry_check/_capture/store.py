@@ -84,13 +84,14 @@ def _parse(raw: bytes) -> Envelope:
     except ValueError:
         return Envelope(headers={"malformed": True})
     from pytest_sentry_check._model.item_types import item_type
+    from pytest_sentry_check._model.items import mark_parsed
 
     for item in envelope.items:
         entry = item_type(str(item.type))
         if item.payload.json is None and (entry is None or entry.json):
             with contextlib.suppress(ValueError):
                 item.payload.json = json.loads(item.payload.get_bytes())
-    return envelope
+    return mark_parsed(envelope)
 
 
 def _on_a_fresh_stack(parse: Callable[[bytes], Envelope], raw: bytes) -> Envelope:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -33,6 +34,7 @@ __all__ = [
     "items_of",
     "json_of",
     "key_text",
+    "mark_parsed",
     "ordered_members",
     "pair_name",
     "path_of",
@@ -327,6 +329,18 @@ def binary_items(name: str, data: bytes, headers: Mapping[str, Any] | None = Non
     yield from _content_items(name, data, headers, noun)
 
 
+#: Envelopes parsed from bytes (the capture store's): sentry-sdk's parser keeps an event's or a
+#: transaction's parsed JSON and drops its bytes, yet every payload in them holds JSON types only
+_PARSED: weakref.WeakSet[Envelope] = weakref.WeakSet()
+
+
+def mark_parsed(envelope: Envelope) -> Envelope:
+    """Note that ``envelope`` was parsed from bytes: its payloads are scanned as JSON (serialized
+    by orjson for the prefilter, walked without a cycle check)."""
+    _PARSED.add(envelope)
+    return envelope
+
+
 def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
     """Envelope bytes; bytes that are no envelope are scanned as one text item."""
     try:
@@ -336,10 +350,11 @@ def _items_of_raw(raw: bytes) -> Iterator[ScanItem]:
         # or nested deeper than the parser goes: scanned as text
         yield from _text_items("envelope", raw, "the envelope", as_sent=True)
         return
-    yield from _items_of_envelope(envelope)
+    yield from _items_of_envelope(mark_parsed(envelope))
 
 
 def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
+    parsed = envelope in _PARSED
     for item in envelope.items:
         name = str(item.type)
         entry = item_type(name)
@@ -351,7 +366,7 @@ def _items_of_envelope(envelope: Envelope) -> Iterator[ScanItem]:
         payload = item.payload.json
         # a payload that also has its bytes was parsed from them (the capture store does that)
         # or serialized to them by the json module, which refuses cycles and deep nesting
-        native = payload is None or item.payload.bytes is not None
+        native = parsed or payload is None or item.payload.bytes is not None
         if payload is None:
             try:
                 payload = json.loads(item.payload.get_bytes())
