@@ -95,15 +95,27 @@ def _tags(payload: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         yield from (tuple(pair) for pair in tags if isinstance(pair, (list, tuple)) and len(pair) == 2)
 
 
-def _size(payload: Mapping[str, Any]) -> int:
+def _json_text(payload: Mapping[str, Any]) -> bytes | None:
+    """The payload as compact JSON (UTF-8), made once: Relay gets it (it would serialize the
+    payload itself) and the size limit measures it; ``None`` for what JSON cannot hold."""
     try:
-        return len(json.dumps(payload, default=repr).encode())
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _size(payload: Mapping[str, Any], text: bytes | None) -> int:
+    """The payload's size as the SDK sends it (compact JSON, non-ASCII escaped)."""
+    if text is not None and text.isascii():
+        return len(text)
+    try:
+        return len(json.dumps(payload, default=repr, separators=(",", ":")))
     except (TypeError, ValueError, RecursionError):
         return 0
 
 
-def _limits(payload: Mapping[str, Any], item_type: str) -> Iterator[Problem]:
-    size = _size(payload)
+def _limits(payload: Mapping[str, Any], item_type: str, text: bytes | None = None) -> Iterator[Problem]:
+    size = _size(payload, text)
     if size > EVENT_MAX_BYTES:
         reason = f"{item_type} of {size / 1e6:.1f} MB: Sentry rejects events over 1 MB decompressed (413)"
         yield Problem("", reason, "-", "limit", item_type)
@@ -137,8 +149,12 @@ def validate(target: ScanTarget) -> list[Problem]:
         if not is_event_like(item.item_type) or not isinstance(item.payload, Mapping):
             continue
         normalizer = normalizer or _normalizer()
+        text = _json_text(item.payload)
         try:
-            normalized = normalizer.normalize_event(dict(item.payload))
+            if text is None:  # Relay's own serialization says what is wrong with it
+                normalized = normalizer.normalize_event(dict(item.payload))
+            else:
+                normalized = normalizer.normalize_event(raw_event=text)
         except Exception as exc:  # Relay rejects the whole item (or it is no JSON at all)
             reason = f"Relay rejects the whole {item.item_type}: {shorten(' '.join(str(exc).split()), 160)}"
             problems.append(Problem("", reason, "-", "relay", item.item_type))
@@ -153,7 +169,7 @@ def validate(target: ScanTarget) -> list[Problem]:
                 continue
             seen.add((path, reason))
             problems.append(Problem(path, reason, _preview(error.get("value")), "relay", item.item_type))
-        limits = list(_limits(item.payload, item.item_type))
+        limits = list(_limits(item.payload, item.item_type, text))
         if not any(problem.path == "" for problem in limits):  # not rejected whole for its size
             problems.extend(_trimmed(normalized.get("_meta"), normalized, "", item.item_type))
         problems.extend(limits)
