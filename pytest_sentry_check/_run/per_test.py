@@ -55,6 +55,7 @@ def setup(item: pytest.Item) -> Generator[None, Any, Any]:
         _open(run, item, options, marked)
     else:  # the SDK is not imported yet: the capture opens when it is (open_unopened)
         run.unopened = item
+        run.unopened_watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
     return (yield)
 
 
@@ -113,10 +114,12 @@ def call(item: pytest.Item) -> Generator[None, Any, Any]:
             result = yield
         finally:
             run.unopened_in_body = False
-            running = running_of(item)
+            running = run.running  # running_of(item), as ``run`` is the item's
+            if running is not None and running.item is not item:
+                running = None
             if running is not None and running.watched:
                 _end_of_body(item, running)
-            elif running is None and run.watches(run.options_for(item)):
+            elif running is None and run.unopened is item and run.unopened_watched:
                 run.tests_run.add(item.nodeid)  # the body ran; it sent nothing
         _strict(running)
         return result

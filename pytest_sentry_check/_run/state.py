@@ -111,6 +111,8 @@ class RunState:
         self.unmarked_watched = False
         #: the test being set up, run or torn down while the SDK is not imported yet (no capture)
         self.unopened: pytest.Item | None = None
+        #: whether the gate or validation would watch ``unopened`` (its body ran: it counts)
+        self.unopened_watched = False
         self.unopened_in_body = False
         #: what opens ``unopened``'s capture once the SDK is patched (set by ``per_run``)
         self.on_installed: Callable[[RunState], None] | None = None
