@@ -8,7 +8,9 @@ P2: 2,000 FastAPI error events captured through the plugin vs a bare list-append
 Each side runs several times, alternating, and the fastest run counts (the machines are noisy).
 P1 compares CPU time (user + sys of the pytest process), which the other core's load disturbs
 less than wall time; both are printed.
-Usage: python benchmarks/bench_capture.py [--tests 2000] [--events 2000] [--rounds 7] [--instructions]
+Usage: python benchmarks/bench_capture.py [--tests 2000] [--events 2000] [--rounds 7]
+       python benchmarks/bench_capture.py --instructions [--layouts 5]
+           [--suite inits-sdk|no-sdk] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ sentry_sdk.init(dsn="http://publickey@127.0.0.1:9/1", release="bench@1.0.0")
 def test_trivial(n):
     assert n >= 0
 """
+
+#: The same suite for a project that never uses Sentry in its tests (``--suite no-sdk``).
+NO_SDK_SUITE = """
+import pytest
+
+@pytest.mark.parametrize("n", range({count}))
+def test_trivial(n):
+    assert n >= 0
+"""
+
+SUITES = {"inits-sdk": TRIVIAL_SUITE, "no-sdk": NO_SDK_SUITE}
 
 
 #: Both sides run without pytest's cache, xdist and pytest-randomly (in the test extra since the
@@ -81,7 +94,9 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
 _LAYOUTS = (1, 7, 23, 61, 150)
 
 
-def p1_instructions(count: int, layouts: int = len(_LAYOUTS)) -> None:
+def p1_instructions(
+    count: int, layouts: int = len(_LAYOUTS), suite: str = "inits-sdk", bytecode: bool = True
+) -> None:
     """P1 in instructions executed (valgrind's callgrind): the same count on every run, whatever
     else the machine does. Each side runs the whole ``count``-test suite once per memory layout:
     extrapolating from smaller suites misleads, because a run's full garbage collections come
@@ -96,19 +111,24 @@ def p1_instructions(count: int, layouts: int = len(_LAYOUTS)) -> None:
     sentry-sdk's HTTP transport leaves its worker thread running at exit, and an interpreter with
     another thread still alive skips part of its final cleanup; with the plugin no such thread
     exists, so the interpreter frees everything (see benchmarks/README.md).
+
+    ``suite``: ``inits-sdk`` (the suite imports and initialises sentry-sdk) or ``no-sdk``;
+    ``bytecode=False`` runs with ``PYTHONDONTWRITEBYTECODE=1`` (no .pyc written; what is already
+    compiled, such as a wheel's bytecode that pip compiled at install, is still used).
     """
     ratios: list[float] = []
     exit_ratios: list[float] = []
     runs = []
     for padding in _LAYOUTS[:layouts]:
-        totals, before_exit = _instructions(count, padding)
+        totals, before_exit = _instructions(count, padding, suite, bytecode)
         runs.append((totals, before_exit))
         ratios.append(totals["with"] / totals["without"])
         exit_ratios.append(before_exit["with"] / before_exit["without"])
     totals, before_exit = runs[ratios.index(statistics.median_low(ratios))]
     overhead = (totals["with"] - totals["without"]) / count / 1e3
     print(
-        f"P1 in instructions, {count} tests ({_install_kind()}): ratio {statistics.median(ratios):.4f} "
+        f"P1 in instructions, {count} tests ({_install_kind()}, suite {suite}, bytecode "
+        f"{'written' if bytecode else 'not written'}): ratio {statistics.median(ratios):.4f} "
         f"(median of {len(ratios)} memory layouts: {', '.join(f'{r:.4f}' for r in ratios)}; target <= 1.03); "
         f"overhead {overhead:.0f} k instructions per test, start-up included"
     )
@@ -117,7 +137,7 @@ def p1_instructions(count: int, layouts: int = len(_LAYOUTS)) -> None:
         "(without the plugin, sentry-sdk's worker thread is alive at exit: part of the cleanup is skipped)"
     )
     # the same suite with one test gives the start-up; the rest is the per-test path
-    single, single_before_exit = _instructions(1, _LAYOUTS[0])
+    single, single_before_exit = _instructions(1, _LAYOUTS[0], suite, bytecode)
     start_up = single["with"] - single["without"]
     per_test = (totals["with"] - totals["without"] - start_up) / (count - 1) / 1e3
     per_test_before_exit = (
@@ -135,10 +155,14 @@ def p1_instructions(count: int, layouts: int = len(_LAYOUTS)) -> None:
     )
 
 
-def _instructions(count: int, padding: int) -> tuple[dict[str, int], dict[str, int]]:
+def _instructions(
+    count: int, padding: int, suite: str = "inits-sdk", bytecode: bool = True
+) -> tuple[dict[str, int], dict[str, int]]:
     """Instructions of a whole run of the ``count``-test suite, and up to the interpreter's exit,
     without and with the plugin, with an environment padded by ``padding`` characters."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if not bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONHASHSEED"] = "0"
     env["SENTRY_CHECK_BENCH_LAYOUT"] = "x" * padding
     totals: dict[str, int] = {}
@@ -147,7 +171,7 @@ def _instructions(count: int, padding: int) -> tuple[dict[str, int], dict[str, i
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     try:
-        Path(folder, "test_trivial.py").write_text(TRIVIAL_SUITE.format(count=count))
+        Path(folder, "test_trivial.py").write_text(SUITES[suite].format(count=count))
         command = [sys.executable, "-m", "pytest", "-q", *_PYTEST_ARGS]
         with tempfile.TemporaryDirectory() as out:
             profile = Path(out, "callgrind.out")
@@ -244,9 +268,14 @@ def main() -> None:
         action="store_true",
         help="P1 only, counted in instructions under valgrind (repeatable; needs valgrind, ~12 min)",
     )
+    parser.add_argument("--layouts", type=int, default=len(_LAYOUTS), help="with --instructions: 1 to 5")
+    parser.add_argument("--suite", choices=sorted(SUITES), default="inits-sdk", help="with --instructions")
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="with --instructions: PYTHONDONTWRITEBYTECODE=1"
+    )
     args = parser.parse_args()
     if args.instructions:
-        p1_instructions(args.tests)
+        p1_instructions(args.tests, args.layouts, args.suite, bytecode=not args.no_bytecode)
         return
 
     p1 = p1_trivial_suite(args.tests, args.rounds)
