@@ -129,19 +129,27 @@ def _outcomes(python: str, where: Path, paths: list[str], plugin: str) -> dict[s
     # pytest-timeout: a test that hangs (once in CI: test_span_streaming's profiler thread start,
     # order-dependent) fails alone instead of stalling the run
     args += ["--timeout=120"]
-    # Can hang the process on CPython 3.11 (python/cpython#106883): the continuous profiler's
-    # thread calls sys._current_frames(), a GC starts inside it and waits, holding the GIL, for
-    # the interpreter's thread-list lock that call holds; the main thread waits in Thread.start
-    # for that thread, and pytest-timeout's alarm cannot run without the GIL. Seen under the
-    # plugin (more allocations, more collections), not caused by it: left out of both runs
-    args += ["--deselect", "tests/tracing/test_span_streaming.py::test_segment_span_has_profiler_id"]
+    # Their continuous-profiler tests can hang the process on CPython 3.11 (python/cpython#106883):
+    # the profiler's thread calls sys._current_frames(), a GC starts inside it and waits, holding
+    # the GIL, for the interpreter's thread-list lock that call holds; the main thread waits in
+    # Thread.start for that thread, and pytest-timeout's alarm cannot run without the GIL. Seen
+    # with and without the plugin (test_segment_span_has_profiler_id under it,
+    # test_profile_stops_when_segment_ends without it): left out of both runs
+    if sys.version_info < (3, 12):
+        args += ["-k", "not test_span_streaming or not profil"]
     if not plugin:
         args += ["-p", "no:sentry_check"]
     else:
         args += ["--sentry-gate=off", "--sentry-sdk-errors=ignore"]
         args += ["-p", "sentry_check_peer"] if plugin == "passthrough" else []
+    # a hang not foreseen fails the CI step within 30 minutes instead of stalling it
     subprocess.run(
-        [*args, *paths], check=False, cwd=where, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*args, *paths],
+        check=False,
+        cwd=where,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=1800,
     )
     outcomes: dict[str, str] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
