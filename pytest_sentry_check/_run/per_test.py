@@ -51,20 +51,19 @@ def setup(item: pytest.Item) -> Generator[None, Any, Any]:
             yield
         finally:
             raise error from None
+    watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
     if run.installation is not None:
-        _open(run, item, options, marked)
+        _open(run, item, options, marked, watched)
     else:  # the SDK is not imported yet: the capture opens when it is (open_unopened)
-        run.unopened = item
-        run.unopened_watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
+        run.unopened, run.unopened_watched = item, watched
     return (yield)
 
 
-def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool) -> Running:
+def _open(run: RunState, item: pytest.Item, options: CheckOptions, marked: bool, watched: bool) -> Running:
     """Open the test's capture (the SDK is patched)."""
     installation = run.installation
     assert installation is not None
     # capture=False still isolates the test's scope data; it just keeps nothing.
-    watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
     session = (_session or _import_session()).CaptureSession(
         installation, item.nodeid, options.options, record=options.capture, keep_pending=watched
     )
@@ -94,7 +93,8 @@ def open_unopened(run: RunState) -> None:
     item, run.unopened = run.unopened, None
     if item is None or run.running is not None:
         return
-    running = _open(run, item, run.options_for(item), "sentry_check" in item.keywords)
+    marked = "sentry_check" in item.keywords
+    running = _open(run, item, run.options_for(item, marked), marked, run.unopened_watched)
     if run.unopened_in_body:
         running.session.mark_threads()
 
