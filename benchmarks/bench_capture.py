@@ -58,7 +58,8 @@ SUITES = {"inits-sdk": TRIVIAL_SUITE, "no-sdk": NO_SDK_SUITE}
 _PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "."]
 
 
-def _child_cpu() -> float:
+def child_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -81,10 +82,10 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
         cpu: dict[str, list[float]] = {"with": [], "without": []}
         for _ in range(rounds):
             for side, extra in sides:
-                start, cpu_start = time.perf_counter(), _child_cpu()
+                start, cpu_start = time.perf_counter(), child_cpu()
                 subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
                 wall[side].append(time.perf_counter() - start)
-                cpu[side].append(_child_cpu() - cpu_start)
+                cpu[side].append(child_cpu() - cpu_start)
     return {side: (min(wall[side]), min(cpu[side])) for side in ("with", "without")}
 
 

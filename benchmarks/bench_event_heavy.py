@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_capture import child_cpu  # benchmarks/ is the script's folder, first on sys.path
 
 SUITE = """
 import pytest, sentry_sdk
@@ -52,13 +53,8 @@ NO_RELAY = "import sys\nsys.modules['sentry_relay'] = None\n"
 _PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:playwright"]
 
 
-def _child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(folder: Path, extra: list[str], env: dict[str, str]) -> float:
-    before = _child_cpu()
+    before = child_cpu()
     subprocess.run(
         [sys.executable, "-m", "pytest", *_PYTEST_ARGS, *extra, "."],
         check=True,
@@ -66,7 +62,7 @@ def _run(folder: Path, extra: list[str], env: dict[str, str]) -> float:
         env=env,
         cwd=folder,
     )
-    return _child_cpu() - before
+    return child_cpu() - before
 
 
 def e1(count: int, pairs: int, relay: bool) -> tuple[float, float, float]:

@@ -18,13 +18,14 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_capture import child_cpu  # benchmarks/ is the script's folder, first on sys.path
 
 SUITES = {
     "F1 (never imports sentry-sdk)": "def test_a():\n    pass\n",
@@ -44,13 +45,8 @@ def pytest_sessionfinish(session):
 _PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist"]
 
 
-def _child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(folder: Path, extra: list[str], env: dict[str, str]) -> tuple[float, float]:
-    before_wall, before_cpu = time.perf_counter(), _child_cpu()
+    before_wall, before_cpu = time.perf_counter(), child_cpu()
     subprocess.run(
         [sys.executable, "-m", "pytest", *_PYTEST_ARGS, *extra, "."],
         check=True,
@@ -58,7 +54,7 @@ def _run(folder: Path, extra: list[str], env: dict[str, str]) -> tuple[float, fl
         env=env,
         cwd=folder,
     )
-    return time.perf_counter() - before_wall, _child_cpu() - before_cpu
+    return time.perf_counter() - before_wall, child_cpu() - before_cpu
 
 
 def fixed_cost(body: str, pairs: int) -> tuple[float, float, float, list[str]]:
