@@ -150,3 +150,18 @@ def test_what_relays_trimming_would_cut_is_named(sentry_init: object, sentry_eve
         ("exception.values.0.stacktrace.frames", "302 items: Sentry keeps 250 (Relay trims the rest)"),
         ("extra.report", "20000 characters: Sentry keeps 16384 (Relay cuts the rest)"),
     ]
+
+
+def test_frame_locals_are_left_out_but_a_vars_that_is_no_object_is_flagged() -> None:
+    """Relay reads the event without its frames' locals (most of an error event's bytes, and
+    nothing validation reports); a ``vars`` that is no object still reaches it, and the event
+    itself is left as it was."""
+    frames = [
+        {"function": "load", "vars": "rows=3"},
+        {"function": "save", "vars": {"report": "r" * 70_000, "rows": list(range(3_000))}},
+    ]
+    event = {"message": "x", "exception": {"values": [{"type": "E", "stacktrace": {"frames": frames}}]}}
+    problems = [(p.path, p.reason, p.source) for p in validate(event)]
+    assert problems == [("exception.values.0.stacktrace.frames.0.vars", "expected an object", "relay")]
+    assert event["exception"]["values"][0]["stacktrace"]["frames"] == frames  # type: ignore[index]
+    assert frames[1]["vars"]["report"] == "r" * 70_000  # type: ignore[index]
