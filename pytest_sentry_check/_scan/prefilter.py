@@ -103,7 +103,11 @@ PATTERN_TRIGGERS: dict[str, str] = {
     # a version follows.
     "phone-number": r"\+[1-9][\d ().+-]{5}|"
     + _key_trigger(PHONE_KEY_WORDS, r"""(?:"'?(?:[(0]|\d{3})|[{\[])"""),
-    "ip-address": r"(?:^|[^0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
+    # not a loopback (127.x), multicast or reserved (224-255.x) address, nor one right after
+    # "@" (a DSN's host): the rule reports none of them, and a test's DSN or a uvicorn test's
+    # URL put one in every event, which then was walked value by value
+    "ip-address": r"(?:^|[^0-9.@])(?:\d|[1-9]\d|1[01]\d|12[0-689]|1[3-9]\d|2[01]\d|22[0-3])"
+    r"\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[^0-9.]|$)"
     r"|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}:[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}::[0-9a-fA-F]{1,4}",
     "mac-address": r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}"
     r"[:-][0-9A-Fa-f]{2}",

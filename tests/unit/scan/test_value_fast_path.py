@@ -58,3 +58,26 @@ def test_sql_placeholders_and_spaced_equals_are_no_query_strings() -> None:
     from pytest_sentry_check._scan.prefilter import decoded_strings
 
     assert decoded_strings('{"description":"SELECT * FROM t WHERE id = %s","op":"a == b"}') == ""
+
+
+def test_a_loopback_dsn_or_url_fires_no_trigger() -> None:
+    """Regression: a test's DSN (``key@127.0.0.1``) in the source context, or a uvicorn test's
+    request URL, fired the IP address trigger in every event, which was then walked value by
+    value for an address the rule never reports. Addresses it reports still fire it."""
+    from pytest_sentry_check import ScanItem, scan
+    from pytest_sentry_check._rules.fields import DEFAULT_FIELDS
+    from pytest_sentry_check._scan.detectors import DEFAULT_DETECTORS
+    from pytest_sentry_check._scan.scanner import scanner_for
+
+    scanner = scanner_for((), DEFAULT_FIELDS, (), DEFAULT_DETECTORS)
+    quiet = {
+        "pre_context": ['sentry_sdk.init(dsn="http://publickey@10.0.0.7:9/1")'],
+        "request": {"url": "http://127.0.0.1:8000/orders/o-1", "env": {"SERVER_NAME": "127.0.0.1"}},
+        "extra": {"group": "239.255.255.250", "broadcast": "255.255.255.255"},
+    }
+    assert scanner._fired(ScanItem("event", quiet, json_native=True)) == set()
+    assert scan(quiet) == []
+    for address in ("10.0.0.7", "192.168.1.20", "203.0.113.9", "0.1.2.3", "126.1.2.3", "223.1.2.3"):
+        event = {"extra": {"note": f"client {address} retried"}}
+        assert scanner._fired(ScanItem("event", event, json_native=True)) == {"ip-address"}, address
+        assert [f.rule for f in scan(event)] == ["ip-address"], address
