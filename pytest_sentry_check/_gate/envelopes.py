@@ -142,8 +142,9 @@ def validate_envelopes(
         for item in items_of(received.envelope):
             if not _is_event(item.item_type) or not isinstance(item.payload, Mapping):
                 continue
-            record = shown(describe_item(item.item_type, item.payload))
-            for problem in validate(dict(item.payload)):
+            problems = validate(dict(item.payload))
+            record = shown(describe_item(item.item_type, item.payload)) if problems else ""
+            for problem in problems:
                 rule = VALIDATION_RULES[problem.source]
                 finding = Finding(
                     rule,

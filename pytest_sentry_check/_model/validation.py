@@ -64,7 +64,11 @@ class Problem:
         return f"{self.item_type}:{self.path}: {self.reason} (got {self.preview}) [{origin}]"
 
 
+_normalizers: dict[type, Any] = {}
+
+
 def _normalizer() -> Any:
+    """Relay's normalizer, made once per class (it holds only its configuration)."""
     try:
         from sentry_relay.processing import StoreNormalizer
     except ImportError:
@@ -72,7 +76,10 @@ def _normalizer() -> Any:
             "validating events needs Relay's normalizer: pip install 'pytest-sentry-check[relay]' "
             "(sentry-relay wheels exist for Linux and macOS)"
         ) from None
-    return StoreNormalizer(enable_trimming=True)
+    normalizer = _normalizers.get(StoreNormalizer)
+    if normalizer is None:
+        normalizer = _normalizers[StoreNormalizer] = StoreNormalizer(enable_trimming=True)
+    return normalizer
 
 
 def _preview(value: Any) -> str:
