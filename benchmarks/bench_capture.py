@@ -11,6 +11,7 @@ less than wall time; both are printed.
 Usage: python benchmarks/bench_capture.py [--tests 2000] [--events 2000] [--rounds 7]
        python benchmarks/bench_capture.py --instructions [--layouts 5]
            [--suite inits-sdk|no-sdk] [--no-bytecode]
+       python benchmarks/bench_capture.py --pairs 10 [--suite inits-sdk|no-sdk] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -87,6 +88,32 @@ def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
                 wall[side].append(time.perf_counter() - start)
                 cpu[side].append(child_cpu() - cpu_start)
     return {side: (min(wall[side]), min(cpu[side])) for side in ("with", "without")}
+
+
+def p1_pairs(
+    count: int, pairs: int, suite: str = "inits-sdk", bytecode: bool = True
+) -> tuple[float, float, float]:
+    """P1 as the median of ``pairs`` interleaved pairs of whole runs (CPU time, user + sys):
+    the median ratio, and the median CPU seconds with and without the plugin. One unmeasured
+    run per side first (bytecode caches; with ``bytecode=False`` nothing is written, so the
+    plugin's modules come from what was compiled before: a wheel's, or none)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if not bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "test_trivial.py").write_text(SUITES[suite].format(count=count))
+        base = [sys.executable, "-m", "pytest", "-q", *_PYTEST_ARGS]
+        sides = {"without": ["-p", "no:sentry_check"], "with": []}
+        for extra in sides.values():
+            subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
+        cpu: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(pairs):
+            for side, extra in sides.items():
+                start = child_cpu()
+                subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
+                cpu[side].append(child_cpu() - start)
+    ratios = [w / wo for w, wo in zip(cpu["with"], cpu["without"], strict=True)]
+    return statistics.median(ratios), statistics.median(cpu["with"]), statistics.median(cpu["without"])
 
 
 #: Sizes of a padding environment variable: the process's memory layout, hence object addresses,
@@ -270,11 +297,28 @@ def main() -> None:
         help="P1 only, counted in instructions under valgrind (repeatable; needs valgrind, ~12 min)",
     )
     parser.add_argument("--layouts", type=int, default=len(_LAYOUTS), help="with --instructions: 1 to 5")
-    parser.add_argument("--suite", choices=sorted(SUITES), default="inits-sdk", help="with --instructions")
     parser.add_argument(
-        "--no-bytecode", action="store_true", help="with --instructions: PYTHONDONTWRITEBYTECODE=1"
+        "--suite", choices=sorted(SUITES), default="inits-sdk", help="with --instructions or --pairs"
+    )
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="with --instructions or --pairs: PYTHONDONTWRITEBYTECODE=1"
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="P1 only, as the median of this many interleaved pairs (CPU time); with --suite, --no-bytecode",
     )
     args = parser.parse_args()
+    if args.pairs:
+        ratio, with_cpu, without_cpu = p1_pairs(args.tests, args.pairs, args.suite, not args.no_bytecode)
+        print(
+            f"P1 CPU, {args.tests} tests ({_install_kind()}, suite {args.suite}, bytecode "
+            f"{'written' if not args.no_bytecode else 'not written'}): ratio {ratio:.4f} (median of "
+            f"{args.pairs} pairs; target <= 1.03); {with_cpu:.2f} s with the plugin, "
+            f"{without_cpu:.2f} s without"
+        )
+        return
     if args.instructions:
         p1_instructions(args.tests, args.layouts, args.suite, bytecode=not args.no_bytecode)
         return
