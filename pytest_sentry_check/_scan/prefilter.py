@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pytest_sentry_check._model.items import ordered_members
 from pytest_sentry_check._rules.personal import ID_KEY_WORDS, PHONE_KEY_WORDS
 from pytest_sentry_check._rules.rule import PatternRule
 
@@ -40,6 +41,8 @@ __all__ = [
     "may_match",
     "query_parameters",
     "subtree_filter",
+    "trigger_text",
+    "with_decoded",
 ]
 
 # Larger texts take the (slower, backtracking but correct) Python path: RE2's DFA could exceed
@@ -330,3 +333,33 @@ class TriggerSet:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         return {name for name, pattern in self._python.items() if pattern.search(text)}
+
+
+def with_decoded(text: str | bytes) -> str | bytes:
+    """``text`` with what the triggers must also read of its strings (``decoded_strings``)."""
+    if isinstance(text, str):
+        return text + decoded_strings(text)
+    if b"%" in text or b"+" in text:  # (RE2 reads orjson's bytes as they are)
+        return text + decoded_strings(text.decode("utf-8", "replace")).encode()
+    return text
+
+
+def trigger_text(payload: Any, json_native: bool) -> str | bytes:
+    """The item as JSON text, for the triggers. Parsed JSON goes to orjson when installed (several
+    times faster); anything else to the json module, which refuses what contains itself and
+    stops at the recursion limit (orjson does not count tuples there and can crash the process),
+    and writes sets as lists and bytes as text, as the walk reads them."""
+    if json_native and _orjson is not None:
+        try:
+            return bytes(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS))
+        except (TypeError, ValueError):
+            pass  # what orjson refuses (huge ints, lone surrogates), json may still take
+    return json.dumps(payload, default=_as_json, skipkeys=False)
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return ordered_members(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)

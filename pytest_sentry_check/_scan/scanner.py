@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_sentry_check._masking import mask, mask_secrets
 from pytest_sentry_check._model.item_types import item_type
-from pytest_sentry_check._model.items import PathLink, ScanItem, ordered_members, path_of
+from pytest_sentry_check._model.items import PathLink, ScanItem, path_of
 from pytest_sentry_check._rules.canaries import CanaryMatcher
 from pytest_sentry_check._rules.fields import (
     IP_FIELDS,
@@ -34,12 +34,13 @@ from .prefilter import (
     PATTERN_TRIGGERS,
     TriggerSet,
     any_pattern,
-    decoded_strings,
     encoded,
     field_trigger,
     may_match,
     query_parameters,
     subtree_filter,
+    trigger_text,
+    with_decoded,
 )
 from .walk import Value, unbytes, values_of
 
@@ -134,12 +135,12 @@ class Scanner:
             if isinstance(item.payload, bytes):
                 text = item.payload.decode("utf-8", "replace")
             else:
-                text = _serialize(item.payload, item.json_native)
+                text = trigger_text(item.payload, item.json_native)
         except Exception:  # odd payloads (hostile __str__, cycles): no prefilter, walk everything
             return set(self._every_rule)
         if len(text) > _PREFILTER_MAX_TEXT:
             return None
-        fired = self.triggers.match(_with_decoded(text))
+        fired = self.triggers.match(with_decoded(text))
         if _CARD_CONTEXT in fired and _CARD_DIGITS in fired:
             fired.add("credit-card")
         return fired - {_CARD_CONTEXT, _CARD_DIGITS}  # helpers: they never warrant a walk alone
@@ -153,7 +154,7 @@ class Scanner:
         if not keyless:
             return patterns
         try:
-            fired = _trigger_set(keyless).match(_with_decoded(_serialize(value, True)))
+            fired = _trigger_set(keyless).match(with_decoded(trigger_text(value, True)))
         except Exception:  # lone surrogates json refuses too: search as before
             return patterns
         return tuple(rule for rule in patterns if rule.reads_key_path or rule.id in fired)
@@ -404,12 +405,6 @@ _PREFILTER_MAX_TEXT = 4 << 20
 _LONG_VALUE = 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
-_orjson: Any
-try:
-    import orjson as _orjson
-except ImportError:  # the standard json module does the same, slower
-    _orjson = None
-
 
 def _decodings(text: str) -> Iterator[str]:
     """The text, and its URL-decoded form when it has one (query strings, URLs, cookies)."""
@@ -418,36 +413,6 @@ def _decodings(text: str) -> Iterator[str]:
         decoded = urllib.parse.unquote_plus(text)
         if decoded != text:
             yield decoded
-
-
-def _with_decoded(text: str | bytes) -> str | bytes:
-    """``text`` with what the triggers must also read of its strings (``decoded_strings``)."""
-    if isinstance(text, str):
-        return text + decoded_strings(text)
-    if b"%" in text or b"+" in text:  # (RE2 reads orjson's bytes as they are)
-        return text + decoded_strings(text.decode("utf-8", "replace")).encode()
-    return text
-
-
-def _serialize(payload: Any, json_native: bool) -> str | bytes:
-    """The item as JSON text, for the triggers. Parsed JSON goes to orjson when installed (several
-    times faster); anything else to the json module, which refuses what contains itself and
-    stops at the recursion limit (orjson does not count tuples there and can crash the process),
-    and writes sets as lists and bytes as text, as the walk reads them."""
-    if json_native and _orjson is not None:
-        try:
-            return bytes(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS))
-        except (TypeError, ValueError):
-            pass  # what orjson refuses (huge ints, lone surrogates), json may still take
-    return json.dumps(payload, default=_as_json, skipkeys=False)
-
-
-def _as_json(value: Any) -> Any:
-    if isinstance(value, (set, frozenset)):
-        return ordered_members(value)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    return str(value)
 
 
 def _is_ip(text: str) -> bool:

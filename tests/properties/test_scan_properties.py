@@ -324,7 +324,7 @@ def test_a_canary_in_a_set_or_bytearray_is_found_whatever_its_characters(
     secret: str, container: type
 ) -> None:
     """Regression: was a bug: the prefilter misses a canary in a set, a frozenset or a bytearray
-    when repr() escapes one of its characters differently from JSON: scanner._serialize renders
+    when repr() escapes one of its characters differently from JSON: prefilter.trigger_text renders
     those types with default=str, so a member 'pass\\xa0word-1' (a no-break space) is the text
     {'pass\\\\xa0word-1'}, neither the canary nor its JSON form (\\u00a0); the walk, which would
     find it, never runs. scan({'extra': {'tags': {'pass\\xa0word-1'}}},
@@ -389,7 +389,7 @@ for _ in range(5_000):
 def test_tuples_do_not_crash_the_scan(build: str) -> None:
     """Regression: was a bug: scan() of a plain dict holding a cycle through a tuple, or deeply
     nested tuples, kills the interpreter (SIGSEGV; SIGABRT 'free(): invalid next size'):
-    scanner._serialize hands the payload to orjson.dumps (3.13.0), whose recursion limit does
+    prefilter.trigger_text hands the payload to orjson.dumps (3.13.0), whose recursion limit does
     not count tuples, and 'except (TypeError, ValueError)' cannot catch a crash. Minimal: node =
     {'note': TOKEN}; node['loop'] = (node,); scan({'extra': node}, secrets=[TOKEN]). Also: 300
     tuples over a dict that contains itself, or 5_000 nested tuples alone."""
