@@ -65,6 +65,32 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def paired_cpu(
+    command: list[str],
+    sides: dict[str, list[str]],
+    pairs: int,
+    *,
+    env: dict[str, str],
+    cwd: str | Path,
+    check: bool = True,
+) -> dict[str, list[float]]:
+    """CPU seconds of ``command`` plus each side's arguments, in ``pairs`` interleaved rounds
+    (the sides in the given order), after one unmeasured run per side (bytecode caches)."""
+
+    def run(extra: list[str]) -> float:
+        before = child_cpu()
+        subprocess.run([*command, *extra], check=check, capture_output=True, env=env, cwd=cwd)
+        return child_cpu() - before
+
+    for extra in sides.values():
+        run(extra)
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
+    for _ in range(pairs):
+        for side, extra in sides.items():
+            cpu[side].append(run(extra))
+    return cpu
+
+
 def p1_trivial_suite(count: int, rounds: int) -> dict[str, tuple[float, float]]:
     """Fastest wall time and fastest CPU time (user + sys) of each side, in seconds.
 
@@ -104,14 +130,7 @@ def p1_pairs(
         Path(folder, "test_trivial.py").write_text(SUITES[suite].format(count=count))
         base = [sys.executable, "-m", "pytest", "-q", *_PYTEST_ARGS]
         sides = {"without": ["-p", "no:sentry_check"], "with": []}
-        for extra in sides.values():
-            subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
-        cpu: dict[str, list[float]] = {"with": [], "without": []}
-        for _ in range(pairs):
-            for side, extra in sides.items():
-                start = child_cpu()
-                subprocess.run([*base, *extra], check=True, capture_output=True, env=env, cwd=folder)
-                cpu[side].append(child_cpu() - start)
+        cpu = paired_cpu(base, sides, pairs, env=env, cwd=folder)
     ratios = [w / wo for w, wo in zip(cpu["with"], cpu["without"], strict=True)]
     return statistics.median(ratios), statistics.median(cpu["with"]), statistics.median(cpu["without"])
 

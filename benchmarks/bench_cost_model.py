@@ -32,13 +32,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_capture import child_cpu  # benchmarks/ is the script's folder, first on sys.path
+from bench_capture import paired_cpu  # benchmarks/ is the script's folder, first on sys.path
 
 HEADER = """
 import pytest, sentry_sdk
@@ -105,18 +104,7 @@ def extra_cpu(suite: Suite, pairs: int) -> tuple[float, float]:
         (folder / "test_cost.py").write_text(suite.source())
         base = [sys.executable, "-m", "pytest", *_PYTEST_ARGS, *suite.args(), "."]
         sides = {"with": [], "without": ["-p", "no:sentry_check"]}
-
-        def run(extra: list[str]) -> float:
-            before = child_cpu()
-            subprocess.run([*base, *extra], capture_output=True, env=env, cwd=folder, check=False)
-            return child_cpu() - before
-
-        for extra in sides.values():  # bytecode caches
-            run(extra)
-        cpu: dict[str, list[float]] = {"with": [], "without": []}
-        for _ in range(pairs):
-            for side, extra in sides.items():
-                cpu[side].append(run(extra))
+        cpu = paired_cpu(base, sides, pairs, env=env, cwd=folder, check=False)
     added = statistics.median(w - wo for w, wo in zip(cpu["with"], cpu["without"], strict=True))
     return added, statistics.median(cpu["without"])
 

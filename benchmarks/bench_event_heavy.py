@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_capture import child_cpu  # benchmarks/ is the script's folder, first on sys.path
+from bench_capture import paired_cpu  # benchmarks/ is the script's folder, first on sys.path
 
 SUITE = """
 import pytest, sentry_sdk
@@ -53,18 +52,6 @@ NO_RELAY = "import sys\nsys.modules['sentry_relay'] = None\n"
 _PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:playwright"]
 
 
-def _run(folder: Path, extra: list[str], env: dict[str, str]) -> float:
-    before = child_cpu()
-    subprocess.run(
-        [sys.executable, "-m", "pytest", *_PYTEST_ARGS, *extra, "."],
-        check=True,
-        capture_output=True,
-        env=env,
-        cwd=folder,
-    )
-    return child_cpu() - before
-
-
 def e1(count: int, pairs: int, relay: bool) -> tuple[float, float, float]:
     """Median CPU seconds with the plugin, without it, and the median of the pairs' ratios."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -74,12 +61,9 @@ def e1(count: int, pairs: int, relay: bool) -> tuple[float, float, float]:
             Path(site, "sitecustomize.py").write_text(NO_RELAY)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [site, env.get("PYTHONPATH", "")]))
         sides = {"with": [], "without": ["-p", "no:sentry_check"]}
-        for extra in sides.values():  # bytecode caches, pytest's rewritten test module
-            _run(Path(folder), extra, env)
-        times: dict[str, list[float]] = {"with": [], "without": []}
-        for _ in range(pairs):
-            for side, extra in sides.items():
-                times[side].append(_run(Path(folder), extra, env))
+        command = [sys.executable, "-m", "pytest", *_PYTEST_ARGS, "."]
+        # (the unmeasured runs also write pytest's rewritten test module)
+        times = paired_cpu(command, sides, pairs, env=env, cwd=folder)
     ratios = [w / wo for w, wo in zip(times["with"], times["without"], strict=True)]
     return statistics.median(times["with"]), statistics.median(times["without"]), statistics.median(ratios)
 
