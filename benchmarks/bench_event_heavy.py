@@ -12,7 +12,7 @@ The suite's application calls ``sentry_sdk.init`` with a DSN on loopback port 9 
 listens): without the plugin the SDK's HTTP transport tries to send there, as a suite's would
 send to its test DSN; nothing leaves the machine.
 
-Usage: python benchmarks/bench_event_heavy.py [--tests 500] [--pairs 5]
+Usage: python benchmarks/bench_event_heavy.py [--tests 500] [--pairs 5] [--relay both|with|without]
 """
 
 from __future__ import annotations
@@ -72,8 +72,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument(
+        "--relay", choices=("both", "with", "without"), default="both", help="which halves run"
+    )
     args = parser.parse_args()
     for relay, target in ((False, 1.05), (True, 1.10)):
+        if args.relay != "both" and relay != (args.relay == "with"):
+            continue
         try:
             import sentry_relay  # noqa: F401
         except ImportError:

@@ -121,26 +121,14 @@ def main() -> None:
                         out = _script(python, "bench_capture.py", "--instructions", "--layouts", "1", *flags)
                         table.append((name, f"{cell}, instructions", _ratio(out)))
             out = _script(python, "bench_startup.py", "--pairs", str(pairs))
-            for label, key in (("F1", "F1"), ("F2", "F2")):
+            for key in ("F1", "F2"):
                 extra = re.search(rf"{key}.*?([+-]\d+) ms wall", out)
-                table.append((name, f"{label} extra ms per process", extra.group(1) if extra else "-"))
+                table.append((name, f"{key} extra ms per process", extra.group(1) if extra else "-"))
         e1 = ["--pairs", str(pairs), *(["--tests", "200"] if args.quick else [])]
-        print("== E1, editable, no relay", flush=True)
-        table.append(
-            (
-                "editable, no relay",
-                "E1 without Relay",
-                _ratio(_script(pythons["editable, no relay"], "bench_event_heavy.py", *e1)),
-            )
-        )
-        print("== E1, editable, relay extra", flush=True)
-        table.append(
-            (
-                "editable, relay extra",
-                "E1 with Relay",
-                _ratio(_script(pythons["editable, relay extra"], "bench_event_heavy.py", *e1)),
-            )
-        )
+        for name, relay in (("editable, no relay", "without"), ("editable, relay extra", "with")):
+            print(f"== E1, {name}", flush=True)
+            out = _script(pythons[name], "bench_event_heavy.py", *e1, "--relay", relay)
+            table.append((name, f"E1 {relay} Relay", _ratio(out)))
         python = pythons["editable, relay extra"]
         print("== P2, P3, P4 (editable, relay extra)", flush=True)
         out = _script(python, "bench_capture.py", "--tests", "20", "--rounds", "3", "--events", "1000")
