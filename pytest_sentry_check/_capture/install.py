@@ -39,7 +39,7 @@ import sentry_sdk.client
 import sentry_sdk.scope
 import sentry_sdk.transport
 
-from .scopes import patched_getters
+from .scopes import patched_scope_methods
 from .store import Router, run_as
 from .transport import CaptureTransport, SilencedTransport, reports_the_test_run
 
@@ -288,8 +288,8 @@ class Installation:
         client_module: Any = sentry_sdk.client
         self._patch(client_module, "get_options", self._get_options(_SDK_GET_OPTIONS))
         self._patch(client_module, "make_transport", self._make_transport)
-        for name, getter in patched_getters().items():
-            self._patch(sentry_sdk.scope.Scope, name, getter)
+        for name, method in patched_scope_methods().items():
+            self._patch(sentry_sdk.scope.Scope, name, method)
         self._patch(threading.Thread, "start", self._thread_start())
         self._patch(concurrent.futures.ThreadPoolExecutor, "submit", self._pool_submit())
         if _SDK_IS_IGNORED_ERROR is not None:

@@ -27,7 +27,7 @@ from sentry_sdk.scope import Scope
 if TYPE_CHECKING:
     from .store import Capture
 
-__all__ = ["LazyScopes", "client_in_use", "patched_getters"]
+__all__ = ["LazyScopes", "client_in_use", "patched_scope_methods"]
 
 _lazy: contextvars.ContextVar[LazyScopes | None] = contextvars.ContextVar(
     "pytest_sentry_check_scopes", default=None
@@ -35,8 +35,14 @@ _lazy: contextvars.ContextVar[LazyScopes | None] = contextvars.ContextVar(
 _fork_lock = threading.Lock()
 _GET_CURRENT = Scope.get_current_scope.__func__  # type: ignore[attr-defined]
 _GET_ISOLATION = Scope.get_isolation_scope.__func__  # type: ignore[attr-defined]
+_SET_CLIENT = Scope.set_client
 _CURRENT = sdk_scope._current_scope
 _ISOLATION = sdk_scope._isolation_scope
+#: Calls of the SDK's two scope getters so far, from any thread, and changes of the client in
+#: use. Whatever the SDK buffers (logs, metrics, spans, sessions) was added after asking for a
+#: scope: while this count is what it was at the last check of the buffers of the client in
+#: use, they cannot hold anything new.
+getter_calls = 0
 
 
 class LazyScopes:
@@ -94,6 +100,9 @@ class LazyScopes:
 
     def close(self) -> None:
         """Give the calling context back the scopes it had when the capture opened."""
+        global getter_calls
+        if self.forked is not None:
+            getter_calls += 1  # the client in use may change with the scopes
         try:
             _lazy.reset(self._token)
         except ValueError:  # closed from another context than the one that opened it
@@ -106,6 +115,8 @@ class LazyScopes:
 
 
 def _get_current_scope(cls: type[Scope]) -> Scope:
+    global getter_calls
+    getter_calls += 1
     lazy = _lazy.get()
     if lazy is not None and _CURRENT.get() is lazy.base[0]:
         lazy.enter()
@@ -113,6 +124,8 @@ def _get_current_scope(cls: type[Scope]) -> Scope:
 
 
 def _get_isolation_scope(cls: type[Scope]) -> Scope:
+    global getter_calls
+    getter_calls += 1
     lazy = _lazy.get()
     if lazy is not None and _ISOLATION.get() is lazy.base[1]:
         lazy.enter()
@@ -138,9 +151,17 @@ def client_in_use() -> Any:
     return client
 
 
-def patched_getters() -> dict[str, Any]:
-    """Replacements for ``Scope``'s two scope getters, which fork on first use."""
+def _set_client(scope: Scope, client: Any = None) -> None:
+    global getter_calls
+    getter_calls += 1
+    _SET_CLIENT(scope, client)
+
+
+def patched_scope_methods() -> dict[str, Any]:
+    """Replacements for ``Scope``'s two scope getters, which fork on first use, and for its
+    ``set_client``: each counts in ``getter_calls``."""
     return {
         "get_current_scope": classmethod(_get_current_scope),
         "get_isolation_scope": classmethod(_get_isolation_scope),
+        "set_client": _set_client,
     }

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sentry_sdk
 
+from . import scopes
 from .install import Installation, overridden, wrap_callbacks
 from .scopes import LazyScopes, client_in_use
 from .store import Capture
@@ -24,9 +25,19 @@ if TYPE_CHECKING:
 __all__ = ["CaptureSession", "flush_in_use"]
 
 
+#: ``scopes.getter_calls`` when the buffers were last checked
+_checked_at = -1
+
+
 def flush_in_use() -> None:
     """Make the client the calling context sends through send what it buffers (logs, metrics,
-    sessions), if it buffers anything: cheap when it does not (a test's path calls this twice)."""
+    sessions), if it buffers anything: cheap when it does not (a test's path calls this twice),
+    and no work at all while nothing asked the SDK for a scope since the last check."""
+    global _checked_at
+    calls = scopes.getter_calls
+    if calls == _checked_at:
+        return
+    _checked_at = calls
     client = client_in_use()
     transport = getattr(client, "transport", None)
     if isinstance(transport, CaptureTransport) and transport.buffers is not None:
