@@ -19,7 +19,9 @@ uvicorn and Django (the fixed-cost target's setting) and nothing else of the tes
 Each script's own lines are echoed as they come; a table of the ratios ends the run.
 
 Usage: python benchmarks/bench_matrix.py [--dir DIR] [--pairs 10] [--instructions] [--quick]
-(``--dir`` keeps the venvs for another run; ``--quick``: 3 pairs, smaller E1, for a try.)
+[--only-instructions]
+(``--dir`` keeps the venvs for another run; ``--quick``: 3 pairs, smaller E1, for a try;
+``--only-instructions``: only P1's instruction counts, the figures CPU noise cannot move.)
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--instructions", action="store_true", help="also count P1 in instructions")
     parser.add_argument("--quick", action="store_true", help="3 pairs, 200-test E1: to try the script")
+    parser.add_argument("--only-instructions", action="store_true", help="only P1's instruction counts")
     args = parser.parse_args()
+    args.instructions = args.instructions or args.only_instructions
     pairs = 3 if args.quick else args.pairs
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as temporary:
@@ -115,15 +119,21 @@ def main() -> None:
                 for bytecode in (True, False):
                     flags = ["--suite", suite, *([] if bytecode else ["--no-bytecode"])]
                     cell = f"P1 {suite}, bytecode {'written' if bytecode else 'not written'}"
-                    out = _script(python, "bench_capture.py", "--pairs", str(pairs), *flags)
-                    table.append((name, cell, _ratio(out)))
+                    if not args.only_instructions:
+                        out = _script(python, "bench_capture.py", "--pairs", str(pairs), *flags)
+                        table.append((name, cell, _ratio(out)))
                     if args.instructions:
                         out = _script(python, "bench_capture.py", "--instructions", "--layouts", "1", *flags)
                         table.append((name, f"{cell}, instructions", _ratio(out)))
+            if args.only_instructions:
+                continue
             out = _script(python, "bench_startup.py", "--pairs", str(pairs))
             for key in ("F1", "F2"):
                 extra = re.search(rf"{key}.*?([+-]\d+) ms wall", out)
                 table.append((name, f"{key} extra ms per process", extra.group(1) if extra else "-"))
+        if args.only_instructions:
+            _summary(table, began)
+            return
         e1 = ["--pairs", str(pairs), *(["--tests", "200"] if args.quick else [])]
         for name, relay in (("editable, no relay", "without"), ("editable, relay extra", "with")):
             print(f"== E1, {name}", flush=True)
@@ -144,6 +154,10 @@ def main() -> None:
         )
         out = _script(python, "bench_validate.py", "--events", "200")
         table.append(("editable, relay extra", "P4 (capture + validation) / capture", _ratio(out)))
+    _summary(table, began)
+
+
+def _summary(table: list[tuple[str, str, str]], began: float) -> None:
     print(f"\n== summary ({(time.perf_counter() - began) / 60:.0f} min)")
     width = max(len(cell) for _, cell, _ in table)
     for name, cell, value in table:
