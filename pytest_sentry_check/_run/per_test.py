@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .options import CheckOptions
-from .state import Running, RunState, run_of, running_of
+from .state import Running, RunState, run_of, running_of, runs
 
 if TYPE_CHECKING:
     from pytest_sentry_check._capture.dropped import SdkError
@@ -35,7 +35,7 @@ _session: ModuleType | None = None
 def setup(item: pytest.Item) -> Generator[None, Any, Any]:
     """Open the test's capture before every other setup hook: what they send is the test's."""
     __tracebackhide__ = True
-    run = run_of(item.config)
+    run = runs[-1] if runs and runs[-1].config is item.config else run_of(item.config)
     if run is None:
         return (yield)
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
@@ -102,7 +102,7 @@ def open_unopened(run: RunState) -> None:
 def call(item: pytest.Item) -> Generator[None, Any, Any]:
     """Run the body; then scan what it sent, so a leak fails the test itself."""
     __tracebackhide__ = True
-    run = run_of(item.config)
+    run = runs[-1] if runs and runs[-1].config is item.config else run_of(item.config)
     if run is None:
         return (yield)
     running = run.running  # running_of(item), as ``run`` is the item's
@@ -206,7 +206,7 @@ class _LeakReports:
 def teardown(item: pytest.Item) -> Generator[None, Any, Any]:
     """Close the test's capture after its fixtures' teardown; scan and report what is left."""
     __tracebackhide__ = True
-    run = run_of(item.config)
+    run = runs[-1] if runs and runs[-1].config is item.config else run_of(item.config)
     running = run.running if run is not None else None  # running_of(item), as ``run`` is the item's
     if running is not None and running.item is not item:
         running = None

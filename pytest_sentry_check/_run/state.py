@@ -38,6 +38,7 @@ __all__ = [
     "run_of",
     "run_state",
     "running_of",
+    "runs",
     "start",
     "stop",
 ]
@@ -198,8 +199,9 @@ class RunState:
         return item.stash[_OPTIONS]
 
 
-#: One per pytest run, the innermost last (pytester runs pytest inside a test).
-_runs: list[RunState] = []
+#: One per pytest run, the innermost last (pytester runs pytest inside a test). The per-test
+#: hooks read it inline: ``run_of`` is a call, and they run three times per test.
+runs: list[RunState] = []
 _RUN: pytest.StashKey[RunState] = pytest.StashKey()
 
 
@@ -213,29 +215,29 @@ def run_state(config: pytest.Config) -> RunState:
 
 def start(run: RunState) -> None:
     """Make ``run`` the innermost run (its hooks' fast path)."""
-    _runs.append(run)
+    runs.append(run)
 
 
 def is_outermost(run: RunState) -> bool:
     """Whether no other run encloses ``run`` (pytester runs pytest inside a test)."""
-    return bool(_runs) and _runs[0] is run
+    return bool(runs) and runs[0] is run
 
 
 def stop(run: RunState) -> None:
-    _runs[:] = [other for other in _runs if other is not run]
+    runs[:] = [other for other in runs if other is not run]
     del run.config.stash[_RUN]
 
 
 def run_of(config: pytest.Config) -> RunState | None:
     """The run ``config`` belongs to: the innermost, except for an outer run's hooks (pytester)."""
-    if _runs and _runs[-1].config is config:
-        return _runs[-1]
-    return next((run for run in _runs if run.config is config), None)
+    if runs and runs[-1].config is config:
+        return runs[-1]
+    return next((run for run in runs if run.config is config), None)
 
 
 def running_of(item: pytest.Item) -> Running | None:
     """The capture record of ``item`` while it runs (from its setup to the end of its teardown)."""
-    running = _runs[-1].running if _runs else None
+    running = runs[-1].running if runs else None
     if running is not None and running.item is item:  # the innermost run's test: nearly always
         return running
     run = run_of(item.config)
