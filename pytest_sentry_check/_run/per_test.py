@@ -41,7 +41,7 @@ def setup(item: pytest.Item) -> Generator[None, Any, Any]:
     marked = "sentry_check" in item.keywords  # the markers of the item and its parents
     error: TypeError | None = None
     try:
-        options = run.options_for(item, True) if marked else run._unmarked or run.unmarked()
+        options = run.options_for(item, True) if marked else run.unmarked_options or run.unmarked()
     except TypeError as exc:
         error = exc
     if error is not None:
@@ -51,7 +51,7 @@ def setup(item: pytest.Item) -> Generator[None, Any, Any]:
             yield
         finally:
             raise error from None
-    watched = run.unmarked_watched if options is run._unmarked else run.watches(options)
+    watched = run.unmarked_watched if options is run.unmarked_options else run.watches(options)
     if run.installation is not None:
         _open(run, item, options, marked, watched)
     else:  # the SDK is not imported yet: the capture opens when it is (open_unopened)

@@ -107,8 +107,10 @@ class RunState:
         self.threads_before: set[threading.Thread] = set()
         self.detectors_before: list[Detector] | Any = UNSET
         self.datascrubbing_before: Any = UNSET
-        self._unmarked: CheckOptions | None = None  # on first use: a bad ini fails that test
-        #: whether the gate or validation watches an unmarked test (set with ``_unmarked``)
+        #: the options of a test without a marker, made by :meth:`unmarked` on first use (a bad ini
+        #: fails that test); the per-test hooks read it first, as a call costs every test
+        self.unmarked_options: CheckOptions | None = None
+        #: whether the gate or validation watches an unmarked test (set with ``unmarked_options``)
         self.unmarked_watched = False
         #: the test being set up, run or torn down while the SDK is not imported yet (no capture)
         self.unopened: pytest.Item | None = None
@@ -170,17 +172,17 @@ class RunState:
 
     def unmarked(self) -> CheckOptions:
         """The options of a test without a ``sentry_check`` marker: the ini's and command line's."""
-        if self._unmarked is None:
-            self._unmarked = merge_markers([], self.base)
-            self.unmarked_watched = self.watches(self._unmarked)
-        return self._unmarked
+        if self.unmarked_options is None:
+            self.unmarked_options = merge_markers([], self.base)
+            self.unmarked_watched = self.watches(self.unmarked_options)
+        return self.unmarked_options
 
     def watches(self, options: CheckOptions) -> bool:
         """Whether the gate or validation looks at what a test with ``options`` sends."""
         return options.capture and (options.gate != "off" or self.checked_settings().validate != "off")
 
     def is_unmarked(self, options: CheckOptions) -> bool:
-        return options is self._unmarked
+        return options is self.unmarked_options
 
     def options_for(self, item: pytest.Item, marked: bool | None = None) -> CheckOptions:
         """The test's options; ``marked``: whether a ``sentry_check`` marker applies, if known."""
@@ -188,7 +190,7 @@ class RunState:
         if marked is None:
             marked = "sentry_check" in item.keywords
         if not marked:  # most tests: the same options, computed once
-            return self._unmarked or self.unmarked()
+            return self.unmarked_options or self.unmarked()
         if _OPTIONS not in item.stash:
             marks = list(item.iter_markers("sentry_check"))
             if not marks:
