@@ -290,11 +290,8 @@ def subtree_filter(triggers: TriggerSet) -> Callable[[Any], bool] | None:
         return None
 
     def may_hold(subtree: Any) -> bool:
-        try:
-            text = _orjson.dumps(subtree, option=_orjson.OPT_NON_STR_KEYS)
-        except (TypeError, ValueError):
-            return True
-        return bool(triggers.match(text))
+        text = _orjson_text(subtree)
+        return text is None or bool(triggers.match(text))
 
     return may_hold
 
@@ -349,12 +346,22 @@ def trigger_text(payload: Any, json_native: bool) -> str | bytes:
     times faster); anything else to the json module, which refuses what contains itself and
     stops at the recursion limit (orjson does not count tuples there and can crash the process),
     and writes sets as lists and bytes as text, as the walk reads them."""
-    if json_native and _orjson is not None:
-        try:
-            return bytes(_orjson.dumps(payload, option=_orjson.OPT_NON_STR_KEYS))
-        except (TypeError, ValueError):
-            pass  # what orjson refuses (huge ints, lone surrogates), json may still take
+    if json_native:
+        text = _orjson_text(payload)
+        if text is not None:
+            return text
     return json.dumps(payload, default=_as_json, skipkeys=False)
+
+
+def _orjson_text(value: Any) -> bytes | None:
+    """``value`` as orjson writes it; None without orjson, or for what it refuses (huge ints,
+    lone surrogates: the json module may still take them)."""
+    if _orjson is None:
+        return None
+    try:
+        return bytes(_orjson.dumps(value, option=_orjson.OPT_NON_STR_KEYS))
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_json(value: Any) -> Any:
